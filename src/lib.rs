@@ -1,0 +1,9 @@
+//! slaengine: a rules engine for technical-support contracts.
+
+pub mod calendar;
+pub mod duration;
+pub mod error;
+
+pub use calendar::{Calendar, Window};
+pub use duration::{Duration, DurationKind};
+pub use error::{Error, InputError, Location};
