@@ -1,6 +1,7 @@
 //! slaengine: a rules engine for technical-support contracts.
 
 pub mod calendar;
+pub mod contract;
 pub mod duration;
 pub mod error;
 
