@@ -118,6 +118,9 @@ pub struct Contract {
     pub warn_at: f64,
     /// The metrics, in the order they were declared.
     pub metrics: Vec<Metric>,
+    /// Targets that apply to every request unless its category says otherwise (clause
+    /// 4.1: assignment within 1 working hour), by metric name.
+    pub defaults: BTreeMap<String, Target>,
     /// Categories by id.
     pub categories: BTreeMap<String, Category>,
     /// Allowances by name.

@@ -207,14 +207,20 @@ impl FromStr for Duration {
             return Err(DurationError::new(text, Some("it is empty")));
         }
         if s.starts_with('-') {
-            return Err(DurationError::new(text, Some("a duration cannot be negative")));
+            return Err(DurationError::new(
+                text,
+                Some("a duration cannot be negative"),
+            ));
         }
         if !s.contains(char::is_whitespace) {
             return parse_compact(s).ok_or_else(|| DurationError::new(text, None));
         }
         let words: Vec<&str> = s.split_whitespace().collect();
         let Some((n, tail)) = split_number(words[0]) else {
-            return Err(DurationError::new(text, Some("it does not start with a number")));
+            return Err(DurationError::new(
+                text,
+                Some("it does not start with a number"),
+            ));
         };
         // `90 working minutes`, `1 working hour`, `4 calendar hours`, `2 hours`, `1.5h`…
         let mut rest: Vec<&str> = words[1..].to_vec();
@@ -264,14 +270,26 @@ impl fmt::Display for Duration {
             return write!(f, "{}d{}", number(d as f64 / 1000.0), compact(s));
         }
         if d != 0 {
-            return f.write_str(&plural(d as f64 / 1000.0, &format!("{q} day"), &format!("{q} days")));
+            return f.write_str(&plural(
+                d as f64 / 1000.0,
+                &format!("{q} day"),
+                &format!("{q} days"),
+            ));
         }
         let text = if self.kind == DurationKind::Calendar && s % 86_400 == 0 && s != 0 {
             plural((s / 86_400) as f64, "calendar day", "calendar days")
         } else if s % 1800 == 0 && s >= 3600 {
-            plural(s as f64 / 3600.0, &format!("{q} hour"), &format!("{q} hours"))
+            plural(
+                s as f64 / 3600.0,
+                &format!("{q} hour"),
+                &format!("{q} hours"),
+            )
         } else if s % 60 == 0 {
-            plural((s / 60) as f64, &format!("{q} minute"), &format!("{q} minutes"))
+            plural(
+                (s / 60) as f64,
+                &format!("{q} minute"),
+                &format!("{q} minutes"),
+            )
         } else {
             plural(s as f64, &format!("{q} second"), &format!("{q} seconds"))
         };
@@ -311,10 +329,14 @@ impl<'de> serde::Deserialize<'de> for Duration {
                 )))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
-                Err(E::custom(format!("{EXPECTED}, found the bare number `{v}`")))
+                Err(E::custom(format!(
+                    "{EXPECTED}, found the bare number `{v}`"
+                )))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!("{EXPECTED}, found the bare number `{v}`")))
+                Err(E::custom(format!(
+                    "{EXPECTED}, found the bare number `{v}`"
+                )))
             }
         }
         d.deserialize_any(V)
@@ -332,7 +354,10 @@ mod tests {
     use super::*;
 
     fn secs(s: &str) -> i64 {
-        s.parse::<Duration>().unwrap().working_seconds(9 * 3600).unwrap()
+        s.parse::<Duration>()
+            .unwrap()
+            .working_seconds(9 * 3600)
+            .unwrap()
     }
 
     #[test]
@@ -352,7 +377,10 @@ mod tests {
         assert_eq!(cal, Duration::calendar(4 * 3600));
         let cal: Duration = "3 calendar days".parse().unwrap();
         assert_eq!(cal, Duration::calendar(3 * 86_400));
-        assert_eq!("2 hours".parse::<Duration>().unwrap(), Duration::working(7200));
+        assert_eq!(
+            "2 hours".parse::<Duration>().unwrap(),
+            Duration::working(7200)
+        );
     }
 
     #[test]
@@ -385,7 +413,10 @@ mod tests {
             e("2 fortnights"),
             "expected a duration like `4h`, `2 working days` or `30m`, found `2 fortnights` (`fortnights` is not a unit: use minutes, hours, days or weeks)"
         );
-        assert_eq!(e("4x"), "expected a duration like `4h`, `2 working days` or `30m`, found `4x`");
+        assert_eq!(
+            e("4x"),
+            "expected a duration like `4h`, `2 working days` or `30m`, found `4x`"
+        );
         assert_eq!(
             e("-4h"),
             "expected a duration like `4h`, `2 working days` or `30m`, found `-4h` (a duration cannot be negative)"

@@ -72,7 +72,10 @@ impl InputError {
         line: usize,
         column: usize,
     ) -> Self {
-        let source_line = source.lines().nth(line.saturating_sub(1)).map(str::to_owned);
+        let source_line = source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map(str::to_owned);
         let width = source_line
             .as_deref()
             .map(|l| token_width(l, column))
@@ -151,7 +154,9 @@ fn token_width(line: &str, column: usize) -> usize {
             .map_or(rest.len(), |p| p + 2),
         '[' | '{' => {
             let close = if first == '[' { ']' } else { '}' };
-            rest.iter().position(|&c| c == close).map_or(rest.len(), |p| p + 1)
+            rest.iter()
+                .position(|&c| c == close)
+                .map_or(rest.len(), |p| p + 1)
         }
         _ => {
             let mut end = rest.len();
@@ -166,7 +171,11 @@ fn token_width(line: &str, column: usize) -> usize {
                     break;
                 }
             }
-            let trimmed = rest[..end].iter().rev().take_while(|c| c.is_whitespace()).count();
+            let trimmed = rest[..end]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_whitespace())
+                .count();
             end - trimmed
         }
     };

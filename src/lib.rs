@@ -4,7 +4,11 @@ pub mod calendar;
 pub mod contract;
 pub mod duration;
 pub mod error;
+pub mod eval;
+pub mod ticket;
 
 pub use calendar::{Calendar, Window};
 pub use duration::{Duration, DurationKind};
 pub use error::{Error, InputError, Location};
+pub use eval::{Evaluation, Options, Status, evaluate, evaluate_with};
+pub use ticket::{Event, EventKind, Ticket};

@@ -1,0 +1,991 @@
+//! Evaluation: what a contract says about a ticket at a given instant.
+//!
+//! [`evaluate`] is a pure function of (contract revision, ticket, instant): no clock, no
+//! files. It sees the ticket as it was at `at` (later events are ignored), runs each of the
+//! contract's metrics as a clock over the ticket's events, and reports per metric the
+//! target, the deadline, the working time elapsed and paused, the time remaining and a
+//! status; the category and who decided it; the ticket's allowance hours; and findings.
+//! With [`Options::explain`] it also says how it got there: which layer of the contract
+//! set each target, which intervals counted, and which weekends, holidays and pauses were
+//! skipped.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::calendar::{Calendar, ClosedReason, Step};
+use crate::contract::{Category, Contract, Metric, Target};
+use crate::duration::{Duration, DurationKind};
+use crate::ticket::{Event, EventKind, Ticket};
+
+/// The `schema` of an evaluation in JSON output.
+pub const SCHEMA: &str = "slaengine.evaluation/v1";
+
+/// What to compute besides the evaluation itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Record a trace a person can follow (`--explain`).
+    pub explain: bool,
+}
+
+/// The contract an evaluation was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractRef {
+    /// The contract id.
+    pub id: String,
+    /// Its content revision.
+    pub revision: String,
+}
+
+/// The category the ticket was evaluated under, and who decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryRef {
+    /// The category id, if there is one.
+    pub id: Option<String>,
+    /// Its clause of the terms.
+    pub clause: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+    /// `ticket` (the ticket's own field), a script (`script:scripts/x.rhai`), or `none`.
+    pub decided_by: String,
+}
+
+/// The state of one metric at the evaluation instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Stopped within its target.
+    Met,
+    /// More working time than the target has elapsed.
+    Breached,
+    /// Counting, below `warn_at` of the target.
+    Running,
+    /// Counting, past `warn_at` of the target.
+    AtRisk,
+    /// Stopped by a pause.
+    Paused,
+    /// No target applies, or the clock has not started.
+    NotApplicable,
+}
+
+impl Status {
+    /// The name used in output (`at_risk`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Breached => "breached",
+            Status::Running => "running",
+            Status::AtRisk => "at_risk",
+            Status::Paused => "paused",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One metric's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricResult {
+    /// The metric's name (`assign`).
+    pub name: String,
+    /// The target as written (`1 working hour`), if one applies.
+    pub target: Option<String>,
+    /// The target in seconds (working seconds for a working-time target).
+    pub target_seconds: Option<i64>,
+    /// When the clock started.
+    pub started: Option<DateTime<FixedOffset>>,
+    /// When the target runs out, pauses taken into account. While paused: the deadline if
+    /// work resumed at the evaluation instant.
+    pub deadline: Option<DateTime<FixedOffset>>,
+    /// When the clock stopped, if it has.
+    pub stopped: Option<DateTime<FixedOffset>>,
+    /// Time counted so far.
+    pub elapsed_seconds: i64,
+    /// Time not counted because of pauses.
+    pub paused_seconds: i64,
+    /// Target minus elapsed (negative when overdue).
+    pub remaining_seconds: Option<i64>,
+    /// The status.
+    pub status: Status,
+}
+
+/// Hours of an allowance used in the month of the evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllowanceUsage {
+    /// The allowance's name (`small_changes`).
+    pub name: String,
+    /// The calendar month counted (`2026-03`), in the contract's zone.
+    pub month: String,
+    /// Hours included per month.
+    pub included_hours: f64,
+    /// Hours logged in the month.
+    pub used_hours: f64,
+    /// Of those, hours logged after the customer's approval (all of them when no
+    /// approval is required).
+    pub approved_hours: f64,
+    /// Hours logged before approval.
+    pub unapproved_hours: f64,
+    /// Included hours not used yet.
+    pub remaining_hours: f64,
+    /// Hours beyond the included ones.
+    pub over_hours: f64,
+    /// What was counted: `ticket` (this ticket's worklogs) or `customer` (all tickets).
+    pub basis: String,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Probably a problem with the ticket or its handling.
+    Warning,
+    /// The evaluation could not apply the contract as written.
+    Error,
+}
+
+/// Something about the ticket that an account manager should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How serious it is.
+    pub severity: Severity,
+    /// A stable code (`event_before_registration`).
+    pub code: String,
+    /// A sentence a person can act on.
+    pub message: String,
+}
+
+/// One line of the `--explain` trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// What the line is about: `contract`, `category`, a metric's name, `allowance`.
+    pub subject: String,
+    /// What happened.
+    pub text: String,
+}
+
+/// The evaluation of a ticket under a contract at an instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The ticket's id.
+    pub ticket: String,
+    /// The ticket's customer.
+    pub customer: String,
+    /// The contract and revision used.
+    pub contract: ContractRef,
+    /// The category.
+    pub category: CategoryRef,
+    /// The evaluation instant, in the contract's zone.
+    pub at: DateTime<FixedOffset>,
+    /// One result per metric of the contract, in declaration order.
+    pub metrics: Vec<MetricResult>,
+    /// The allowance the category counts against, if any.
+    pub allowance: Option<AllowanceUsage>,
+    /// Findings, most serious first.
+    pub findings: Vec<Finding>,
+    /// The trace, with [`Options::explain`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Explanation>>,
+}
+
+impl Evaluation {
+    /// The most serious status among the metrics, for summaries: breached, at_risk,
+    /// running, paused, met, not_applicable.
+    pub fn worst_status(&self) -> Status {
+        let rank = |s: Status| match s {
+            Status::Breached => 5,
+            Status::AtRisk => 4,
+            Status::Running => 3,
+            Status::Paused => 2,
+            Status::Met => 1,
+            Status::NotApplicable => 0,
+        };
+        self.metrics
+            .iter()
+            .map(|m| m.status)
+            .max_by_key(|s| rank(*s))
+            .unwrap_or(Status::NotApplicable)
+    }
+}
+
+/// Evaluates `ticket` under `contract` at `at` without a trace.
+///
+/// ```
+/// # use slaengine::{contract, Ticket};
+/// # use chrono::{DateTime, Utc};
+/// let contract = contract::parse_str("demo", r#"
+/// calendar: { timezone: Europe/Moscow, week: { mon-fri: ["09:00-18:00"] } }
+/// metrics: { assign: { starts: registered, stops: assigned } }
+/// categories: { error: { assign: 1 working hour } }
+/// "#).unwrap();
+/// let ticket = Ticket::from_str_named(r#"
+/// id: T-1
+/// customer: demo
+/// category: error
+/// registered: 2026-03-06T17:30:00+03:00
+/// "#, "ticket.yaml").unwrap();
+/// let at: DateTime<Utc> = "2026-03-09T09:10:00+03:00".parse().unwrap();
+/// let e = slaengine::evaluate(&contract, &ticket, at);
+/// assert_eq!(e.metrics[0].deadline.unwrap().to_rfc3339(), "2026-03-09T09:30:00+03:00");
+/// assert_eq!(e.metrics[0].status.as_str(), "at_risk");
+/// ```
+pub fn evaluate(contract: &Contract, ticket: &Ticket, at: DateTime<Utc>) -> Evaluation {
+    evaluate_with(contract, ticket, at, &Options::default())
+}
+
+/// Evaluates `ticket` under `contract` at `at`, with options (e.g. a trace).
+pub fn evaluate_with(
+    contract: &Contract,
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    options: &Options,
+) -> Evaluation {
+    let mut ev = Evaluator::new(contract, ticket, at, options);
+    ev.run();
+    ev.finish()
+}
+
+/// Counts time on a contract's calendar (working time) or in real time.
+#[derive(Clone, Copy)]
+enum Clock<'a> {
+    Working(&'a Calendar),
+    Real,
+}
+
+impl Clock<'_> {
+    fn count(self, a: DateTime<Utc>, b: DateTime<Utc>, trace: Option<&mut Vec<Step>>) -> i64 {
+        match (self, trace) {
+            (Clock::Working(c), None) => c.elapsed(a, b),
+            (Clock::Working(c), Some(t)) => c.elapsed_traced(a, b, t),
+            (Clock::Real, _) => (b - a).num_seconds().max(0),
+        }
+    }
+
+    fn due(
+        self,
+        a: DateTime<Utc>,
+        secs: i64,
+        trace: Option<&mut Vec<Step>>,
+    ) -> Option<DateTime<Utc>> {
+        match (self, trace) {
+            (Clock::Working(c), None) => c.due(a, secs),
+            (Clock::Working(c), Some(t)) => c.due_traced(a, secs, t),
+            (Clock::Real, _) => a.checked_add_signed(TimeDelta::try_seconds(secs.max(0))?),
+        }
+    }
+}
+
+/// Where a metric's clock stands after replaying the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    NotStarted,
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// The intervals in which a metric's clock ran and was paused.
+struct Replay {
+    started: Option<DateTime<Utc>>,
+    /// Counting intervals; the last may be open (`None`: still counting).
+    active: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    stopped: Option<DateTime<Utc>>,
+    state: State,
+}
+
+/// Replays `events` (sorted, none after the evaluation instant) through a metric's clock.
+fn replay(metric: &Metric, registered: DateTime<Utc>, events: &[&Event]) -> Replay {
+    let mut r = Replay {
+        started: None,
+        active: Vec::new(),
+        pauses: Vec::new(),
+        stopped: None,
+        state: State::NotStarted,
+    };
+    if metric.starts == "registered" {
+        r.started = Some(registered);
+        r.active.push((registered, None));
+        r.state = State::Running;
+    }
+    let restarts_on_reopen = metric.stops == EventKind::Resolved.as_str();
+    for e in events {
+        let t = e.at.to_utc();
+        let kind = e.kind.as_str();
+        match r.state {
+            State::NotStarted if kind == metric.starts => {
+                r.started = Some(t);
+                r.active.push((t, None));
+                r.state = State::Running;
+            }
+            State::Running if kind == metric.stops => {
+                close(&mut r.active, t);
+                r.stopped = Some(t);
+                r.state = State::Stopped;
+            }
+            State::Running if metric.pausable && e.kind == EventKind::Paused => {
+                close(&mut r.active, t);
+                r.pauses.push((t, None));
+                r.state = State::Paused;
+            }
+            State::Paused if kind == metric.stops => {
+                close(&mut r.pauses, t);
+                r.stopped = Some(t);
+                r.state = State::Stopped;
+            }
+            State::Paused if e.kind == EventKind::Resumed => {
+                close(&mut r.pauses, t);
+                r.active.push((t, None));
+                r.state = State::Running;
+            }
+            State::Stopped if restarts_on_reopen && e.kind == EventKind::Reopened => {
+                r.stopped = None;
+                r.active.push((t, None));
+                r.state = State::Running;
+            }
+            _ => {}
+        }
+    }
+    r
+}
+
+fn close(intervals: &mut [(DateTime<Utc>, Option<DateTime<Utc>>)], t: DateTime<Utc>) {
+    if let Some(last) = intervals.last_mut() {
+        last.1 = Some(t);
+    }
+}
+
+/// `3h 20m`, `45m`, `2h`, `30s`: a span of working time for people.
+pub fn format_seconds(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let (h, m, rest) = (s / 3600, s % 3600 / 60, s % 60);
+    let body = match (h, m, rest) {
+        (0, 0, r) if r > 0 => format!("{r}s"),
+        (0, m, _) => format!("{m}m"),
+        (h, 0, _) => format!("{h}h"),
+        (h, m, _) => format!("{h}h {m}m"),
+    };
+    format!("{sign}{body}")
+}
+
+struct Evaluator<'a> {
+    contract: &'a Contract,
+    ticket: &'a Ticket,
+    at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    events: Vec<&'a Event>,
+    category: Option<&'a Category>,
+    decided_by: String,
+    metrics: Vec<MetricResult>,
+    allowance: Option<AllowanceUsage>,
+    findings: Vec<Finding>,
+    explain: Option<Vec<Explanation>>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(
+        contract: &'a Contract,
+        ticket: &'a Ticket,
+        at: DateTime<Utc>,
+        options: &Options,
+    ) -> Self {
+        Evaluator {
+            contract,
+            ticket,
+            at,
+            tz: contract.calendar.timezone(),
+            events: Vec::new(),
+            category: None,
+            decided_by: "none".into(),
+            metrics: Vec::with_capacity(contract.metrics.len()),
+            allowance: None,
+            findings: Vec::new(),
+            explain: options.explain.then(Vec::new),
+        }
+    }
+
+    fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.tz).fixed_offset()
+    }
+
+    /// `Fri 2026-03-06 16:40` in the contract's zone.
+    fn show(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.tz)
+            .format("%a %Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    fn find(&mut self, severity: Severity, code: &str, message: String) {
+        self.findings.push(Finding {
+            severity,
+            code: code.to_owned(),
+            message,
+        });
+    }
+
+    fn note(&mut self, subject: &str, text: impl FnOnce(&Self) -> String) {
+        if self.explain.is_some() {
+            let text = text(self);
+            if let Some(lines) = &mut self.explain {
+                lines.push(Explanation {
+                    subject: subject.to_owned(),
+                    text,
+                });
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        let c = self.contract;
+        self.note("contract", |_| {
+            format!(
+                "{} (revision {}) built from {}",
+                c.id,
+                c.revision,
+                c.sources.join(", ")
+            )
+        });
+        self.check_events();
+        self.check_scope();
+        self.decide_category();
+        if self.ticket.registered.to_utc() > self.at {
+            self.find(
+                Severity::Warning,
+                "not_yet_registered",
+                format!(
+                    "the ticket is registered at {}, after the evaluation instant",
+                    self.show(self.ticket.registered.to_utc())
+                ),
+            );
+        }
+        for metric in &c.metrics {
+            let result = self.metric(metric);
+            self.metrics.push(result);
+        }
+        self.allowance();
+    }
+
+    fn finish(mut self) -> Evaluation {
+        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        let category = self.category;
+        let at = self.local(self.at);
+        Evaluation {
+            schema: SCHEMA,
+            ticket: self.ticket.id.clone(),
+            customer: self.ticket.customer.clone(),
+            contract: ContractRef {
+                id: self.contract.id.clone(),
+                revision: self.contract.revision.clone(),
+            },
+            category: CategoryRef {
+                id: category
+                    .map(|c| c.id.clone())
+                    .or_else(|| self.ticket.category.clone()),
+                clause: category.and_then(|c| c.clause.clone()),
+                title: category.and_then(|c| c.title.clone()),
+                decided_by: self.decided_by,
+            },
+            at,
+            metrics: self.metrics,
+            allowance: self.allowance,
+            findings: self.findings,
+            explain: self.explain,
+        }
+    }
+
+    /// Sorts the events up to the evaluation instant and reports history that makes no
+    /// sense: out of order, before registration, after resolution without a reopen,
+    /// worklogs without positive hours.
+    fn check_events(&mut self) {
+        let ticket = self.ticket;
+        let registered = ticket.registered;
+        let mut events: Vec<&Event> = ticket
+            .events
+            .iter()
+            .filter(|e| e.at.to_utc() <= self.at)
+            .collect();
+        if events.windows(2).any(|w| w[1].at < w[0].at) {
+            self.find(
+                Severity::Warning,
+                "events_out_of_order",
+                "the events are not in chronological order; they were evaluated in time order"
+                    .into(),
+            );
+            events.sort_by_key(|e| e.at);
+        }
+        let mut resolved_at: Option<DateTime<FixedOffset>> = None;
+        for e in &events {
+            if e.at < registered {
+                self.find(
+                    Severity::Error,
+                    "event_before_registration",
+                    format!(
+                        "the `{}` event at {} is before the ticket was registered ({})",
+                        e.kind,
+                        self.show(e.at.to_utc()),
+                        self.show(registered.to_utc())
+                    ),
+                );
+            }
+            match e.kind {
+                EventKind::Resolved if resolved_at.is_none() => resolved_at = Some(e.at),
+                EventKind::Reopened => {
+                    if resolved_at.is_none() {
+                        self.find(
+                            Severity::Warning,
+                            "reopened_while_open",
+                            format!(
+                                "the ticket is reopened at {} but was not resolved",
+                                self.show(e.at.to_utc())
+                            ),
+                        );
+                    }
+                    resolved_at = None;
+                }
+                EventKind::Worklog | EventKind::Comment | EventKind::Approved => {}
+                kind => {
+                    if let Some(r) = resolved_at {
+                        self.find(
+                            Severity::Warning,
+                            "event_after_resolution",
+                            format!(
+                                "the `{kind}` event at {} comes after the ticket was resolved at {} without a reopen",
+                                self.show(e.at.to_utc()),
+                                self.show(r.to_utc())
+                            ),
+                        );
+                    }
+                }
+            }
+            if e.kind == EventKind::Worklog && !e.hours.is_some_and(|h| h.is_finite() && h > 0.0) {
+                self.find(
+                    Severity::Error,
+                    "bad_worklog",
+                    format!(
+                        "the worklog at {} needs `hours` greater than 0, found {}",
+                        self.show(e.at.to_utc()),
+                        e.hours.map_or("none".to_owned(), |h| h.to_string())
+                    ),
+                );
+            }
+        }
+        self.events = events;
+    }
+
+    /// The contract's validity and products.
+    fn check_scope(&mut self) {
+        let c = self.contract;
+        let date = self.ticket.registered.with_timezone(&self.tz).date_naive();
+        let before = c.valid.from.is_some_and(|f| date < f);
+        let after = c.valid.to.is_some_and(|t| date > t);
+        if before || after {
+            let show = |d: Option<NaiveDate>| d.map_or("…".to_owned(), |d| d.to_string());
+            self.find(
+                Severity::Warning,
+                "outside_validity",
+                format!(
+                    "the ticket was registered on {date}, outside the contract's validity ({} to {})",
+                    show(c.valid.from),
+                    show(c.valid.to)
+                ),
+            );
+        }
+        if c.products.is_empty() {
+            return;
+        }
+        match &self.ticket.product {
+            Some(p) if !c.products.contains(p) => self.find(
+                Severity::Warning,
+                "product_not_covered",
+                format!(
+                    "the product `{p}` is not covered by contract {}: it covers {}",
+                    c.id,
+                    c.products.join(", ")
+                ),
+            ),
+            None => self.find(
+                Severity::Info,
+                "no_product",
+                format!(
+                    "the ticket names no product; contract {} covers {}",
+                    c.id,
+                    c.products.join(", ")
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    fn decide_category(&mut self) {
+        let c = self.contract;
+        match self.ticket.category.as_deref() {
+            None => {
+                self.find(
+                    Severity::Error,
+                    "no_category",
+                    "the ticket has no category; only the contract's defaults apply".into(),
+                );
+                self.note("category", |_| "none: the ticket has no category".into());
+            }
+            Some(id) => match c.category(id) {
+                Some(cat) => {
+                    self.category = Some(cat);
+                    self.decided_by = "ticket".into();
+                    self.note("category", |_| {
+                        format!(
+                            "{id}{}: the ticket's own category",
+                            cat.clause
+                                .as_deref()
+                                .map(|cl| format!(" (clause {cl})"))
+                                .unwrap_or_default()
+                        )
+                    });
+                }
+                None => {
+                    let known: Vec<&str> = c.categories.keys().map(String::as_str).collect();
+                    self.find(
+                        Severity::Error,
+                        "unknown_category",
+                        format!(
+                            "the category `{id}` is not in contract {}: expected one of {}; only the contract's defaults apply",
+                            c.id,
+                            known.join(", ")
+                        ),
+                    );
+                    self.note("category", |_| format!("`{id}` is unknown to the contract"));
+                }
+            },
+        }
+    }
+
+    /// The target that applies to `metric`: the category's, else the contract's default;
+    /// `None` when none applies (with the reason in the trace).
+    fn target(&mut self, metric: &str) -> Option<&'a Target> {
+        let c = self.contract;
+        let target = match self.category {
+            Some(cat) => cat.targets.get(metric),
+            None => c.defaults.get(metric),
+        };
+        let Some(target) = target else {
+            self.note(metric, |_| "no target for this category".into());
+            return None;
+        };
+        let Some(duration) = target.duration else {
+            self.note(metric, |_| {
+                format!("no target: removed at {}", target.origin)
+            });
+            return None;
+        };
+        if let Some(field) = &target.when {
+            if !self.ticket.flag(field) {
+                self.note(metric, |_| {
+                    format!(
+                        "no target: {duration} (set at {}) applies only when `fields.{field}` is true, and it is not",
+                        target.origin
+                    )
+                });
+                return None;
+            }
+        }
+        self.note(metric, |_| {
+            let cond = target
+                .when
+                .as_deref()
+                .map(|f| format!(", because `fields.{f}` is true"))
+                .unwrap_or_default();
+            format!("target {duration}, set at {}{cond}", target.origin)
+        });
+        Some(target)
+    }
+
+    fn metric(&mut self, metric: &Metric) -> MetricResult {
+        let name = metric.name.as_str();
+        let registered = self.ticket.registered.to_utc();
+        let target = self.target(name);
+        let mut result = MetricResult {
+            name: metric.name.clone(),
+            target: None,
+            target_seconds: None,
+            started: None,
+            deadline: None,
+            stopped: None,
+            elapsed_seconds: 0,
+            paused_seconds: 0,
+            remaining_seconds: None,
+            status: Status::NotApplicable,
+        };
+        if registered > self.at {
+            return result;
+        }
+        let r = replay(metric, registered, &self.events);
+        let Some(started) = r.started else {
+            self.note(name, |_| {
+                format!("not started: no `{}` event yet", metric.starts)
+            });
+            return result;
+        };
+        let duration: Option<Duration> = target.and_then(|t| t.duration);
+        let clock = match duration.map(|d| d.kind) {
+            Some(DurationKind::Calendar) => Clock::Real,
+            _ => Clock::Working(&self.contract.calendar),
+        };
+        result.started = Some(self.local(started));
+        result.stopped = r.stopped.map(|t| self.local(t));
+        let now = self.at;
+        let end = move |b: Option<DateTime<Utc>>| b.unwrap_or(now);
+        result.elapsed_seconds = r
+            .active
+            .iter()
+            .map(|&(a, b)| clock.count(a, end(b), None))
+            .sum();
+        result.paused_seconds = r
+            .pauses
+            .iter()
+            .map(|&(a, b)| clock.count(a, end(b), None))
+            .sum();
+        self.note(name, |s| {
+            let how = if metric.starts == "registered" {
+                "registration".to_owned()
+            } else {
+                format!("`{}`", metric.starts)
+            };
+            format!("started {} ({how})", s.show(started))
+        });
+        for &(a, b) in &r.pauses {
+            self.note(name, |s| {
+                format!(
+                    "paused {} → {}: {} not counted",
+                    s.show(a),
+                    b.map_or("now".to_owned(), |b| s.show(b)),
+                    format_seconds(clock.count(a, end(b), None))
+                )
+            });
+        }
+        if let Some(t) = r.stopped {
+            self.note(name, |s| {
+                format!("stopped {} (`{}`)", s.show(t), metric.stops)
+            });
+        }
+
+        let (Some(duration), Some(target)) = (duration, target) else {
+            return result;
+        };
+        let Some(target_secs) = duration.working_seconds(self.contract.calendar.day_length())
+        else {
+            return result;
+        };
+        result.target = Some(duration.to_string());
+        result.target_seconds = Some(target_secs);
+        let _ = target;
+        result.deadline = self
+            .deadline(name, clock, &r, target_secs)
+            .map(|t| self.local(t));
+        let remaining = target_secs - result.elapsed_seconds;
+        result.remaining_seconds = Some(remaining);
+        result.status = if result.elapsed_seconds > target_secs {
+            Status::Breached
+        } else {
+            match r.state {
+                State::Stopped => Status::Met,
+                State::Paused => Status::Paused,
+                _ if (result.elapsed_seconds as f64)
+                    >= self.contract.warn_at * target_secs as f64 =>
+                {
+                    Status::AtRisk
+                }
+                _ => Status::Running,
+            }
+        };
+        self.note(name, |_| {
+            let left = if remaining >= 0 {
+                format!("{} left", format_seconds(remaining))
+            } else {
+                format!("{} over", format_seconds(-remaining))
+            };
+            format!(
+                "{} counted of {}, {left}: {}",
+                format_seconds(result.elapsed_seconds),
+                format_seconds(target_secs),
+                result.status
+            )
+        });
+        result
+    }
+
+    /// When the clock reaches `target` seconds: walks the counting intervals; if they run
+    /// out first, continues from the stop (or from now, while paused).
+    fn deadline(
+        &mut self,
+        name: &str,
+        clock: Clock<'_>,
+        r: &Replay,
+        target: i64,
+    ) -> Option<DateTime<Utc>> {
+        let mut remaining = target;
+        let mut trace = self.explain.as_ref().map(|_| Vec::new());
+        let mut from = None;
+        let mut result = None;
+        for &(a, b) in &r.active {
+            match b {
+                Some(b) => {
+                    let counted = clock.count(a, b, trace.as_mut());
+                    if counted >= remaining {
+                        if let Some(t) = trace.as_mut() {
+                            t.clear();
+                        }
+                        result = clock.due(a, remaining, trace.as_mut());
+                        break;
+                    }
+                    remaining -= counted;
+                    from = Some(b);
+                }
+                None => {
+                    result = clock.due(a, remaining, trace.as_mut());
+                    from = None;
+                    break;
+                }
+            }
+        }
+        if result.is_none() && r.state != State::Running {
+            let resume = if r.state == State::Paused {
+                self.at
+            } else {
+                from.unwrap_or(self.at)
+            };
+            result = clock.due(resume, remaining, trace.as_mut());
+        }
+        if let Some(steps) = trace {
+            self.trace_steps(name, &steps);
+        }
+        match result {
+            Some(t) => self.note(name, |s| format!("deadline {}", s.show(t))),
+            None => self.note(name, |_| {
+                "no deadline: the calendar never opens again".into()
+            }),
+        }
+        result
+    }
+
+    /// Renders calendar steps compactly: counted intervals, and runs of closed dates.
+    fn trace_steps(&mut self, name: &str, steps: &[Step]) {
+        let mut closed: Vec<(NaiveDate, ClosedReason)> = Vec::new();
+        let flush = |s: &mut Self, closed: &mut Vec<(NaiveDate, ClosedReason)>| {
+            if closed.is_empty() {
+                return;
+            }
+            let list: Vec<String> = closed
+                .iter()
+                .map(|(d, r)| {
+                    let why = match r {
+                        ClosedReason::Holiday => "holiday",
+                        ClosedReason::Weekend => "weekend",
+                        ClosedReason::Exception => "closed by exception",
+                    };
+                    format!("{} {} ({why})", d.weekday(), d.format("%Y-%m-%d"))
+                })
+                .collect();
+            s.note(name, |_| format!("skipped {}", list.join(", ")));
+            closed.clear();
+        };
+        for step in steps {
+            match *step {
+                Step::Counted { from, to } => {
+                    flush(self, &mut closed);
+                    self.note(name, |s| {
+                        format!(
+                            "counted {}–{} ({})",
+                            s.show(from),
+                            to.with_timezone(&s.tz).format("%H:%M"),
+                            format_seconds((to - from).num_seconds())
+                        )
+                    });
+                }
+                Step::Closed { date, reason } => closed.push((date, reason)),
+            }
+        }
+        flush(self, &mut closed);
+    }
+
+    /// The ticket's own hours against its category's allowance, in the month of the
+    /// evaluation instant (the contract's zone).
+    fn allowance(&mut self) {
+        let c = self.contract;
+        let Some(name) = self.category.and_then(|cat| cat.allowance.as_deref()) else {
+            return;
+        };
+        let Some(a) = c.allowances.get(name) else {
+            return;
+        };
+        let local = self.at.with_timezone(&self.tz);
+        let month = (local.year(), local.month());
+        let approved_at = self
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Approved)
+            .map(|e| e.at);
+        let (mut approved, mut unapproved) = (0.0, 0.0);
+        for e in &self.events {
+            let Some(h) = e
+                .hours
+                .filter(|h| e.kind == EventKind::Worklog && h.is_finite() && *h > 0.0)
+            else {
+                continue;
+            };
+            let d = e.at.with_timezone(&self.tz);
+            if (d.year(), d.month()) != month {
+                continue;
+            }
+            if !a.requires_approval || approved_at.is_some_and(|t| t <= e.at) {
+                approved += h;
+            } else {
+                unapproved += h;
+            }
+        }
+        let used = approved + unapproved;
+        if a.requires_approval && unapproved > 0.0 {
+            self.find(
+                Severity::Warning,
+                "work_before_approval",
+                format!(
+                    "{unapproved} h of `{name}` work were logged before the customer approved it"
+                ),
+            );
+        }
+        if used > a.hours {
+            self.find(
+                Severity::Warning,
+                "allowance_exceeded",
+                format!(
+                    "this ticket alone used {used} h of the {} h of `{name}` included per month",
+                    a.hours
+                ),
+            );
+        }
+        let usage = AllowanceUsage {
+            name: name.to_owned(),
+            month: format!("{:04}-{:02}", month.0, month.1),
+            included_hours: a.hours,
+            used_hours: used,
+            approved_hours: approved,
+            unapproved_hours: unapproved,
+            remaining_hours: (a.hours - used).max(0.0),
+            over_hours: (used - a.hours).max(0.0),
+            basis: "ticket".into(),
+        };
+        self.note("allowance", |_| {
+            format!(
+                "{name}: {used} h logged on this ticket in {} of {} h included ({approved} h approved, {unapproved} h before approval)",
+                usage.month, a.hours
+            )
+        });
+        self.allowance = Some(usage);
+    }
+}

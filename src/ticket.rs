@@ -1,0 +1,387 @@
+//! Tickets and their events, read from YAML (one or many documents) or JSON lines.
+//!
+//! A ticket is a request registered by a customer: its category, its registration
+//! instant, free-form `fields`, attachments and an ordered list of events. Parsing is
+//! strict about shape (unknown keys, malformed instants and unknown event kinds are
+//! errors with file, line and column) and lenient about history: events out of order,
+//! before registration or after resolution are reported as findings by the evaluation,
+//! never as crashes.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+
+/// What happened to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// An engineer was assigned (stops `assign`).
+    Assigned,
+    /// Work stopped waiting for the customer (stops pausable clocks).
+    Paused,
+    /// Work resumed after a pause.
+    Resumed,
+    /// Hours of work logged (`hours`, `engineer`).
+    Worklog,
+    /// Allowance work agreed in advance by the customer.
+    Approved,
+    /// The request was resolved (stops `resolve`).
+    Resolved,
+    /// A resolved request was reopened (restarts `resolve`).
+    Reopened,
+    /// A remark; changes nothing.
+    Comment,
+}
+
+impl EventKind {
+    /// Every kind, in the order of the specification.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Assigned,
+        EventKind::Paused,
+        EventKind::Resumed,
+        EventKind::Worklog,
+        EventKind::Approved,
+        EventKind::Resolved,
+        EventKind::Reopened,
+        EventKind::Comment,
+    ];
+
+    /// The name used in files and on the command line (`assigned`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Assigned => "assigned",
+            EventKind::Paused => "paused",
+            EventKind::Resumed => "resumed",
+            EventKind::Worklog => "worklog",
+            EventKind::Approved => "approved",
+            EventKind::Resolved => "resolved",
+            EventKind::Reopened => "reopened",
+            EventKind::Comment => "comment",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event in a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// When it happened.
+    pub at: DateTime<FixedOffset>,
+    /// What happened.
+    pub kind: EventKind,
+    /// The engineer concerned (assigned, worklog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engineer: Option<String>,
+    /// Hours of work (worklog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    /// A free-text note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A support request and its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    /// The ticket's id (`T-1042`).
+    pub id: String,
+    /// The customer, which is also the id of the contract that governs the ticket.
+    pub customer: String,
+    /// The product concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The request category (`error.module_failure`); optional when a script classifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// A one-line description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// When the request was registered; time limits run from here.
+    pub registered: DateTime<FixedOffset>,
+    /// Free-form fields (`severity`, `complete_outage`, `reporter`, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    /// Names of attached files (screenshots, logs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
+    /// The history, in the order it was recorded.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+impl Ticket {
+    /// Whether `fields.<name>` is the boolean `true`.
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.fields.get(name), Some(serde_json::Value::Bool(true)))
+    }
+
+    /// Parses one ticket from YAML or JSON text. `file` names the source in errors.
+    pub fn from_str_named(text: &str, file: &str) -> Result<Ticket, InputError> {
+        let mut all = parse_all(text, file);
+        match (all.next(), all.next()) {
+            (Some(one), None) => one,
+            (None, _) => Err(InputError::new(format!(
+                "expected a ticket in `{file}`, found an empty file"
+            ))),
+            (Some(_), Some(_)) => Err(InputError::new(format!(
+                "expected one ticket in `{file}`, found several"
+            ))),
+        }
+    }
+}
+
+/// Whether `text` looks like JSON lines (its first non-blank character is `{`).
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+}
+
+/// Parses every ticket in `text`: YAML documents separated by `---`, or one JSON object
+/// per line. Each item is a ticket or the error for that document or line, so a bulk run
+/// can report a bad ticket and go on.
+pub fn parse_all<'a>(
+    text: &'a str,
+    file: &'a str,
+) -> Box<dyn Iterator<Item = Result<Ticket, InputError>> + 'a> {
+    if is_json(text) {
+        Box::new(
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(move |(i, line)| parse_json_line(line, i + 1, file)),
+        )
+    } else {
+        Box::new(parse_yaml_documents(text, file).into_iter())
+    }
+}
+
+/// Parses one JSON line (`line_no` is 1-based) into a ticket.
+pub fn parse_json_line(line: &str, line_no: usize, file: &str) -> Result<Ticket, InputError> {
+    serde_json::from_str::<Ticket>(line).map_err(|e| {
+        let column = e.column().max(1);
+        let message = strip_json_position(&e.to_string());
+        // Report the line and column within the file, with the line itself as snippet.
+        InputError::at(message, file, line, 1, column).relocated(line_no)
+    })
+}
+
+/// serde_json appends " at line L column C"; the location is reported separately.
+fn strip_json_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Parses a stream of YAML documents.
+fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError>> {
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        match Ticket::deserialize(doc) {
+            Ok(t) => out.push(Ok(t)),
+            Err(e) => {
+                let err = yaml_error(&e, text, file);
+                // After a syntax error the rest of the stream cannot be trusted.
+                let fatal = e.location().is_none() || e.to_string().contains("did not find");
+                out.push(Err(err));
+                if fatal {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Turns a serde_yaml error into an [`InputError`] at its location in `text`.
+pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    match e.location() {
+        Some(loc) => InputError::at(message, file, text, loc.line(), loc.column()),
+        None => InputError::new(format!("{file}: {message}")),
+    }
+}
+
+impl InputError {
+    /// Moves an error computed on a single line to line `line` of its file.
+    pub fn relocated(mut self, line: usize) -> Self {
+        if let Some(loc) = &mut self.location {
+            loc.line = line;
+        }
+        self
+    }
+}
+
+/// Reads tickets from a buffered reader one at a time: JSON lines are streamed in
+/// constant memory; YAML documents are read whole (they are written by hand and small).
+pub struct TicketReader<R: BufRead> {
+    reader: R,
+    file: String,
+    line_no: usize,
+    buffer: String,
+    yaml: Option<std::vec::IntoIter<Result<Ticket, InputError>>>,
+}
+
+impl<R: BufRead> TicketReader<R> {
+    /// A reader over `reader`, naming it `file` in errors.
+    pub fn new(reader: R, file: impl Into<String>) -> Self {
+        TicketReader {
+            reader,
+            file: file.into(),
+            line_no: 0,
+            buffer: String::new(),
+            yaml: None,
+        }
+    }
+
+    fn read_error(&self, e: std::io::Error) -> InputError {
+        InputError::new(format!("cannot read `{}`: {e}", self.file))
+    }
+}
+
+impl<R: BufRead> Iterator for TicketReader<R> {
+    type Item = Result<Ticket, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(yaml) = &mut self.yaml {
+            return yaml.next();
+        }
+        loop {
+            self.buffer.clear();
+            match self.reader.read_line(&mut self.buffer) {
+                Ok(0) => return None,
+                Ok(_) => self.line_no += 1,
+                Err(e) => return Some(Err(self.read_error(e))),
+            }
+            let line = self.buffer.trim_end_matches(['\n', '\r']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            if self.line_no == 1 || !line.trim_start().starts_with('{') {
+                if !is_json(line) {
+                    // YAML: read the rest and parse it as documents.
+                    let mut text = std::mem::take(&mut self.buffer);
+                    let prefix = "\n".repeat(self.line_no - 1);
+                    if let Err(e) = self.reader.read_to_string(&mut text) {
+                        return Some(Err(self.read_error(e)));
+                    }
+                    let text = prefix + &text;
+                    let docs = parse_yaml_documents(&text, &self.file);
+                    let mut iter = docs.into_iter();
+                    let first = iter.next();
+                    self.yaml = Some(iter);
+                    return first;
+                }
+            }
+            return Some(parse_json_line(line, self.line_no, &self.file));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "id: T-1042
+customer: acme
+product: erp
+category: error.module_failure
+summary: Reports module crashes on export
+registered: 2026-03-06T16:40:00+03:00
+fields: { severity: high, complete_outage: false }
+attachments: [crash.log]
+events:
+  - { at: 2026-03-06T17:05:00+03:00, kind: assigned, engineer: ivanov }
+  - { at: 2026-03-09T10:00:00+03:00, kind: paused, note: waiting for logs }
+  - { at: 2026-03-09T15:00:00+03:00, kind: resumed }
+  - { at: 2026-03-10T11:30:00+03:00, kind: worklog, hours: 2.5, engineer: ivanov }
+  - { at: 2026-03-10T11:30:00+03:00, kind: resolved }
+";
+
+    #[test]
+    fn parses_the_spec_example() {
+        let t = Ticket::from_str_named(YAML, "t.yaml").unwrap();
+        assert_eq!(t.id, "T-1042");
+        assert_eq!(t.events.len(), 5);
+        assert_eq!(t.events[3].hours, Some(2.5));
+        assert!(!t.flag("complete_outage"));
+        assert_eq!(t.fields["severity"], serde_json::json!("high"));
+    }
+
+    #[test]
+    fn json_round_trip_and_lines() {
+        let t = Ticket::from_str_named(YAML, "t.yaml").unwrap();
+        let line = serde_json::to_string(&t).unwrap();
+        let text = format!("{line}\n\n{line}\n");
+        let all: Vec<_> = parse_all(&text, "t.jsonl").collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].as_ref().unwrap(), &t);
+    }
+
+    #[test]
+    fn many_yaml_documents() {
+        let text = format!("{YAML}---\n{YAML}");
+        let all: Vec<_> = parse_all(&text, "t.yaml").collect();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let bad = YAML.replace("kind: paused", "kind: pasued");
+        let err = Ticket::from_str_named(&bad, "t.yaml").unwrap_err();
+        let loc = err.location.clone().unwrap();
+        assert_eq!((loc.line, loc.file.as_str()), (11, "t.yaml"));
+        assert!(
+            err.message.contains("unknown variant `pasued`"),
+            "{}",
+            err.message
+        );
+
+        let line = r#"{"id":"T-1","customer":"acme","registered":"yesterday"}"#;
+        let text = format!("\n{line}\n");
+        let err = parse_all(&text, "t.jsonl").next().unwrap().unwrap_err();
+        assert_eq!(err.location.clone().unwrap().line, 2);
+        assert!(
+            err.message.contains("premature end of input")
+                || err.message.contains("input contains invalid characters"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn reader_streams_json_lines_and_yaml() {
+        let t = Ticket::from_str_named(YAML, "t.yaml").unwrap();
+        let line = serde_json::to_string(&t).unwrap();
+        let text = format!("{line}\n{line}\n");
+        let n = TicketReader::new(text.as_bytes(), "x")
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(n, 2);
+        let text = format!("{YAML}---\n{YAML}");
+        let n = TicketReader::new(text.as_bytes(), "x")
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(n, 2);
+    }
+}
