@@ -446,12 +446,7 @@ impl<'a> Evaluator<'a> {
     fn run(&mut self) {
         let c = self.contract;
         self.note("contract", |_| {
-            format!(
-                "{} (revision {}) built from {}",
-                c.id,
-                c.revision,
-                c.sources.join(", ")
-            )
+            format!("{} built from {}", c.id, c.sources.join(", "))
         });
         self.check_events();
         self.check_scope();

@@ -12,3 +12,6 @@ pub use duration::{Duration, DurationKind};
 pub use error::{Error, InputError, Location};
 pub use eval::{Evaluation, Options, Status, evaluate, evaluate_with};
 pub use ticket::{Event, EventKind, Ticket};
+
+#[cfg(feature = "cli")]
+pub mod cli;

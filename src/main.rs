@@ -1,1 +1,11 @@
-fn main() {}
+//! The `slaengine` command: parse the arguments, call the library, map the outcome to an
+//! exit code (0 success, 1 a check failed, 2 bad input or usage, 3 storage or internal).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = slaengine::cli::Cli::parse();
+    ExitCode::from(slaengine::cli::run(cli))
+}

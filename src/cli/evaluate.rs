@@ -1,0 +1,240 @@
+//! `slaengine evaluate --ticket FILE|-`: evaluate tickets against their customers'
+//! contracts. JSON lines are streamed in batches (constant memory) and evaluated on every
+//! core; output keeps the input order.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use super::{Cli, Format, exit, output_error, render, report, write_machine};
+use crate::contract::{self, Contract, DirLoader};
+use crate::error::{Error, InputError};
+use crate::eval::{Options, evaluate_with};
+use crate::ticket::{Ticket, TicketReader, parse_json_line};
+
+/// Arguments of `evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A file of tickets (YAML documents or JSON lines), or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub ticket: String,
+    /// The evaluation instant (RFC 3339); defaults to now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Explain how each value was reached: which contract layer set each target, which
+    /// intervals counted, which weekends, holidays and pauses were skipped.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Tickets per batch handed to the workers.
+const BATCH: usize = 4096;
+
+/// Contracts loaded on first use, shared by the workers.
+struct Contracts {
+    loader: DirLoader,
+    loaded: RwLock<HashMap<String, Option<Arc<Contract>>>>,
+}
+
+impl Contracts {
+    /// The contract of `customer`, loading it on first use; a load error is reported
+    /// once, on stderr.
+    fn get(&self, customer: &str) -> Option<Arc<Contract>> {
+        if let Ok(map) = self.loaded.read() {
+            if let Some(c) = map.get(customer) {
+                return c.clone();
+            }
+        }
+        let mut map = self.loaded.write().ok()?;
+        if let Some(c) = map.get(customer) {
+            return c.clone();
+        }
+        let loaded = match contract::load(&self.loader, customer) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                report(&e);
+                None
+            }
+        };
+        map.insert(customer.to_owned(), loaded.clone());
+        loaded
+    }
+}
+
+/// What one batch produced: the output bytes in order, and the errors.
+#[derive(Default)]
+struct Chunk {
+    out: Vec<u8>,
+    errors: Vec<Error>,
+    done: usize,
+}
+
+struct Job<'a> {
+    contracts: &'a Contracts,
+    format: Format,
+    at: DateTime<Utc>,
+    options: Options,
+}
+
+impl Job<'_> {
+    fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, first: bool) {
+        let ticket = match ticket {
+            Ok(t) => t,
+            Err(e) => return chunk.errors.push(e.into()),
+        };
+        let Some(contract) = self.contracts.get(&ticket.customer) else {
+            let msg = format!(
+                "ticket {}: no usable contract for customer `{}` (expected a valid file `{}`)",
+                ticket.id,
+                ticket.customer,
+                self.contracts.loader.display(&format!("{}.yaml", ticket.customer))
+            );
+            return chunk.errors.push(InputError::new(msg).into());
+        };
+        let e = evaluate_with(&contract, &ticket, self.at, &self.options);
+        chunk.done += 1;
+        let res = match self.format {
+            Format::Human => {
+                if !(first && chunk.out.is_empty()) {
+                    chunk.out.push(b'\n');
+                }
+                chunk.out.extend_from_slice(render::evaluation(&e).as_bytes());
+                Ok(())
+            }
+            f => write_machine(&mut chunk.out, f, &e, first && chunk.out.is_empty()),
+        };
+        if let Err(e) = res {
+            chunk.errors.push(output_error(e));
+        }
+    }
+
+    /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
+    fn lines(&self, lines: &[(usize, String)], file: &str, first: bool) -> Vec<Chunk> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let per = lines.len().div_ceil(workers).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = lines
+                .chunks(per)
+                .enumerate()
+                .map(|(i, part)| {
+                    s.spawn(move || {
+                        let mut chunk = Chunk::default();
+                        for (n, line) in part {
+                            self.one(parse_json_line(line, *n, file), &mut chunk, first && i == 0);
+                        }
+                        chunk
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+}
+
+/// Runs `evaluate`.
+pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
+    let at = super::instant(args.at.as_deref())?;
+    let contracts = Contracts {
+        loader: DirLoader::new(&cli.contracts),
+        loaded: RwLock::new(HashMap::new()),
+    };
+    let format = if args.explain && cli.format == Format::Jsonl { Format::Jsonl } else { cli.format };
+    let job = Job {
+        contracts: &contracts,
+        format,
+        at,
+        options: Options { explain: args.explain },
+    };
+    let (name, mut reader): (String, Box<dyn BufRead>) = if args.ticket == "-" {
+        ("standard input".into(), Box::new(std::io::stdin().lock()))
+    } else {
+        let file = File::open(&args.ticket).map_err(|e| Error::Io {
+            path: args.ticket.clone(),
+            source: e,
+        })?;
+        (args.ticket.clone(), Box::new(BufReader::with_capacity(1 << 16, file)))
+    };
+    let stdout = std::io::stdout();
+    let mut out: Box<dyn Write> = if format == Format::Human {
+        Box::new(anstream::AutoStream::auto(stdout.lock()))
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let (mut done, mut failed) = (0usize, 0usize);
+    let mut emit = |chunk: Chunk, out: &mut Box<dyn Write>| -> Result<(), Error> {
+        done += chunk.done;
+        failed += chunk.errors.len();
+        out.write_all(&chunk.out).map_err(output_error)?;
+        if !chunk.errors.is_empty() {
+            out.flush().map_err(output_error)?;
+            for e in &chunk.errors {
+                report(e);
+            }
+        }
+        Ok(())
+    };
+
+    let head = reader.fill_buf().map_err(|e| Error::Io { path: name.clone(), source: e })?;
+    let json = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let result = if json {
+        let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+        let mut line_no = 0;
+        let mut first = true;
+        let mut r = Ok(());
+        loop {
+            let mut line = String::new();
+            let n = reader
+                .read_line(&mut line)
+                .map_err(|e| Error::Io { path: name.clone(), source: e })?;
+            line_no += 1;
+            if n > 0 && !line.trim().is_empty() {
+                batch.push((line_no, line));
+            }
+            if batch.len() == BATCH || (n == 0 && !batch.is_empty()) {
+                for chunk in job.lines(&batch, &name, first) {
+                    r = emit(chunk, &mut out);
+                    if r.is_err() {
+                        break;
+                    }
+                }
+                first = false;
+                batch.clear();
+            }
+            if n == 0 || r.is_err() {
+                break;
+            }
+        }
+        r
+    } else {
+        let mut chunk = Chunk::default();
+        for (i, t) in TicketReader::new(reader, name.clone()).enumerate() {
+            job.one(t, &mut chunk, i == 0);
+        }
+        emit(chunk, &mut out)
+    };
+    match result.and_then(|()| out.flush().map_err(output_error)) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(exit::OK);
+        }
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
+    if failed > 0 {
+        report(&Error::Input(InputError::new(format!(
+            "{failed} of {} tickets could not be evaluated",
+            done + failed
+        ))));
+        return Ok(exit::BAD_INPUT);
+    }
+    if done == 0 {
+        report(&Error::Input(InputError::new(format!("expected tickets in `{name}`, found none"))));
+        return Ok(exit::BAD_INPUT);
+    }
+    Ok(exit::OK)
+}

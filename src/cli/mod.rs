@@ -1,0 +1,159 @@
+//! The command-line adapter (feature `cli`): one file per subcommand, each parsing its
+//! arguments, calling the library and printing in the requested format.
+
+mod calendar;
+mod evaluate;
+mod render;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, InputError};
+
+/// Executable technical-support contracts: working-time deadlines, statuses and
+/// allowances for tickets.
+#[derive(Debug, Parser)]
+#[command(name = "slaengine", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The directory of contract files (templates in its `templates/` folder).
+    #[arg(long, global = true, env = "SLAENGINE_CONTRACTS", default_value = "contracts")]
+    pub contracts: PathBuf,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A compact table for people, coloured on a terminal (NO_COLOR respected).
+    Human,
+    /// Pretty JSON, one document per result.
+    Json,
+    /// YAML documents separated by `---`.
+    Yaml,
+    /// One compact JSON object per line.
+    Jsonl,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check contracts and their templates; print each one's revision or its errors.
+    Validate(validate::Args),
+    /// Evaluate tickets against their customers' contracts.
+    Evaluate(evaluate::Args),
+    /// Working-time arithmetic on a contract's calendar.
+    #[command(subcommand)]
+    Calendar(calendar::Command),
+}
+
+/// Exit codes of the specification.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A check failed.
+    pub const CHECK_FAILED: u8 = 1;
+    /// Bad input or usage.
+    pub const BAD_INPUT: u8 = 2;
+    /// Storage or internal error.
+    pub const INTERNAL: u8 = 3;
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    let result = match &cli.command {
+        Command::Validate(args) => validate::run(&cli, args),
+        Command::Evaluate(args) => evaluate::run(&cli, args),
+        Command::Calendar(cmd) => calendar::run(&cli, cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            match e.exit_code() {
+                2 => exit::BAD_INPUT,
+                _ => exit::INTERNAL,
+            }
+        }
+    }
+}
+
+/// Prints an error to stderr, rendered with its snippet, in colour on a terminal.
+pub(crate) fn report(e: &Error) {
+    let text = match e {
+        Error::Input(input) => input.render(),
+        other => format!("error: {other}"),
+    };
+    let mut err = anstream::stderr();
+    let red = anstyle::AnsiColor::Red.on_default().bold();
+    let text = match text.strip_prefix("error:") {
+        Some(rest) => format!("{red}error{red:#}:{rest}"),
+        None => text,
+    };
+    let _ = writeln!(err, "{text}");
+}
+
+/// Parses an RFC 3339 instant given on the command line.
+pub(crate) fn parse_time(flag: &str, text: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| {
+            InputError::new(format!(
+                "{flag}: expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `{text}`"
+            ))
+            .into()
+        })
+}
+
+/// The evaluation instant: `--at`, or now.
+pub(crate) fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    match at {
+        Some(text) => parse_time("--at", text),
+        None => Ok(Utc::now()),
+    }
+}
+
+/// Writes one result in a machine format; `first` tells whether a YAML separator is due.
+pub(crate) fn write_machine<T: serde::Serialize>(
+    out: &mut impl Write,
+    format: Format,
+    value: &T,
+    first: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            out.write_all(b"\n")
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, value)?;
+            out.write_all(b"\n")
+        }
+        Format::Yaml => {
+            if !first {
+                out.write_all(b"---\n")?;
+            }
+            let text = serde_yaml::to_string(value).map_err(std::io::Error::other)?;
+            out.write_all(text.as_bytes())
+        }
+        Format::Human => Ok(()),
+    }
+}
+
+/// Turns a failed write to stdout into an error (a closed pipe ends quietly).
+pub(crate) fn output_error(e: std::io::Error) -> Error {
+    Error::Io {
+        path: "standard output".into(),
+        source: e,
+    }
+}

@@ -1,0 +1,241 @@
+//! The real binary, run in a temporary directory through a small builder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use std::io::Write;
+
+/// The repository root (where the bundled contracts live).
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A command line under construction, run in a temporary directory.
+pub struct Run {
+    args: Vec<String>,
+    stdin: Option<String>,
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// What a finished run printed and returned.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// `slaengine` with the bundled contracts.
+    pub fn new(args: &[&str]) -> Run {
+        let mut all = vec!["--contracts".to_owned(), root().join("contracts").display().to_string()];
+        all.extend(args.iter().map(|s| s.to_string()));
+        Run {
+            args: all,
+            stdin: None,
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
+    }
+
+    /// `slaengine` with no `--contracts` (it defaults to `./contracts` in the temp dir).
+    pub fn bare(args: &[&str]) -> Run {
+        let mut r = Run::new(args);
+        r.args.drain(..2);
+        r
+    }
+
+    /// Writes a file into the temporary directory.
+    pub fn file(self, name: &str, text: &str) -> Run {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    /// Feeds standard input.
+    pub fn stdin(mut self, text: &str) -> Run {
+        self.stdin = Some(text.to_owned());
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, k: &str, v: &str) -> Run {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// The temporary directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs the binary and collects its output.
+    pub fn run(self) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_slaengine"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .env_remove("SLAENGINE_CONTRACTS")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let input = self.stdin.clone().unwrap_or_default();
+        let mut pipe = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(input.as_bytes());
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+const TICKET: &str = "id: T-1042
+customer: acme
+product: erp
+category: error.module_failure
+summary: Reports module crashes on export
+registered: 2026-03-06T16:40:00+03:00
+events:
+  - { at: 2026-03-06T17:05:00+03:00, kind: assigned, engineer: ivanov }
+";
+
+#[test]
+fn validate_accepts_the_bundled_contracts() {
+    let out = Run::new(&["validate"]).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("ok "), "{}", out.stdout);
+    let out = Run::new(&["--format", "json", "validate"]).run();
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "slaengine.validate/v1");
+    assert_eq!(v["invalid"], 0);
+    assert!(v["valid"].as_u64().unwrap() >= 3);
+}
+
+#[test]
+fn validate_reports_a_broken_contract_with_its_location() {
+    let out = Run::bare(&["validate"])
+        .file("contracts/broken.yaml", "calendar:\n  timezone: Europe/Moskow\n  week: { mon-fri: [\"09:00-18:00\"] }\n")
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--> contracts/broken.yaml:2:13"), "{}", out.stderr);
+    assert!(out.stderr.contains("Europe/Moskow"), "{}", out.stderr);
+}
+
+#[test]
+fn evaluate_a_ticket_as_json() {
+    let out = Run::new(&["--format", "json", "evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00"])
+        .file("t.yaml", TICKET)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "slaengine.evaluation/v1");
+    assert_eq!(v["ticket"], "T-1042");
+    assert_eq!(v["contract"]["id"], "acme");
+    assert_eq!(v["category"]["decided_by"], "ticket");
+    let assign = &v["metrics"][0];
+    assert_eq!(assign["name"], "assign");
+    assert_eq!(assign["status"], "met");
+    assert_eq!(assign["elapsed_seconds"], 25 * 60);
+    let resolve = &v["metrics"][1];
+    assert_eq!(resolve["name"], "resolve");
+    assert!(resolve["deadline"].is_string());
+}
+
+#[test]
+fn evaluate_reads_standard_input_and_streams_json_lines() {
+    let one = r#"{"id":"T-1","customer":"acme","category":"error.module_failure","registered":"2026-03-06T16:40:00+03:00"}"#;
+    let input = format!("{one}\n{}\n", one.replace("T-1", "T-2"));
+    let out = Run::new(&["--format", "jsonl", "evaluate", "--ticket", "-", "--at", "2026-03-06T18:00:00+03:00"])
+        .stdin(&input)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<_> = out.stdout.lines().map(json).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["ticket"], "T-1");
+    assert_eq!(lines[1]["ticket"], "T-2");
+}
+
+#[test]
+fn a_bad_ticket_is_reported_and_the_others_go_on() {
+    let good = r#"{"id":"T-1","customer":"acme","category":"error.module_failure","registered":"2026-03-06T16:40:00+03:00"}"#;
+    let bad = r#"{"id":"T-2","customer":"acme","registered":"2026-03-06 16:40"}"#;
+    let input = format!("{good}\n{bad}\n{}\n", good.replace("T-1", "T-3"));
+    let out = Run::new(&["--format", "jsonl", "evaluate", "--ticket", "t.jsonl", "--at", "2026-03-06T18:00:00+03:00"])
+        .file("t.jsonl", &input)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.stdout.lines().count(), 2);
+    assert!(out.stderr.contains("--> t.jsonl:2:"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 of 3 tickets could not be evaluated"), "{}", out.stderr);
+}
+
+#[test]
+fn a_ticket_for_an_unknown_customer_is_an_error() {
+    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00"])
+        .file("t.yaml", &TICKET.replace("customer: acme", "customer: nobody"))
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no usable contract for customer `nobody`"), "{}", out.stderr);
+}
+
+#[test]
+fn human_output_is_a_table() {
+    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00", "--explain"])
+        .file("t.yaml", TICKET)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("metric"), "{}", out.stdout);
+    assert!(out.stdout.contains("assign"), "{}", out.stdout);
+    assert!(out.stdout.contains("explain"), "{}", out.stdout);
+    assert!(!out.stdout.contains('\u{1b}'), "NO_COLOR must disable colour:\n{}", out.stdout);
+}
+
+#[test]
+fn bad_times_and_durations_are_usage_errors() {
+    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "yesterday"]).file("t.yaml", TICKET).run();
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: --at: expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `yesterday`"
+    );
+    let out = Run::new(&["calendar", "due", "--contract", "acme", "--from", "2026-03-06T16:40:00+03:00", "--in", "four hours"]).run();
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: --in: expected a duration like `4h`, `2 working days` or `30m`, found `four hours` (it does not start with a number)"
+    );
+    let out = Run::new(&["evaluate", "--ticket", "missing.yaml"]).run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing.yaml"), "{}", out.stderr);
+}
+
+#[test]
+fn calendar_due_and_elapsed() {
+    // acme works 09:00-18:00 in Asia/Yekaterinburg (+05:00).
+    let out = Run::new(&["--format", "json", "calendar", "due", "--contract", "acme", "--from", "2026-03-06T17:30:00+05:00", "--in", "1 working hour"]).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "slaengine.due/v1");
+    assert_eq!(v["due"], "2026-03-10T09:30:00+05:00");
+    let out = Run::new(&["--format", "json", "calendar", "elapsed", "--contract", "acme", "--from", "2026-03-06T17:30:00+05:00", "--to", "2026-03-10T09:30:00+05:00"]).run();
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "slaengine.elapsed/v1");
+    assert_eq!(v["seconds"], 3600);
+    let out = Run::new(&["calendar", "due", "--contract", "nobody", "--from", "2026-03-06T17:30:00+05:00", "--in", "1h"]).run();
+    assert_eq!(out.code, 2, "{out:?}");
+}
