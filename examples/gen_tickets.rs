@@ -87,7 +87,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             events: Vec::new(),
         };
         if category == "incident.environment" {
-            t.fields.insert("complete_outage".into(), (rng.below(2) == 0).into());
+            t.fields
+                .insert("complete_outage".into(), (rng.below(2) == 0).into());
         }
         let mut at = registered;
         let mut step = |rng: &mut Rng, max_minutes: u64| {
@@ -100,13 +101,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.events.push(e);
             if rng.below(4) == 0 {
                 t.events.push(event(step(&mut rng, 600), EventKind::Paused));
-                t.events.push(event(step(&mut rng, 1200), EventKind::Resumed));
+                t.events
+                    .push(event(step(&mut rng, 1200), EventKind::Resumed));
             }
             let mut w = event(step(&mut rng, 900), EventKind::Worklog);
             w.hours = Some(0.5 + rng.below(8) as f64 / 2.0);
             t.events.push(w);
             if rng.below(10) < 8 {
-                t.events.push(event(step(&mut rng, 2400), EventKind::Resolved));
+                t.events
+                    .push(event(step(&mut rng, 2400), EventKind::Resolved));
             }
         }
         serde_json::to_writer(&mut out, &t)?;

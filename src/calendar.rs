@@ -11,7 +11,10 @@
 //! DST is an hour shorter; a window whose start falls in a skipped hour opens at the jump;
 //! a repeated local hour counts twice when it is inside a window.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::duration::{Duration, DurationKind};
@@ -140,14 +143,148 @@ pub enum Step {
     },
 }
 
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const EPOCH_CE: i64 = 719_163;
+/// Seconds in a day, as i64.
+const DAY_S: i64 = 86_400;
+/// The zone table covers 1970-01-01 … 2100-01-01; outside it, offsets come from chrono-tz
+/// directly (correct, but without week skipping).
+const TABLE_FROM: i64 = 0;
+const TABLE_TO: i64 = 4_102_444_800;
+/// Every real offset lies within ±26 h, so the instants of local date `d` lie in
+/// `[d·86400 − MARGIN, (d+1)·86400 + MARGIN)`.
+const MARGIN: i64 = 26 * 3600;
+/// The last local day computed (9999-12-31); `due` gives up beyond it.
+const LAST_DAY: i64 = 2_932_896;
+const FIRST_DAY: i64 = -719_162;
+
+/// A zone's UTC-offset transitions over the table range, found once per zone and process.
+#[derive(Debug)]
+struct ZoneTable {
+    /// The offset (seconds east of UTC) in force at `TABLE_FROM`.
+    initial: i32,
+    /// `(instant, offset from then on)`, sorted.
+    transitions: Vec<(i64, i32)>,
+}
+
+/// Offset of `tz` at UTC second `t`, straight from chrono-tz.
+fn tz_offset(tz: Tz, t: i64) -> i32 {
+    match DateTime::from_timestamp(t, 0) {
+        Some(dt) => tz
+            .offset_from_utc_datetime(&dt.naive_utc())
+            .fix()
+            .local_minus_utc(),
+        None => 0,
+    }
+}
+
+/// The first second in `(lo, hi]` whose offset differs from `tz_offset(lo)`.
+fn bisect(tz: Tz, mut lo: i64, mut hi: i64) -> i64 {
+    let base = tz_offset(tz, lo);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if tz_offset(tz, mid) == base {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+impl ZoneTable {
+    fn build(tz: Tz) -> ZoneTable {
+        let initial = tz_offset(tz, TABLE_FROM);
+        let mut transitions = Vec::new();
+        let (mut t, mut off) = (TABLE_FROM, initial);
+        while t < TABLE_TO {
+            let next = (t + DAY_S).min(TABLE_TO);
+            let o = tz_offset(tz, next);
+            if o != off {
+                // Find every change inside the step (normally exactly one).
+                let mut lo = t;
+                loop {
+                    let at = bisect(tz, lo, next);
+                    let after = tz_offset(tz, at);
+                    transitions.push((at, after));
+                    if after == o {
+                        break;
+                    }
+                    lo = at;
+                }
+                off = o;
+            }
+            t = next;
+        }
+        ZoneTable {
+            initial,
+            transitions,
+        }
+    }
+
+    /// The process-wide table of `tz`.
+    fn of(tz: Tz) -> Arc<ZoneTable> {
+        static TABLES: OnceLock<Mutex<HashMap<Tz, Arc<ZoneTable>>>> = OnceLock::new();
+        let tables = TABLES.get_or_init(Default::default);
+        if let Ok(map) = tables.lock() {
+            if let Some(t) = map.get(&tz) {
+                return Arc::clone(t);
+            }
+        }
+        let table = Arc::new(ZoneTable::build(tz));
+        if let Ok(mut map) = tables.lock() {
+            map.entry(tz).or_insert_with(|| Arc::clone(&table));
+        }
+        table
+    }
+}
+
+/// The local date `d` (days since 1970-01-01) as a `NaiveDate`.
+fn date_of(d: i64) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(d + EPOCH_CE).ok()?)
+}
+
+/// `NaiveDate` → days since 1970-01-01.
+fn day_of(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce()) - EPOCH_CE
+}
+
+/// Monday = 0 … Sunday = 6 for day number `d` (1970-01-01 was a Thursday).
+fn weekday(d: i64) -> usize {
+    (d + 3).rem_euclid(7) as usize
+}
+
+/// Ensures `rem` is in range for the walk and the result fits a `DateTime`.
+fn instant(t: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t, 0)
+}
+
 /// A working-time calendar: a zone, weekly windows, holidays and dated exceptions.
+///
+/// Arithmetic runs on UTC seconds and local day numbers. Whole 7-day blocks that contain
+/// no holiday, exception or offset change hold exactly the weekly working time and are
+/// skipped in one step (found by binary search), so the cost of [`Calendar::due`] and
+/// [`Calendar::elapsed`] does not grow with the duration.
 #[derive(Debug, Clone)]
 pub struct Calendar {
     tz: Tz,
     week: [Vec<Window>; 7],
+    week_total: i64,
     holidays: Vec<NaiveDate>,
+    holiday_days: Vec<i64>,
     exceptions: Vec<(NaiveDate, Vec<Window>)>,
+    exception_days: Vec<i64>,
+    /// Sorted local days that need the careful path: holidays, exceptions, and days near
+    /// an offset change.
+    special: Vec<i64>,
+    zone: Arc<ZoneTable>,
     day_length: i64,
+}
+
+/// What a local date looks like: its windows, or why it is closed.
+struct Day<'a> {
+    windows: &'a [Window],
+    closed: Option<ClosedReason>,
 }
 
 impl Calendar {
@@ -170,22 +307,45 @@ impl Calendar {
         holidays.sort_unstable();
         holidays.dedup();
         exceptions.sort_by_key(|(d, _)| *d);
-        let longest = week
-            .iter()
-            .map(|d| d.iter().map(|w| i64::from(w.len())).sum::<i64>())
-            .max()
-            .unwrap_or(0);
+        if let Some(pair) = exceptions.windows(2).find(|p| p[0].0 == p[1].0) {
+            return Err(CalendarError(format!(
+                "the date {} has two exceptions: give each date once",
+                pair[0].0
+            )));
+        }
+        let day_secs = |d: &[Window]| d.iter().map(|w| i64::from(w.len())).sum::<i64>();
+        let longest = week.iter().map(|d| day_secs(d)).max().unwrap_or(0);
+        let week_total = week.iter().map(|d| day_secs(d)).sum();
         let day_length = day_length.unwrap_or(longest);
         if day_length <= 0 {
             return Err(CalendarError(
                 "the calendar has no open hours on any weekday, so `1 working day` has no length: set `day_length`".into(),
             ));
         }
+        let zone = ZoneTable::of(tz);
+        let holiday_days: Vec<i64> = holidays.iter().map(|d| day_of(*d)).collect();
+        let exception_days: Vec<i64> = exceptions.iter().map(|(d, _)| day_of(*d)).collect();
+        let mut special: Vec<i64> = holiday_days
+            .iter()
+            .chain(&exception_days)
+            .copied()
+            .collect();
+        for &(t, _) in &zone.transitions {
+            let u = t.div_euclid(DAY_S);
+            special.extend(u - 2..=u + 2);
+        }
+        special.sort_unstable();
+        special.dedup();
         Ok(Calendar {
             tz,
             week,
+            week_total,
             holidays,
+            holiday_days,
             exceptions,
+            exception_days,
+            special,
+            zone,
             day_length,
         })
     }
@@ -198,6 +358,159 @@ impl Calendar {
     /// The length of one working day in seconds.
     pub fn day_length(&self) -> i64 {
         self.day_length
+    }
+
+    /// The weekly windows, Monday first.
+    pub fn week(&self) -> &[Vec<Window>; 7] {
+        &self.week
+    }
+
+    /// The holidays, sorted.
+    pub fn holidays(&self) -> &[NaiveDate] {
+        &self.holidays
+    }
+
+    /// The dated exceptions, sorted by date.
+    pub fn exceptions(&self) -> &[(NaiveDate, Vec<Window>)] {
+        &self.exceptions
+    }
+
+    /// Whether `date` is a holiday.
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        self.holiday_days.binary_search(&day_of(date)).is_ok()
+    }
+
+    /// The windows of `date`: none on a holiday, the exception's if it has one, else its
+    /// weekday's.
+    pub fn windows_on(&self, date: NaiveDate) -> &[Window] {
+        self.day(day_of(date)).windows
+    }
+
+    /// The local date of an instant in the calendar's zone.
+    pub fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    fn day(&self, d: i64) -> Day<'_> {
+        if self.holiday_days.binary_search(&d).is_ok() {
+            return Day {
+                windows: &[],
+                closed: Some(ClosedReason::Holiday),
+            };
+        }
+        if let Ok(i) = self.exception_days.binary_search(&d) {
+            let windows = &self.exceptions[i].1[..];
+            let closed = windows.is_empty().then_some(ClosedReason::Exception);
+            return Day { windows, closed };
+        }
+        let windows = &self.week[weekday(d)][..];
+        let closed = windows.is_empty().then_some(ClosedReason::Weekend);
+        Day { windows, closed }
+    }
+
+    /// The offset in force at UTC second `t`.
+    fn offset(&self, t: i64) -> i32 {
+        if (TABLE_FROM..TABLE_TO).contains(&t) {
+            let tr = &self.zone.transitions;
+            match tr.partition_point(|&(at, _)| at <= t) {
+                0 => self.zone.initial,
+                i => tr[i - 1].1,
+            }
+        } else {
+            tz_offset(self.tz, t)
+        }
+    }
+
+    /// The local day number of UTC second `t`.
+    fn local_day(&self, t: i64) -> i64 {
+        (t + i64::from(self.offset(t))).div_euclid(DAY_S)
+    }
+
+    /// Offset changes in `[a, b)`.
+    fn changes(&self, a: i64, b: i64, out: &mut Vec<(i64, i32)>) {
+        out.clear();
+        if a >= TABLE_FROM && b <= TABLE_TO {
+            let tr = &self.zone.transitions;
+            let lo = tr.partition_point(|&(at, _)| at < a);
+            let hi = tr.partition_point(|&(at, _)| at < b);
+            out.extend_from_slice(&tr[lo..hi]);
+        } else {
+            let (oa, ob) = (tz_offset(self.tz, a), tz_offset(self.tz, b - 1));
+            if oa != ob {
+                let at = bisect(self.tz, a, b - 1);
+                out.push((at, tz_offset(self.tz, at)));
+            }
+        }
+    }
+
+    /// Calls `f(start, end)` for each open interval of local day `d`, in order, as UTC
+    /// seconds. `scratch` is reused storage for offset changes.
+    fn intervals(
+        &self,
+        d: i64,
+        windows: &[Window],
+        scratch: &mut Vec<(i64, i32)>,
+        mut f: impl FnMut(i64, i64) -> bool,
+    ) -> bool {
+        if windows.is_empty() {
+            return false;
+        }
+        let midnight = d * DAY_S;
+        let simple = self.special.binary_search(&d).is_err()
+            && (TABLE_FROM..TABLE_TO - DAY_S).contains(&midnight);
+        if simple {
+            let off = i64::from(self.offset(midnight));
+            for w in windows {
+                if f(
+                    midnight + i64::from(w.start) - off,
+                    midnight + i64::from(w.end) - off,
+                ) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        let (lo, hi) = (midnight - MARGIN, midnight + DAY_S + MARGIN);
+        self.changes(lo, hi, scratch);
+        // Constant-offset segments [seg_start, seg_end) covering [lo, hi).
+        let mut seg_start = lo;
+        let mut off = i64::from(self.offset(lo));
+        let mut segments: [(i64, i64, i64); 4] = [(0, 0, 0); 4];
+        let mut n = 0;
+        for &(at, after) in scratch.iter().take(3) {
+            segments[n] = (seg_start, at, off);
+            n += 1;
+            seg_start = at;
+            off = i64::from(after);
+        }
+        segments[n] = (seg_start, hi, off);
+        n += 1;
+        // Windows in order; within a window, segments in time order.
+        for w in windows {
+            for &(p0, p1, o) in &segments[..n] {
+                let a = (midnight + i64::from(w.start) - o).max(p0);
+                let b = (midnight + i64::from(w.end) - o).min(p1);
+                if a < b && f(a, b) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// How many whole 7-day blocks from day `d` contain no special day (and lie in the
+    /// zone table's range).
+    fn clean_weeks(&self, d: i64) -> i64 {
+        if d < TABLE_FROM / DAY_S + 1 {
+            return 0;
+        }
+        let next = self
+            .special
+            .get(self.special.partition_point(|&s| s < d))
+            .copied()
+            .unwrap_or(TABLE_TO / DAY_S - 2);
+        let limit = next.min(TABLE_TO / DAY_S - 2);
+        ((limit - d) / 7).max(0)
     }
 
     /// Adds a duration: working time through [`Calendar::due`], calendar time as real time.
@@ -213,35 +526,177 @@ impl Calendar {
     }
 
     /// The earliest instant `t >= start` such that the working time in `[start, t)` is
-    /// `working_seconds`. `None` if the calendar never opens again.
+    /// `working_seconds`. `None` if the calendar never again has that much working time.
+    /// A start outside hours counts from the next opening; a result that lands on a
+    /// closing time stays there.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use slaengine::calendar::{Calendar, Window};
+    /// let nine_to_six = vec![Window::parse("09:00-18:00").unwrap()];
+    /// let mut week: [Vec<Window>; 7] = Default::default();
+    /// for day in &mut week[..5] { *day = nine_to_six.clone(); }
+    /// let holiday = "2026-03-09".parse().unwrap();
+    /// let cal = Calendar::new(chrono_tz::Europe::Moscow, week, vec![holiday], vec![], None).unwrap();
+    /// let friday: DateTime<Utc> = "2026-03-06T16:40:00+03:00".parse().unwrap();
+    /// let due = cal.due(friday, 9 * 3600).unwrap();
+    /// assert_eq!(due, "2026-03-10T16:40:00+03:00".parse::<DateTime<Utc>>().unwrap());
+    /// ```
     pub fn due(&self, start: DateTime<Utc>, working_seconds: i64) -> Option<DateTime<Utc>> {
-        let _ = (
-            start,
-            working_seconds,
-            &self.week,
-            &self.holidays,
-            &self.exceptions,
-        );
-        unimplemented!("calendar arithmetic")
+        self.walk_due(start, working_seconds, None)
     }
 
-    /// The working time in `[from, to)`, in seconds; 0 when `to` is not after `from`.
-    pub fn elapsed(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-        let _ = (from, to);
-        unimplemented!("calendar arithmetic")
-    }
-
-    /// Traced `due` (temporary).
+    /// [`Calendar::due`], recording every counted interval and closed date in `trace`.
     pub fn due_traced(
         &self,
         start: DateTime<Utc>,
-        s: i64,
-        _t: &mut Vec<Step>,
+        working_seconds: i64,
+        trace: &mut Vec<Step>,
     ) -> Option<DateTime<Utc>> {
-        self.due(start, s)
+        self.walk_due(start, working_seconds, Some(trace))
     }
-    /// Traced `elapsed` (temporary).
-    pub fn elapsed_traced(&self, a: DateTime<Utc>, b: DateTime<Utc>, _t: &mut Vec<Step>) -> i64 {
-        self.elapsed(a, b)
+
+    /// The working time in `[from, to)`, in seconds; 0 when `to` is not after `from`.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use slaengine::calendar::{Calendar, Window};
+    /// let mut week: [Vec<Window>; 7] = Default::default();
+    /// for day in &mut week[..5] { *day = vec![Window::parse("09:00-18:00").unwrap()]; }
+    /// let cal = Calendar::new(chrono_tz::Europe::Moscow, week, vec![], vec![], None).unwrap();
+    /// let from: DateTime<Utc> = "2026-03-06T17:30:00+03:00".parse().unwrap();
+    /// let to: DateTime<Utc> = "2026-03-09T09:30:00+03:00".parse().unwrap();
+    /// assert_eq!(cal.elapsed(from, to), 3600);
+    /// ```
+    pub fn elapsed(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        self.walk_elapsed(from, to, None)
+    }
+
+    /// [`Calendar::elapsed`], recording every counted interval and closed date in `trace`.
+    pub fn elapsed_traced(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        trace: &mut Vec<Step>,
+    ) -> i64 {
+        self.walk_elapsed(from, to, Some(trace))
+    }
+
+    /// Whether `t` is working time.
+    pub fn is_open(&self, t: DateTime<Utc>) -> bool {
+        let s = t.timestamp();
+        let d = self.local_day(s);
+        let mut scratch = Vec::new();
+        (d - 1..=d).any(|day| {
+            let windows = self.day(day).windows;
+            self.intervals(day, windows, &mut scratch, |a, b| a <= s && s < b)
+        })
+    }
+
+    fn walk_due(
+        &self,
+        start: DateTime<Utc>,
+        secs: i64,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> Option<DateTime<Utc>> {
+        let s = start.timestamp();
+        if secs <= 0 {
+            return instant(s);
+        }
+        let first = self.local_day(s);
+        let last_exception = self.exception_days.last().copied().unwrap_or(i64::MIN);
+        let mut rem = secs;
+        let mut d = first - 1;
+        let mut scratch = Vec::new();
+        let mut result = None;
+        while result.is_none() {
+            if d > LAST_DAY || d < FIRST_DAY || (self.week_total == 0 && d > last_exception) {
+                return None;
+            }
+            if trace.is_none() && d > first && self.week_total > 0 && rem > self.week_total {
+                let weeks = self.clean_weeks(d).min((rem - 1) / self.week_total);
+                if weeks > 0 {
+                    rem -= weeks * self.week_total;
+                    d += weeks * 7;
+                    continue;
+                }
+            }
+            let day = self.day(d);
+            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed) {
+                if d >= first {
+                    if let Some(date) = date_of(d) {
+                        t.push(Step::Closed { date, reason });
+                    }
+                }
+            }
+            self.intervals(d, day.windows, &mut scratch, |a, b| {
+                let a = a.max(s);
+                if a >= b {
+                    return false;
+                }
+                let end = if rem <= b - a { a + rem } else { b };
+                if let Some(t) = trace.as_deref_mut() {
+                    if let (Some(from), Some(to)) = (instant(a), instant(end)) {
+                        t.push(Step::Counted { from, to });
+                    }
+                }
+                rem -= end - a;
+                if rem == 0 {
+                    result = Some(end);
+                    return true;
+                }
+                false
+            });
+            d += 1;
+        }
+        result.and_then(instant)
+    }
+
+    fn walk_elapsed(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> i64 {
+        let (a0, b0) = (from.timestamp(), to.timestamp());
+        if b0 <= a0 {
+            return 0;
+        }
+        let (first, last) = (self.local_day(a0), self.local_day(b0));
+        let mut total = 0;
+        let mut d = first - 1;
+        let mut scratch = Vec::new();
+        while d <= last + 1 {
+            if trace.is_none() && d > first && self.week_total > 0 {
+                let weeks = self.clean_weeks(d).min((last - 1 - d) / 7);
+                if weeks > 0 {
+                    total += weeks * self.week_total;
+                    d += weeks * 7;
+                    continue;
+                }
+            }
+            let day = self.day(d);
+            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed) {
+                if d >= first && d <= last {
+                    if let Some(date) = date_of(d) {
+                        t.push(Step::Closed { date, reason });
+                    }
+                }
+            }
+            self.intervals(d, day.windows, &mut scratch, |a, b| {
+                let (a, b) = (a.max(a0), b.min(b0));
+                if a < b {
+                    total += b - a;
+                    if let Some(t) = trace.as_deref_mut() {
+                        if let (Some(from), Some(to)) = (instant(a), instant(b)) {
+                            t.push(Step::Counted { from, to });
+                        }
+                    }
+                }
+                false
+            });
+            d += 1;
+        }
+        total
     }
 }

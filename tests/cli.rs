@@ -29,7 +29,10 @@ pub struct Output {
 impl Run {
     /// `slaengine` with the bundled contracts.
     pub fn new(args: &[&str]) -> Run {
-        let mut all = vec!["--contracts".to_owned(), root().join("contracts").display().to_string()];
+        let mut all = vec![
+            "--contracts".to_owned(),
+            root().join("contracts").display().to_string(),
+        ];
         all.extend(args.iter().map(|s| s.to_string()));
         Run {
             args: all,
@@ -129,18 +132,33 @@ fn validate_accepts_the_bundled_contracts() {
 #[test]
 fn validate_reports_a_broken_contract_with_its_location() {
     let out = Run::bare(&["validate"])
-        .file("contracts/broken.yaml", "calendar:\n  timezone: Europe/Moskow\n  week: { mon-fri: [\"09:00-18:00\"] }\n")
+        .file(
+            "contracts/broken.yaml",
+            "calendar:\n  timezone: Europe/Moskow\n  week: { mon-fri: [\"09:00-18:00\"] }\n",
+        )
         .run();
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--> contracts/broken.yaml:2:13"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--> contracts/broken.yaml:2:13"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("Europe/Moskow"), "{}", out.stderr);
 }
 
 #[test]
 fn evaluate_a_ticket_as_json() {
-    let out = Run::new(&["--format", "json", "evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00"])
-        .file("t.yaml", TICKET)
-        .run();
+    let out = Run::new(&[
+        "--format",
+        "json",
+        "evaluate",
+        "--ticket",
+        "t.yaml",
+        "--at",
+        "2026-03-06T17:30:00+03:00",
+    ])
+    .file("t.yaml", TICKET)
+    .run();
     assert_eq!(out.code, 0, "{out:?}");
     let v = json(&out.stdout);
     assert_eq!(v["schema"], "slaengine.evaluation/v1");
@@ -160,9 +178,17 @@ fn evaluate_a_ticket_as_json() {
 fn evaluate_reads_standard_input_and_streams_json_lines() {
     let one = r#"{"id":"T-1","customer":"acme","category":"error.module_failure","registered":"2026-03-06T16:40:00+03:00"}"#;
     let input = format!("{one}\n{}\n", one.replace("T-1", "T-2"));
-    let out = Run::new(&["--format", "jsonl", "evaluate", "--ticket", "-", "--at", "2026-03-06T18:00:00+03:00"])
-        .stdin(&input)
-        .run();
+    let out = Run::new(&[
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--ticket",
+        "-",
+        "--at",
+        "2026-03-06T18:00:00+03:00",
+    ])
+    .stdin(&input)
+    .run();
     assert_eq!(out.code, 0, "{out:?}");
     let lines: Vec<_> = out.stdout.lines().map(json).collect();
     assert_eq!(lines.len(), 2);
@@ -175,45 +201,94 @@ fn a_bad_ticket_is_reported_and_the_others_go_on() {
     let good = r#"{"id":"T-1","customer":"acme","category":"error.module_failure","registered":"2026-03-06T16:40:00+03:00"}"#;
     let bad = r#"{"id":"T-2","customer":"acme","registered":"2026-03-06 16:40"}"#;
     let input = format!("{good}\n{bad}\n{}\n", good.replace("T-1", "T-3"));
-    let out = Run::new(&["--format", "jsonl", "evaluate", "--ticket", "t.jsonl", "--at", "2026-03-06T18:00:00+03:00"])
-        .file("t.jsonl", &input)
-        .run();
+    let out = Run::new(&[
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--ticket",
+        "t.jsonl",
+        "--at",
+        "2026-03-06T18:00:00+03:00",
+    ])
+    .file("t.jsonl", &input)
+    .run();
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(out.stdout.lines().count(), 2);
     assert!(out.stderr.contains("--> t.jsonl:2:"), "{}", out.stderr);
-    assert!(out.stderr.contains("1 of 3 tickets could not be evaluated"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 of 3 tickets could not be evaluated"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn a_ticket_for_an_unknown_customer_is_an_error() {
-    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00"])
-        .file("t.yaml", &TICKET.replace("customer: acme", "customer: nobody"))
-        .run();
+    let out = Run::new(&[
+        "evaluate",
+        "--ticket",
+        "t.yaml",
+        "--at",
+        "2026-03-06T17:30:00+03:00",
+    ])
+    .file(
+        "t.yaml",
+        &TICKET.replace("customer: acme", "customer: nobody"),
+    )
+    .run();
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("no usable contract for customer `nobody`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no usable contract for customer `nobody`"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn human_output_is_a_table() {
-    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "2026-03-06T17:30:00+03:00", "--explain"])
-        .file("t.yaml", TICKET)
-        .run();
+    let out = Run::new(&[
+        "evaluate",
+        "--ticket",
+        "t.yaml",
+        "--at",
+        "2026-03-06T17:30:00+03:00",
+        "--explain",
+    ])
+    .file("t.yaml", TICKET)
+    .run();
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("metric"), "{}", out.stdout);
     assert!(out.stdout.contains("assign"), "{}", out.stdout);
     assert!(out.stdout.contains("explain"), "{}", out.stdout);
-    assert!(!out.stdout.contains('\u{1b}'), "NO_COLOR must disable colour:\n{}", out.stdout);
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "NO_COLOR must disable colour:\n{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn bad_times_and_durations_are_usage_errors() {
-    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "yesterday"]).file("t.yaml", TICKET).run();
+    let out = Run::new(&["evaluate", "--ticket", "t.yaml", "--at", "yesterday"])
+        .file("t.yaml", TICKET)
+        .run();
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr.trim(),
         "error: --at: expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `yesterday`"
     );
-    let out = Run::new(&["calendar", "due", "--contract", "acme", "--from", "2026-03-06T16:40:00+03:00", "--in", "four hours"]).run();
+    let out = Run::new(&[
+        "calendar",
+        "due",
+        "--contract",
+        "acme",
+        "--from",
+        "2026-03-06T16:40:00+03:00",
+        "--in",
+        "four hours",
+    ])
+    .run();
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr.trim(),
@@ -227,15 +302,49 @@ fn bad_times_and_durations_are_usage_errors() {
 #[test]
 fn calendar_due_and_elapsed() {
     // acme works 09:00-18:00 in Asia/Yekaterinburg (+05:00).
-    let out = Run::new(&["--format", "json", "calendar", "due", "--contract", "acme", "--from", "2026-03-06T17:30:00+05:00", "--in", "1 working hour"]).run();
+    let out = Run::new(&[
+        "--format",
+        "json",
+        "calendar",
+        "due",
+        "--contract",
+        "acme",
+        "--from",
+        "2026-03-06T17:30:00+05:00",
+        "--in",
+        "1 working hour",
+    ])
+    .run();
     assert_eq!(out.code, 0, "{out:?}");
     let v = json(&out.stdout);
     assert_eq!(v["schema"], "slaengine.due/v1");
     assert_eq!(v["due"], "2026-03-10T09:30:00+05:00");
-    let out = Run::new(&["--format", "json", "calendar", "elapsed", "--contract", "acme", "--from", "2026-03-06T17:30:00+05:00", "--to", "2026-03-10T09:30:00+05:00"]).run();
+    let out = Run::new(&[
+        "--format",
+        "json",
+        "calendar",
+        "elapsed",
+        "--contract",
+        "acme",
+        "--from",
+        "2026-03-06T17:30:00+05:00",
+        "--to",
+        "2026-03-10T09:30:00+05:00",
+    ])
+    .run();
     let v = json(&out.stdout);
     assert_eq!(v["schema"], "slaengine.elapsed/v1");
     assert_eq!(v["seconds"], 3600);
-    let out = Run::new(&["calendar", "due", "--contract", "nobody", "--from", "2026-03-06T17:30:00+05:00", "--in", "1h"]).run();
+    let out = Run::new(&[
+        "calendar",
+        "due",
+        "--contract",
+        "nobody",
+        "--from",
+        "2026-03-06T17:30:00+05:00",
+        "--in",
+        "1h",
+    ])
+    .run();
     assert_eq!(out.code, 2, "{out:?}");
 }

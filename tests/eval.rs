@@ -25,7 +25,9 @@ fn standard() -> Contract {
 /// A ticket of customer `seed` in `category`, registered at `registered`, with events
 /// given as `(time, kind)` YAML flow items.
 fn ticket(category: &str, registered: &str, events: &[&str]) -> Ticket {
-    let mut text = format!("id: T-1\ncustomer: seed\ncategory: {category}\nregistered: {registered}\nevents:\n");
+    let mut text = format!(
+        "id: T-1\ncustomer: seed\ncategory: {category}\nregistered: {registered}\nevents:\n"
+    );
     for e in events {
         text.push_str(&format!("  - {e}\n"));
     }
@@ -44,7 +46,10 @@ fn metric<'a>(e: &'a Evaluation, name: &str) -> &'a slaengine::eval::MetricResul
 }
 
 fn deadline(e: &Evaluation, name: &str) -> String {
-    metric(e, name).deadline.map(|d| d.to_rfc3339()).unwrap_or_default()
+    metric(e, name)
+        .deadline
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
 }
 
 fn codes(e: &Evaluation) -> Vec<&str> {
@@ -97,7 +102,11 @@ fn a_breach_happens_only_when_working_time_passes_the_target() {
     // Due at 18:00 on Monday; unassigned at 23:00 it has not yet overrun (no working time
     // passed since 18:00), and an assignment at 09:00 next morning is still in time.
     let c = standard();
-    let t = ticket("error.module_failure", "2026-03-02T17:00:00+03:00", &["{ at: 2026-03-03T09:00:00+03:00, kind: assigned }"]);
+    let t = ticket(
+        "error.module_failure",
+        "2026-03-02T17:00:00+03:00",
+        &["{ at: 2026-03-03T09:00:00+03:00, kind: assigned }"],
+    );
     let e = evaluate(&c, &t, at("2026-03-02T23:00:00+03:00"));
     assert_eq!(metric(&e, "assign").status, Status::AtRisk);
     let e = evaluate(&c, &t, at("2026-03-03T12:00:00+03:00"));
@@ -107,14 +116,25 @@ fn a_breach_happens_only_when_working_time_passes_the_target() {
 #[test]
 fn met_and_breached_when_stopped() {
     let c = standard();
-    let t = ticket("error.module_failure", "2026-03-02T10:00:00+03:00", &["{ at: 2026-03-02T10:25:00+03:00, kind: assigned }"]);
+    let t = ticket(
+        "error.module_failure",
+        "2026-03-02T10:00:00+03:00",
+        &["{ at: 2026-03-02T10:25:00+03:00, kind: assigned }"],
+    );
     let e = evaluate(&c, &t, at("2026-03-05T10:00:00+03:00"));
     let a = metric(&e, "assign");
-    assert_eq!((a.status, a.elapsed_seconds, a.remaining_seconds), (Status::Met, 1500, Some(2100)));
+    assert_eq!(
+        (a.status, a.elapsed_seconds, a.remaining_seconds),
+        (Status::Met, 1500, Some(2100))
+    );
     assert_eq!(a.stopped.unwrap().to_rfc3339(), "2026-03-02T10:25:00+03:00");
     let r = metric(&e, "resolve");
     assert_eq!(r.status, Status::Breached);
-    let t = ticket("error.module_failure", "2026-03-02T10:00:00+03:00", &["{ at: 2026-03-02T12:00:00+03:00, kind: assigned }"]);
+    let t = ticket(
+        "error.module_failure",
+        "2026-03-02T10:00:00+03:00",
+        &["{ at: 2026-03-02T12:00:00+03:00, kind: assigned }"],
+    );
     let e = evaluate(&c, &t, at("2026-03-05T10:00:00+03:00"));
     assert_eq!(metric(&e, "assign").status, Status::Breached);
 }
@@ -187,7 +207,10 @@ fn requests_without_a_resolution_target_only_have_assignment() {
     let c = standard();
     let t = ticket("support.new_versions", "2026-03-02T10:00:00+03:00", &[]);
     let e = evaluate(&c, &t, at("2026-03-02T10:30:00+03:00"));
-    assert_eq!(metric(&e, "assign").target.as_deref(), Some("1 working hour"));
+    assert_eq!(
+        metric(&e, "assign").target.as_deref(),
+        Some("1 working hour")
+    );
     assert_eq!(metric(&e, "resolve").status, Status::NotApplicable);
 }
 
@@ -207,7 +230,12 @@ fn odd_histories_are_findings_not_crashes() {
     );
     let e = evaluate(&c, &t, at("2026-03-03T10:00:00+03:00"));
     let codes = codes(&e);
-    for code in ["event_before_registration", "events_out_of_order", "event_after_resolution", "bad_worklog"] {
+    for code in [
+        "event_before_registration",
+        "events_out_of_order",
+        "event_after_resolution",
+        "bad_worklog",
+    ] {
         assert!(codes.contains(&code), "{code} missing from {codes:?}");
     }
     assert_eq!(e.findings[0].severity, Severity::Error);
@@ -220,14 +248,21 @@ fn unknown_category_falls_back_to_the_defaults() {
     let t = ticket("error.modul_failure", "2026-03-02T10:00:00+03:00", &[]);
     let e = evaluate(&c, &t, at("2026-03-02T10:30:00+03:00"));
     assert!(codes(&e).contains(&"unknown_category"));
-    assert_eq!(metric(&e, "assign").target.as_deref(), Some("1 working hour"));
+    assert_eq!(
+        metric(&e, "assign").target.as_deref(),
+        Some("1 working hour")
+    );
     assert_eq!(metric(&e, "resolve").status, Status::NotApplicable);
 }
 
 #[test]
 fn events_after_the_instant_are_not_seen_and_results_are_deterministic() {
     let c = standard();
-    let t = ticket("error.module_failure", "2026-03-02T10:00:00+03:00", &["{ at: 2026-03-02T10:30:00+03:00, kind: assigned }"]);
+    let t = ticket(
+        "error.module_failure",
+        "2026-03-02T10:00:00+03:00",
+        &["{ at: 2026-03-02T10:30:00+03:00, kind: assigned }"],
+    );
     let e = evaluate(&c, &t, at("2026-03-02T10:20:00+03:00"));
     assert_eq!(metric(&e, "assign").status, Status::Running);
     assert_eq!(e, evaluate(&c, &t, at("2026-03-02T10:20:00+03:00")));
@@ -248,9 +283,18 @@ fn small_changes_count_hours_and_flag_work_before_approval() {
     );
     let e = evaluate(&c, &t, at("2026-03-31T12:00:00+03:00"));
     let a = e.allowance.as_ref().unwrap();
-    assert_eq!((a.name.as_str(), a.month.as_str()), ("small_changes", "2026-03"));
-    assert_eq!((a.used_hours, a.approved_hours, a.unapproved_hours), (4.5, 3.0, 1.5));
-    assert_eq!((a.included_hours, a.remaining_hours, a.over_hours), (10.0, 5.5, 0.0));
+    assert_eq!(
+        (a.name.as_str(), a.month.as_str()),
+        ("small_changes", "2026-03")
+    );
+    assert_eq!(
+        (a.used_hours, a.approved_hours, a.unapproved_hours),
+        (4.5, 3.0, 1.5)
+    );
+    assert_eq!(
+        (a.included_hours, a.remaining_hours, a.over_hours),
+        (10.0, 5.5, 0.0)
+    );
     assert!(codes(&e).contains(&"work_before_approval"));
 }
 
@@ -258,12 +302,31 @@ fn small_changes_count_hours_and_flag_work_before_approval() {
 fn explain_names_the_layer_that_set_each_target_and_the_skipped_days() {
     let c = standard();
     let t = ticket("error.module_failure", "2026-03-06T16:40:00+03:00", &[]);
-    let e = evaluate_with(&c, &t, at("2026-03-06T17:00:00+03:00"), &Options { explain: true });
-    let lines: Vec<String> = e.explain.unwrap().iter().map(|l| format!("{}: {}", l.subject, l.text)).collect();
+    let e = evaluate_with(
+        &c,
+        &t,
+        at("2026-03-06T17:00:00+03:00"),
+        &Options { explain: true },
+    );
+    let lines: Vec<String> = e
+        .explain
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}: {}", l.subject, l.text))
+        .collect();
     let all = lines.join("\n");
-    assert!(all.contains("resolve: target 1 working day, set at contracts/templates/standard.yaml:"), "{all}");
-    assert!(all.contains("assign: target 1 working hour, set at contracts/templates/standard.yaml:"), "{all}");
+    assert!(
+        all.contains("resolve: target 1 working day, set at contracts/templates/standard.yaml:"),
+        "{all}"
+    );
+    assert!(
+        all.contains("assign: target 1 working hour, set at contracts/templates/standard.yaml:"),
+        "{all}"
+    );
     assert!(all.contains("Mon 2026-03-09 (holiday)"), "{all}");
     assert!(all.contains("Sat 2026-03-07 (weekend)"), "{all}");
-    assert!(all.contains("counted Fri 2026-03-06 16:40–18:00 (1h 20m)"), "{all}");
+    assert!(
+        all.contains("counted Fri 2026-03-06 16:40–18:00 (1h 20m)"),
+        "{all}"
+    );
 }

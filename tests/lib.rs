@@ -1,2 +1,4 @@
+mod calendar_oracle;
+mod calendar_props;
 mod cli;
 mod eval;

@@ -27,9 +27,18 @@ fn example_tickets() {
             for ticket in parse_all(&text, &name) {
                 let ticket = ticket.unwrap();
                 let contract = contract::load(&loader, &ticket.customer).unwrap();
-                for offset in [TimeDelta::minutes(30), TimeDelta::days(1), TimeDelta::days(10)] {
+                for offset in [
+                    TimeDelta::minutes(30),
+                    TimeDelta::days(1),
+                    TimeDelta::days(10),
+                ] {
                     let at = ticket.registered.to_utc() + offset;
-                    evaluations.push(evaluate_with(&contract, &ticket, at, &Options { explain: true }));
+                    evaluations.push(evaluate_with(
+                        &contract,
+                        &ticket,
+                        at,
+                        &Options { explain: true },
+                    ));
                 }
             }
             insta::assert_yaml_snapshot!(evaluations, {

@@ -65,7 +65,9 @@ struct Elapsed {
 pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
     let loader = DirLoader::new(&cli.contracts);
     let (id, from) = match cmd {
-        Command::Due { contract, from, .. } | Command::Elapsed { contract, from, .. } => (contract, from),
+        Command::Due { contract, from, .. } | Command::Elapsed { contract, from, .. } => {
+            (contract, from)
+        }
     };
     let from = parse_time("--from", from)?;
     let contract = contract::load(&loader, id)?;
@@ -76,8 +78,12 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         Command::Due { duration, .. } => {
             let d: Duration = duration
                 .parse()
-                .map_err(|e: crate::duration::DurationError| InputError::new(format!("--in: {e}")))?;
-            let seconds = d.working_seconds(cal.day_length()).ok_or_else(|| InputError::new(format!("--in: `{duration}` is too long")))?;
+                .map_err(|e: crate::duration::DurationError| {
+                    InputError::new(format!("--in: {e}"))
+                })?;
+            let seconds = d
+                .working_seconds(cal.day_length())
+                .ok_or_else(|| InputError::new(format!("--in: `{duration}` is too long")))?;
             let due = cal.add(from, &d);
             let r = Due {
                 schema: "slaengine.due/v1",
@@ -110,7 +116,12 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 seconds,
             };
             if cli.format == Format::Human {
-                writeln!(out, "{} of working time ({seconds} s)", format_seconds(seconds)).map_err(output_error)?;
+                writeln!(
+                    out,
+                    "{} of working time ({seconds} s)",
+                    format_seconds(seconds)
+                )
+                .map_err(output_error)?;
             } else {
                 write_machine(&mut out, cli.format, &r, true).map_err(output_error)?;
             }

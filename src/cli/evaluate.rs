@@ -90,7 +90,9 @@ impl Job<'_> {
                 "ticket {}: no usable contract for customer `{}` (expected a valid file `{}`)",
                 ticket.id,
                 ticket.customer,
-                self.contracts.loader.display(&format!("{}.yaml", ticket.customer))
+                self.contracts
+                    .loader
+                    .display(&format!("{}.yaml", ticket.customer))
             );
             return chunk.errors.push(InputError::new(msg).into());
         };
@@ -101,7 +103,9 @@ impl Job<'_> {
                 if !(first && chunk.out.is_empty()) {
                     chunk.out.push(b'\n');
                 }
-                chunk.out.extend_from_slice(render::evaluation(&e).as_bytes());
+                chunk
+                    .out
+                    .extend_from_slice(render::evaluation(&e).as_bytes());
                 Ok(())
             }
             f => write_machine(&mut chunk.out, f, &e, first && chunk.out.is_empty()),
@@ -113,7 +117,9 @@ impl Job<'_> {
 
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
     fn lines(&self, lines: &[(usize, String)], file: &str, first: bool) -> Vec<Chunk> {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
         let per = lines.len().div_ceil(workers).max(1);
         std::thread::scope(|s| {
             let handles: Vec<_> = lines
@@ -144,12 +150,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         loader: DirLoader::new(&cli.contracts),
         loaded: RwLock::new(HashMap::new()),
     };
-    let format = if args.explain && cli.format == Format::Jsonl { Format::Jsonl } else { cli.format };
+    let format = if args.explain && cli.format == Format::Jsonl {
+        Format::Jsonl
+    } else {
+        cli.format
+    };
     let job = Job {
         contracts: &contracts,
         format,
         at,
-        options: Options { explain: args.explain },
+        options: Options {
+            explain: args.explain,
+        },
     };
     let (name, mut reader): (String, Box<dyn BufRead>) = if args.ticket == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
@@ -158,7 +170,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             path: args.ticket.clone(),
             source: e,
         })?;
-        (args.ticket.clone(), Box::new(BufReader::with_capacity(1 << 16, file)))
+        (
+            args.ticket.clone(),
+            Box::new(BufReader::with_capacity(1 << 16, file)),
+        )
     };
     let stdout = std::io::stdout();
     let mut out: Box<dyn Write> = if format == Format::Human {
@@ -180,7 +195,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         Ok(())
     };
 
-    let head = reader.fill_buf().map_err(|e| Error::Io { path: name.clone(), source: e })?;
+    let head = reader.fill_buf().map_err(|e| Error::Io {
+        path: name.clone(),
+        source: e,
+    })?;
     let json = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let result = if json {
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
@@ -189,9 +207,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         let mut r = Ok(());
         loop {
             let mut line = String::new();
-            let n = reader
-                .read_line(&mut line)
-                .map_err(|e| Error::Io { path: name.clone(), source: e })?;
+            let n = reader.read_line(&mut line).map_err(|e| Error::Io {
+                path: name.clone(),
+                source: e,
+            })?;
             line_no += 1;
             if n > 0 && !line.trim().is_empty() {
                 batch.push((line_no, line));
@@ -233,7 +252,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         return Ok(exit::BAD_INPUT);
     }
     if done == 0 {
-        report(&Error::Input(InputError::new(format!("expected tickets in `{name}`, found none"))));
+        report(&Error::Input(InputError::new(format!(
+            "expected tickets in `{name}`, found none"
+        ))));
         return Ok(exit::BAD_INPUT);
     }
     Ok(exit::OK)

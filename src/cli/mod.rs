@@ -20,7 +20,12 @@ use crate::error::{Error, InputError};
 #[command(name = "slaengine", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The directory of contract files (templates in its `templates/` folder).
-    #[arg(long, global = true, env = "SLAENGINE_CONTRACTS", default_value = "contracts")]
+    #[arg(
+        long,
+        global = true,
+        env = "SLAENGINE_CONTRACTS",
+        default_value = "contracts"
+    )]
     pub contracts: PathBuf,
 
     /// Output format.

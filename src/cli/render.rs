@@ -40,7 +40,15 @@ pub fn evaluation(e: &Evaluation) -> String {
         "{}  {}  {}\n",
         paint(bold, &e.ticket),
         category,
-        paint(dim, &format!("contract {} @ {}, at {}", e.contract.id, e.contract.revision, e.at.format("%a %Y-%m-%d %H:%M %:z"))),
+        paint(
+            dim,
+            &format!(
+                "contract {} @ {}, at {}",
+                e.contract.id,
+                e.contract.revision,
+                e.at.format("%a %Y-%m-%d %H:%M %:z")
+            )
+        ),
     ));
     let header = ["metric", "target", "deadline", "time left", "status"];
     let rows: Vec<[String; 5]> = e
@@ -56,7 +64,8 @@ pub fn evaluation(e: &Evaluation) -> String {
             [
                 m.name.clone(),
                 m.target.clone().unwrap_or_else(|| "—".into()),
-                m.deadline.map_or("—".into(), |d| d.format("%a %Y-%m-%d %H:%M").to_string()),
+                m.deadline
+                    .map_or("—".into(), |d| d.format("%a %Y-%m-%d %H:%M").to_string()),
                 left,
                 m.status.as_str().to_owned(),
             ]
@@ -85,14 +94,28 @@ pub fn evaluation(e: &Evaluation) -> String {
     out.push_str(&line(header.map(str::to_owned), [dim; 5]));
     for (row, m) in rows.into_iter().zip(&e.metrics) {
         let st = status_style(m.status);
-        let left_style = if m.remaining_seconds.is_some_and(|r| r < 0) { st } else { Style::new() };
-        out.push_str(&line(row, [bold, Style::new(), Style::new(), left_style, st]));
+        let left_style = if m.remaining_seconds.is_some_and(|r| r < 0) {
+            st
+        } else {
+            Style::new()
+        };
+        out.push_str(&line(
+            row,
+            [bold, Style::new(), Style::new(), left_style, st],
+        ));
     }
     if let Some(a) = &e.allowance {
         out.push_str(&format!(
             "  allowance {}: {} of {} h used in {} ({})\n",
-            a.name, a.used_hours, a.included_hours, a.month,
-            if a.basis == "ticket" { "this ticket" } else { "all tickets" }
+            a.name,
+            a.used_hours,
+            a.included_hours,
+            a.month,
+            if a.basis == "ticket" {
+                "this ticket"
+            } else {
+                "all tickets"
+            }
         ));
     }
     for f in &e.findings {
@@ -106,13 +129,26 @@ pub fn evaluation(e: &Evaluation) -> String {
             Severity::Warning => "warning",
             Severity::Info => "note",
         };
-        out.push_str(&format!("  {} {}: {}\n", paint(style, sev), f.code, f.message));
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            paint(style, sev),
+            f.code,
+            f.message
+        ));
     }
     if let Some(lines) = &e.explain {
         out.push_str(&format!("  {}\n", paint(bold, "explain")));
-        let width = lines.iter().map(|l| l.subject.chars().count()).max().unwrap_or(0);
+        let width = lines
+            .iter()
+            .map(|l| l.subject.chars().count())
+            .max()
+            .unwrap_or(0);
         for l in lines {
-            out.push_str(&format!("    {}  {}\n", pad(&paint(dim, &l.subject), l.subject.chars().count(), width), l.text));
+            out.push_str(&format!(
+                "    {}  {}\n",
+                pad(&paint(dim, &l.subject), l.subject.chars().count(), width),
+                l.text
+            ));
         }
     }
     out

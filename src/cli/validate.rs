@@ -69,11 +69,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                         "{ok}ok{ok:#} {file} (revision {}, {} categories{})",
                         c.revision,
                         c.categories.len(),
-                        if c.extends.is_empty() { String::new() } else { format!(", extends {}", c.extends.join(" → ")) }
+                        if c.extends.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", extends {}", c.extends.join(" → "))
+                        }
                     )
                     .map_err(output_error)?;
                 }
-                Entry { id: id.clone(), file, ok: true, revision: Some(c.revision), categories: Some(c.categories.len()), error: None }
+                Entry {
+                    id: id.clone(),
+                    file,
+                    ok: true,
+                    revision: Some(c.revision),
+                    categories: Some(c.categories.len()),
+                    error: None,
+                }
             }
             Err(e) => {
                 if cli.format == Format::Human {
@@ -86,19 +97,40 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                         line: i.location.as_ref().map(|l| l.line),
                         column: i.location.as_ref().map(|l| l.column),
                     },
-                    other => ErrorEntry { message: other.to_string(), file: None, line: None, column: None },
+                    other => ErrorEntry {
+                        message: other.to_string(),
+                        file: None,
+                        line: None,
+                        column: None,
+                    },
                 };
-                Entry { id: id.clone(), file, ok: false, revision: None, categories: None, error: Some(error) }
+                Entry {
+                    id: id.clone(),
+                    file,
+                    ok: false,
+                    revision: None,
+                    categories: None,
+                    error: Some(error),
+                }
             }
         };
         entries.push(entry);
     }
     let invalid = entries.iter().filter(|e| !e.ok).count();
-    let report_value = Report { schema: "slaengine.validate/v1", valid: entries.len() - invalid, invalid, contracts: entries };
+    let report_value = Report {
+        schema: "slaengine.validate/v1",
+        valid: entries.len() - invalid,
+        invalid,
+        contracts: entries,
+    };
     if cli.format != Format::Human {
         write_machine(&mut out, cli.format, &report_value, true).map_err(output_error)?;
     } else if ids.is_empty() {
         writeln!(out, "no contracts in {}", cli.contracts.display()).map_err(output_error)?;
     }
-    Ok(if invalid > 0 { exit::BAD_INPUT } else { exit::OK })
+    Ok(if invalid > 0 {
+        exit::BAD_INPUT
+    } else {
+        exit::OK
+    })
 }

@@ -1,0 +1,47 @@
+//! One evaluation without scripts: the module-failure ticket of the README (assigned,
+//! paused, resumed, resolved) and an open ticket, under ACME's contract (template merged).
+//! Baseline in the same run: parsing the ticket from JSON, which every bulk run pays too.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use slaengine::contract::{self, DirLoader};
+use slaengine::{Ticket, evaluate};
+
+fn bench(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let loader = DirLoader::new(root.join("contracts"));
+    let Ok(contract) = contract::load(&loader, "acme") else {
+        panic!("the bundled acme contract must load");
+    };
+    let text =
+        std::fs::read_to_string(root.join("tickets/acme-module-failure.yaml")).unwrap_or_default();
+    let Ok(closed) = Ticket::from_str_named(&text, "acme-module-failure.yaml") else {
+        panic!("the bundled example ticket must parse");
+    };
+    let mut open = closed.clone();
+    open.events.truncate(1);
+    let at: DateTime<Utc> = "2026-03-10T12:00:00+05:00".parse().unwrap_or_default();
+    let json = serde_json::to_string(&closed).unwrap_or_default();
+
+    let mut g = c.benchmark_group("evaluate");
+    g.bench_function("closed ticket, 5 events", |b| {
+        b.iter(|| evaluate(black_box(&contract), black_box(&closed), black_box(at)))
+    });
+    g.bench_function("open ticket, 1 event", |b| {
+        b.iter(|| evaluate(black_box(&contract), black_box(&open), black_box(at)))
+    });
+    g.bench_function("baseline: parse the ticket from JSON", |b| {
+        b.iter(|| serde_json::from_str::<Ticket>(black_box(&json)))
+    });
+    g.bench_function("serialise the evaluation to JSON", |b| {
+        let e = evaluate(&contract, &closed, at);
+        b.iter(|| serde_json::to_string(black_box(&e)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
