@@ -610,7 +610,8 @@ impl Calendar {
         let mut scratch = Vec::new();
         let mut result = None;
         while result.is_none() {
-            if d > LAST_DAY || d < FIRST_DAY || (self.week_total == 0 && d > last_exception) {
+            if !(FIRST_DAY..=LAST_DAY).contains(&d) || (self.week_total == 0 && d > last_exception)
+            {
                 return None;
             }
             if trace.is_none() && d > first && self.week_total > 0 && rem > self.week_total {

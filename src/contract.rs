@@ -5,12 +5,22 @@
 //! the template's other fields), scalars and lists replace, weekly windows replace per
 //! weekday, and the template's scripts run before the contract's own.
 
+mod raw;
+
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
 
-use crate::calendar::Calendar;
-use crate::duration::Duration;
+use crate::calendar::{Calendar, Window};
+use crate::duration::{Duration, DurationKind};
+use crate::error::{Error, InputError};
+use crate::ticket::{EventKind, yaml_error};
+use crate::yaml_index::YamlIndex;
+use raw::{CATEGORY_FIELDS, Merge, RawContract, TargetValue};
+
+pub use crate::loader::{DirLoader, Loader, MemoryLoader};
 
 /// The file a value came from: the template or the contract itself, for `--explain`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -136,4 +146,546 @@ impl Contract {
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.get(id)
     }
+}
+
+/// The nearest candidate to `word` by edit distance, if one is close enough to be a typo.
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .map(|c| (strsim::levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    suggest(word, candidates)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+fn backticked<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One file of a contract's chain: the contract itself or a template.
+struct Layer {
+    /// Path relative to the contracts directory.
+    path: String,
+    /// The name users see.
+    display: String,
+    text: String,
+    index: YamlIndex,
+    raw: RawContract,
+}
+
+/// The files a contract was built from, nearest first, for locating values.
+struct Layers(Vec<Layer>);
+
+impl Layers {
+    /// An error at the key (or value) `path` of the nearest layer that has it; at the top
+    /// of the contract file when none does.
+    fn error_at(&self, path: &str, value: bool, message: String) -> Error {
+        for l in &self.0 {
+            let pos = if value {
+                l.index.value(path)
+            } else {
+                l.index.key(path)
+            };
+            if let Some((line, col)) = pos {
+                return InputError::at(message, &l.display, &l.text, line, col).into();
+            }
+        }
+        let top = &self.0[0];
+        InputError::at(message, &top.display, &top.text, 1, 1).into()
+    }
+
+    /// The origin of the value at `path`: the nearest layer that sets it.
+    fn origin(&self, path: &str) -> Origin {
+        for l in &self.0 {
+            if let Some((line, _)) = l.index.key(path) {
+                return Origin {
+                    file: l.display.clone(),
+                    line,
+                };
+            }
+        }
+        Origin {
+            file: self.0[0].display.clone(),
+            line: 0,
+        }
+    }
+}
+
+/// Parses one file of the chain.
+fn parse_layer(
+    loader: &dyn Loader,
+    path: &str,
+    display: String,
+    text: String,
+) -> Result<Layer, Error> {
+    let meaningful = text.lines().any(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && t != "---"
+    });
+    if !meaningful {
+        return Err(InputError::new(format!(
+            "`{display}` is empty: expected a contract with `extends` or `calendar`, `metrics` and `categories`"
+        ))
+        .into());
+    }
+    let raw: RawContract = serde_yaml::from_str(&text).map_err(|e| {
+        let mut err = yaml_error(&e, &text, &display);
+        if err.location.is_none() {
+            err.message = err
+                .message
+                .trim_start_matches(&format!("{display}: "))
+                .to_owned();
+            err = InputError::at(err.message, &display, &text, 1, 1);
+        }
+        Error::from(err)
+    })?;
+    let _ = loader;
+    let index = YamlIndex::build(&text);
+    Ok(Layer {
+        path: path.to_owned(),
+        display,
+        text,
+        index,
+        raw,
+    })
+}
+
+fn read(loader: &dyn Loader, path: &str) -> Result<Option<String>, Error> {
+    loader.read(path).map_err(|e| Error::Io {
+        path: loader.display(path),
+        source: e,
+    })
+}
+
+/// Loads the contract `id` (`<id>.yaml` in the contracts directory), its templates merged
+/// in, validated.
+///
+/// ```
+/// use slaengine::contract::{self, MemoryLoader};
+/// let loader = MemoryLoader::new()
+///     .with("templates/base.yaml", "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ndefaults: { assign: 1h }\ncategories: { question: {} }\n")
+///     .with("acme.yaml", "extends: base\ncalendar: { timezone: Asia/Yekaterinburg }\n");
+/// let c = contract::load(&loader, "acme").unwrap();
+/// assert_eq!(c.calendar.timezone(), chrono_tz::Asia::Yekaterinburg);
+/// assert_eq!(c.categories["question"].targets["assign"].origin.to_string(), "contracts/templates/base.yaml:3");
+/// ```
+pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
+    let path = format!("{id}.yaml");
+    let display = loader.display(&path);
+    let Some(text) = read(loader, &path)? else {
+        return Err(
+            InputError::new(format!("no contract `{id}`: expected a file `{display}`")).into(),
+        );
+    };
+    let mut layers = vec![parse_layer(loader, &path, display, text)?];
+    let mut chain: Vec<String> = vec![id.to_owned()];
+    while let Some(name) = layers.last().and_then(|l| l.raw.extends.clone()) {
+        let here = Layers(vec![layers.pop().unwrap_or_else(|| unreachable!())]);
+        if chain.contains(&name) || (chain.len() > 1 && chain[1..].contains(&name)) {
+            let mut cycle: Vec<&str> = chain[1..].iter().map(String::as_str).collect();
+            cycle.push(&name);
+            let msg = if cycle.len() == 1 {
+                format!("the template `{name}` extends itself")
+            } else {
+                format!(
+                    "templates extend each other in a cycle: {}",
+                    cycle.join(" → ")
+                )
+            };
+            return Err(here.error_at("extends", true, msg));
+        }
+        let tpath = format!("templates/{name}.yaml");
+        let tdisplay = loader.display(&tpath);
+        let Some(text) = read(loader, &tpath)? else {
+            return Err(here.error_at(
+                "extends",
+                true,
+                format!("the template `{name}` does not exist: expected a file `{tdisplay}`"),
+            ));
+        };
+        layers.push(here.0.into_iter().next().unwrap_or_else(|| unreachable!()));
+        layers.push(parse_layer(loader, &tpath, tdisplay, text)?);
+        chain.push(name);
+    }
+    build(loader, id, Layers(layers), chain[1..].to_vec())
+}
+
+/// Parses a self-contained contract (no `extends`) from text, for programs that embed
+/// the engine. Messages name the file `contracts/<id>.yaml`.
+pub fn parse_str(id: &str, text: &str) -> Result<Contract, Error> {
+    let loader = MemoryLoader::new().with(&format!("{id}.yaml"), text);
+    load(&loader, id)
+}
+
+/// Loads every contract of the loader: the ones that load, and each failing one's error.
+pub type LoadedSet = (BTreeMap<String, Arc<Contract>>, Vec<(String, Error)>);
+
+/// Loads every contract of the loader, keeping going past failures.
+pub fn load_all(loader: &dyn Loader) -> Result<LoadedSet, Error> {
+    let ids = loader.contract_ids().map_err(|e| Error::Io {
+        path: loader.display(""),
+        source: e,
+    })?;
+    let (mut ok, mut failed) = (BTreeMap::new(), Vec::new());
+    for id in ids {
+        match load(loader, &id) {
+            Ok(c) => {
+                ok.insert(id, Arc::new(c));
+            }
+            Err(e) => failed.push((id, e)),
+        }
+    }
+    Ok((ok, failed))
+}
+
+/// Validates the merged layers and builds the contract.
+fn build(
+    loader: &dyn Loader,
+    id: &str,
+    layers: Layers,
+    extends: Vec<String>,
+) -> Result<Contract, Error> {
+    let merged = layers
+        .0
+        .iter()
+        .rev()
+        .fold(RawContract::default(), |acc, l| l.raw.clone().merge(acc));
+    let fail = |path: &str, value: bool, msg: String| Err(layers.error_at(path, value, msg));
+
+    // Calendar.
+    let Some(cal) = merged.calendar.clone() else {
+        return fail("", false, "the contract has no `calendar`: expected `calendar: { timezone: …, week: … }` here or in the template it extends".into());
+    };
+    let Some(zone) = cal.timezone else {
+        return fail(
+            "calendar",
+            false,
+            "the calendar has no `timezone`: expected an IANA name like `Europe/Moscow`".into(),
+        );
+    };
+    let Some(week) = cal.week else {
+        return fail("calendar", false, "the calendar has no `week`: expected opening windows like `week: { mon-fri: [\"09:00-18:00\"] }`".into());
+    };
+    let week: [Vec<Window>; 7] = week.0.map(Option::unwrap_or_default);
+    let day_length = match cal.day_length {
+        None => None,
+        Some(d) if d.kind == DurationKind::Calendar || d.day_millis != 0 => {
+            return fail(
+                "calendar.day_length",
+                true,
+                format!("expected `day_length` in working hours or minutes like `8h`, found `{d}`"),
+            );
+        }
+        Some(d) => Some(d.seconds),
+    };
+    let holidays = cal
+        .holidays
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    let mut exceptions = Vec::new();
+    for (key, windows) in cal.exceptions.unwrap_or_default().0 {
+        match raw::parse_date(&key) {
+            Ok(d) => exceptions.push((d, windows.0)),
+            Err(msg) => return fail(&format!("calendar.exceptions.{key}"), false, msg),
+        }
+    }
+    let calendar = Calendar::new(zone.0, week, holidays, exceptions, day_length)
+        .map_err(|e| layers.error_at("calendar", false, e.0))?;
+
+    // Metrics.
+    let kinds = || EventKind::ALL.iter().map(|k| k.as_str());
+    let mut metrics = Vec::new();
+    for (name, m) in merged.metrics.clone().unwrap_or_default().0 {
+        let starts = m.starts.unwrap_or_else(|| "registered".into());
+        if starts != "registered" && EventKind::from_name(&starts).is_none() {
+            return fail(
+                &format!("metrics.{name}.starts"),
+                true,
+                format!(
+                    "the metric `{name}` starts on `{starts}`: expected `registered` or an event kind ({}){}",
+                    backticked(kinds()),
+                    did_you_mean(&starts, kinds().chain(["registered"]))
+                ),
+            );
+        }
+        let Some(stops) = m.stops else {
+            return fail(
+                &format!("metrics.{name}"),
+                false,
+                format!(
+                    "the metric `{name}` has no `stops`: expected an event kind ({})",
+                    backticked(kinds())
+                ),
+            );
+        };
+        if EventKind::from_name(&stops).is_none() {
+            return fail(
+                &format!("metrics.{name}.stops"),
+                true,
+                format!(
+                    "the metric `{name}` stops on `{stops}`: expected an event kind ({}){}",
+                    backticked(kinds()),
+                    did_you_mean(&stops, kinds())
+                ),
+            );
+        }
+        metrics.push(Metric {
+            name,
+            starts,
+            stops,
+            pausable: m.pausable.unwrap_or(false),
+        });
+    }
+    if metrics.is_empty() {
+        return fail("", false, "the contract has no `metrics`: expected clocks like `assign: { starts: registered, stops: assigned }`".into());
+    }
+    let metric_names = || metrics.iter().map(|m| m.name.as_str());
+
+    let target = |path: &str, value: &TargetValue| -> Target {
+        let (duration, when) = match value {
+            TargetValue::Duration(d) => (Some(*d), None),
+            TargetValue::None => (None, None),
+            TargetValue::When { target, when } => (Some(*target), Some(when.clone())),
+        };
+        Target {
+            duration,
+            when,
+            origin: layers.origin(path),
+        }
+    };
+
+    // Defaults.
+    let mut defaults = BTreeMap::new();
+    for (metric, value) in &merged.defaults.clone().unwrap_or_default().0 {
+        if !metric_names().any(|m| m == metric) {
+            return fail(
+                &format!("defaults.{metric}"),
+                false,
+                format!(
+                    "`{metric}` in `defaults` is not a metric of this contract: expected one of {}{}",
+                    backticked(metric_names()),
+                    did_you_mean(metric, metric_names())
+                ),
+            );
+        }
+        defaults.insert(metric.clone(), target(&format!("defaults.{metric}"), value));
+    }
+
+    // Allowances (before categories, which name them).
+    let raw_allowances = merged.allowances.clone().unwrap_or_default();
+    let mut allowances = BTreeMap::new();
+    for (name, a) in &raw_allowances.0 {
+        let path = format!("allowances.{name}");
+        let Some(hours) = a.hours else {
+            return fail(
+                &path,
+                false,
+                format!(
+                    "the allowance `{name}` has no `hours`: expected a number of hours per month like `hours: 10`"
+                ),
+            );
+        };
+        if !(hours.is_finite() && hours >= 0.0) {
+            return fail(
+                &format!("{path}.hours"),
+                true,
+                format!("expected a number of hours of 0 or more, found `{hours}`"),
+            );
+        }
+        let per = a.per.clone().unwrap_or_else(|| "month".into());
+        if per != "month" {
+            return fail(
+                &format!("{path}.per"),
+                true,
+                format!("expected `per: month` (the only period supported), found `{per}`"),
+            );
+        }
+        let carry_over = a.carry_over.unwrap_or(0.0);
+        if !(carry_over.is_finite() && carry_over >= 0.0) {
+            return fail(
+                &format!("{path}.carry_over"),
+                true,
+                format!("expected `carry_over` of 0 hours or more, found `{carry_over}`"),
+            );
+        }
+        allowances.insert(
+            name.clone(),
+            Allowance {
+                name: name.clone(),
+                hours,
+                per,
+                requires_approval: a.requires_approval.unwrap_or(false),
+                carry_over,
+                origin: layers.origin(&path),
+            },
+        );
+    }
+
+    // Categories.
+    let raw_categories = merged.categories.clone().unwrap_or_default();
+    let mut categories = BTreeMap::new();
+    for (cid, c) in &raw_categories.0 {
+        let mut targets = BTreeMap::new();
+        for (metric, value) in &c.targets.0 {
+            if !metric_names().any(|m| m == metric) {
+                return fail(
+                    &format!("categories.{cid}.{metric}"),
+                    false,
+                    format!(
+                        "unknown field `{metric}` in category `{cid}`: expected a metric ({}) or one of {}{}",
+                        backticked(metric_names()),
+                        backticked(CATEGORY_FIELDS.into_iter()),
+                        did_you_mean(metric, metric_names().chain(CATEGORY_FIELDS))
+                    ),
+                );
+            }
+            targets.insert(
+                metric.clone(),
+                target(&format!("categories.{cid}.{metric}"), value),
+            );
+        }
+        for (metric, t) in &defaults {
+            targets.entry(metric.clone()).or_insert_with(|| t.clone());
+        }
+        let mut allowance = c.allowance.clone();
+        if let Some(a) = &allowance {
+            if !allowances.contains_key(a) {
+                return fail(
+                    &format!("categories.{cid}.allowance"),
+                    true,
+                    format!(
+                        "the category `{cid}` counts against the allowance `{a}`, which the contract does not have: expected one of {}{}",
+                        if allowances.is_empty() {
+                            "none (add it under `allowances`)".to_owned()
+                        } else {
+                            backticked(allowances.keys().map(String::as_str))
+                        },
+                        did_you_mean(a, allowances.keys().map(String::as_str))
+                    ),
+                );
+            }
+        }
+        for (name, a) in &raw_allowances.0 {
+            if a.categories.as_ref().is_some_and(|cs| cs.contains(cid)) && allowance.is_none() {
+                allowance = Some(name.clone());
+            }
+        }
+        categories.insert(
+            cid.clone(),
+            Category {
+                id: cid.clone(),
+                clause: c.clause.clone(),
+                title: c.title.clone(),
+                targets,
+                allowance,
+            },
+        );
+    }
+    for (name, a) in &raw_allowances.0 {
+        for (i, cid) in a.categories.iter().flatten().enumerate() {
+            if !categories.contains_key(cid) {
+                return fail(
+                    &format!("allowances.{name}.categories.{i}"),
+                    true,
+                    format!(
+                        "the allowance `{name}` names the category `{cid}`, which the contract does not have{}",
+                        did_you_mean(cid, categories.keys().map(String::as_str))
+                    ),
+                );
+            }
+        }
+    }
+
+    // Validity, warn_at, scripts.
+    let valid = merged.valid.clone().unwrap_or_default();
+    let valid = Validity {
+        from: valid.from.map(|d| d.0),
+        to: valid.to.map(|d| d.0),
+    };
+    if let (Some(f), Some(t)) = (valid.from, valid.to) {
+        if t < f {
+            return fail(
+                "valid.to",
+                true,
+                format!(
+                    "the contract ends on {t}, before it starts on {f}: expected `to` on or after `from`"
+                ),
+            );
+        }
+    }
+    let mut hasher = Sha256::new();
+    for l in layers.0.iter().rev() {
+        hasher.update(l.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(l.text.as_bytes());
+        hasher.update([0]);
+    }
+    let scripts = merged.scripts.clone().unwrap_or_default();
+    for (i, s) in scripts.iter().enumerate() {
+        match loader.read_root(s) {
+            Ok(Some(text)) => {
+                hasher.update(s.as_bytes());
+                hasher.update([0]);
+                hasher.update(text.as_bytes());
+                hasher.update([0]);
+            }
+            Ok(None) => {
+                let path = layers.0.iter().find_map(|l| {
+                    l.raw
+                        .scripts
+                        .as_ref()?
+                        .iter()
+                        .position(|x| x == s)
+                        .map(|j| format!("scripts.{j}"))
+                });
+                return fail(
+                    &path.unwrap_or_else(|| format!("scripts.{i}")),
+                    true,
+                    format!(
+                        "the script `{s}` does not exist: expected a file `{s}` next to the contracts directory"
+                    ),
+                );
+            }
+            Err(e) => {
+                return Err(Error::Io {
+                    path: s.clone(),
+                    source: e,
+                });
+            }
+        }
+    }
+    let digest = hasher.finalize();
+    let revision: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+
+    Ok(Contract {
+        id: id.to_owned(),
+        revision,
+        title: merged.title.clone(),
+        customer: merged.customer.clone(),
+        extends,
+        products: merged.products.clone().unwrap_or_default(),
+        valid,
+        calendar,
+        warn_at: merged.warn_at.map_or(0.75, |s| s.0),
+        metrics,
+        defaults,
+        categories,
+        allowances,
+        scripts,
+        sources: layers.0.iter().rev().map(|l| l.display.clone()).collect(),
+    })
 }

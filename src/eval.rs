@@ -231,7 +231,7 @@ impl Evaluation {
 /// category: error
 /// registered: 2026-03-06T17:30:00+03:00
 /// "#, "ticket.yaml").unwrap();
-/// let at: DateTime<Utc> = "2026-03-09T09:10:00+03:00".parse().unwrap();
+/// let at: DateTime<Utc> = "2026-03-09T09:20:00+03:00".parse().unwrap();
 /// let e = slaengine::evaluate(&contract, &ticket, at);
 /// assert_eq!(e.metrics[0].deadline.unwrap().to_rfc3339(), "2026-03-09T09:30:00+03:00");
 /// assert_eq!(e.metrics[0].status.as_str(), "at_risk");
@@ -388,6 +388,8 @@ struct Evaluator<'a> {
     allowance: Option<AllowanceUsage>,
     findings: Vec<Finding>,
     explain: Option<Vec<Explanation>>,
+    /// Closed dates already listed for the current metric.
+    explained_dates: Vec<NaiveDate>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -409,6 +411,7 @@ impl<'a> Evaluator<'a> {
             allowance: None,
             findings: Vec::new(),
             explain: options.explain.then(Vec::new),
+            explained_dates: Vec::new(),
         }
     }
 
@@ -469,7 +472,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn finish(mut self) -> Evaluation {
-        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let category = self.category;
         let at = self.local(self.at);
         Evaluation {
@@ -703,6 +706,7 @@ impl<'a> Evaluator<'a> {
 
     fn metric(&mut self, metric: &Metric) -> MetricResult {
         let name = metric.name.as_str();
+        self.explained_dates.clear();
         let registered = self.ticket.registered.to_utc();
         let target = self.target(name);
         let mut result = MetricResult {
@@ -780,8 +784,17 @@ impl<'a> Evaluator<'a> {
         result.target = Some(duration.to_string());
         result.target_seconds = Some(target_secs);
         let _ = target;
+        if self.explain.is_some() && r.state == State::Stopped {
+            // Show the time that actually counted; the deadline walk is not traced.
+            let mut steps = Vec::new();
+            for &(a, b) in &r.active {
+                clock.count(a, end(b), Some(&mut steps));
+            }
+            self.trace_steps(name, &steps);
+        }
+        let traced = r.state != State::Stopped;
         result.deadline = self
-            .deadline(name, clock, &r, target_secs)
+            .deadline(name, clock, &r, target_secs, traced)
             .map(|t| self.local(t));
         let remaining = target_secs - result.elapsed_seconds;
         result.remaining_seconds = Some(remaining);
@@ -823,9 +836,10 @@ impl<'a> Evaluator<'a> {
         clock: Clock<'_>,
         r: &Replay,
         target: i64,
+        traced: bool,
     ) -> Option<DateTime<Utc>> {
         let mut remaining = target;
-        let mut trace = self.explain.as_ref().map(|_| Vec::new());
+        let mut trace = self.explain.as_ref().filter(|_| traced).map(|_| Vec::new());
         let mut from = None;
         let mut result = None;
         for &(a, b) in &r.active {
@@ -890,7 +904,26 @@ impl<'a> Evaluator<'a> {
             s.note(name, |_| format!("skipped {}", list.join(", ")));
             closed.clear();
         };
+        // Merge counted intervals that touch, and list each closed date once.
+        let mut merged: Vec<Step> = Vec::with_capacity(steps.len());
         for step in steps {
+            if let Step::Counted { from, to: next } = step {
+                if let Some(Step::Counted { to, .. }) = merged.last_mut() {
+                    if to == from {
+                        *to = *next;
+                        continue;
+                    }
+                }
+            }
+            merged.push(step.clone());
+        }
+        for step in &merged {
+            if let Step::Closed { date, .. } = step {
+                if self.explained_dates.contains(date) {
+                    continue;
+                }
+                self.explained_dates.push(*date);
+            }
             match *step {
                 Step::Counted { from, to } => {
                     flush(self, &mut closed);

@@ -5,7 +5,9 @@ pub mod contract;
 pub mod duration;
 pub mod error;
 pub mod eval;
+pub mod loader;
 pub mod ticket;
+mod yaml_index;
 
 pub use calendar::{Calendar, Window};
 pub use duration::{Duration, DurationKind};

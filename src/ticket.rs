@@ -239,6 +239,8 @@ pub struct TicketReader<R: BufRead> {
     line_no: usize,
     buffer: String,
     yaml: Option<std::vec::IntoIter<Result<Ticket, InputError>>>,
+    /// Set once the first line showed JSON lines.
+    json: bool,
 }
 
 impl<R: BufRead> TicketReader<R> {
@@ -250,6 +252,7 @@ impl<R: BufRead> TicketReader<R> {
             line_no: 0,
             buffer: String::new(),
             yaml: None,
+            json: false,
         }
     }
 
@@ -276,22 +279,22 @@ impl<R: BufRead> Iterator for TicketReader<R> {
             if line.trim().is_empty() {
                 continue;
             }
-            if self.line_no == 1 || !line.trim_start().starts_with('{') {
-                if !is_json(line) {
-                    // YAML: read the rest and parse it as documents.
-                    let mut text = std::mem::take(&mut self.buffer);
-                    let prefix = "\n".repeat(self.line_no - 1);
-                    if let Err(e) = self.reader.read_to_string(&mut text) {
-                        return Some(Err(self.read_error(e)));
-                    }
-                    let text = prefix + &text;
-                    let docs = parse_yaml_documents(&text, &self.file);
-                    let mut iter = docs.into_iter();
-                    let first = iter.next();
-                    self.yaml = Some(iter);
-                    return first;
+            // The first line with content decides: JSON lines, or YAML documents.
+            if !self.json && !is_json(line) {
+                // YAML: read the rest and parse it as documents.
+                let mut text = std::mem::take(&mut self.buffer);
+                let prefix = "\n".repeat(self.line_no - 1);
+                if let Err(e) = self.reader.read_to_string(&mut text) {
+                    return Some(Err(self.read_error(e)));
                 }
+                let text = prefix + &text;
+                let docs = parse_yaml_documents(&text, &self.file);
+                let mut iter = docs.into_iter();
+                let first = iter.next();
+                self.yaml = Some(iter);
+                return first;
             }
+            self.json = true;
             return Some(parse_json_line(line, self.line_no, &self.file));
         }
     }

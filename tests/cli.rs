@@ -1,6 +1,6 @@
 //! The real binary, run in a temporary directory through a small builder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use std::io::Write;
@@ -69,11 +69,6 @@ impl Run {
         self
     }
 
-    /// The temporary directory.
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
     /// Runs the binary and collects its output.
     pub fn run(self) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_slaengine"));
@@ -112,9 +107,9 @@ customer: acme
 product: erp
 category: error.module_failure
 summary: Reports module crashes on export
-registered: 2026-03-06T16:40:00+03:00
+registered: 2026-03-06T16:40:00+05:00
 events:
-  - { at: 2026-03-06T17:05:00+03:00, kind: assigned, engineer: ivanov }
+  - { at: 2026-03-06T17:05:00+05:00, kind: assigned, engineer: ivanov }
 ";
 
 #[test]
@@ -127,6 +122,16 @@ fn validate_accepts_the_bundled_contracts() {
     assert_eq!(v["schema"], "slaengine.validate/v1");
     assert_eq!(v["invalid"], 0);
     assert!(v["valid"].as_u64().unwrap() >= 3);
+}
+
+#[test]
+fn contracts_come_from_the_environment_too() {
+    let dir = root().join("contracts").display().to_string();
+    let out = Run::bare(&["validate", "acme"])
+        .env("SLAENGINE_CONTRACTS", &dir)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("ok "), "{}", out.stdout);
 }
 
 #[test]

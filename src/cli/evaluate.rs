@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 
 use super::{Cli, Format, exit, output_error, render, report, write_machine};
-use crate::contract::{self, Contract, DirLoader};
+use crate::contract::{self, Contract, DirLoader, Loader};
 use crate::error::{Error, InputError};
 use crate::eval::{Options, evaluate_with};
 use crate::ticket::{Ticket, TicketReader, parse_json_line};
@@ -98,9 +98,10 @@ impl Job<'_> {
         };
         let e = evaluate_with(&contract, &ticket, self.at, &self.options);
         chunk.done += 1;
+        let at_start = first && chunk.out.is_empty();
         let res = match self.format {
             Format::Human => {
-                if !(first && chunk.out.is_empty()) {
+                if !at_start {
                     chunk.out.push(b'\n');
                 }
                 chunk
@@ -108,7 +109,7 @@ impl Job<'_> {
                     .extend_from_slice(render::evaluation(&e).as_bytes());
                 Ok(())
             }
-            f => write_machine(&mut chunk.out, f, &e, first && chunk.out.is_empty()),
+            f => write_machine(&mut chunk.out, f, &e, at_start),
         };
         if let Err(e) = res {
             chunk.errors.push(output_error(e));

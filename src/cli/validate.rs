@@ -13,7 +13,8 @@ use crate::error::Error;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Contract ids (file stems) to check; all contracts when none are given.
-    pub contracts: Vec<String>,
+    #[arg(value_name = "CONTRACT")]
+    pub ids: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -48,13 +49,13 @@ struct ErrorEntry {
 /// Runs `validate`.
 pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let loader = DirLoader::new(&cli.contracts);
-    let ids = if args.contracts.is_empty() {
+    let ids = if args.ids.is_empty() {
         loader.contract_ids().map_err(|e| Error::Io {
             path: cli.contracts.display().to_string(),
             source: e,
         })?
     } else {
-        args.contracts.clone()
+        args.ids.clone()
     };
     let mut entries = Vec::new();
     let mut out = anstream::stdout().lock();

@@ -1,0 +1,587 @@
+//! The contract file as written: every field optional, leaf values checked while serde
+//! deserialises them (so its error locations point at the value), maps kept in file
+//! order. Layers (template, contract) are merged here before validation.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::calendar::{Window, check_windows};
+use crate::duration::Duration;
+
+/// A map that keeps its keys in file order and refuses duplicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<T> Default for Ordered<T> {
+    fn default() -> Self {
+        Ordered(Vec::new())
+    }
+}
+
+impl<T> Ordered<T> {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Ordered::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out: Vec<(String, T)> = Vec::new();
+                while let Some(key) = map.next_key::<KeyString>()? {
+                    if out.iter().any(|(k, _)| *k == key.0) {
+                        return Err(de::Error::custom(format!(
+                            "`{}` is given twice: give each key once",
+                            key.0
+                        )));
+                    }
+                    let value = map.next_value()?;
+                    out.push((key.0, value));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A mapping key, accepting the YAML scalars people write as keys (`2026-04-30`, `1.1`).
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Implements `Deserialize` for a type parsed from a scalar, with a message on failure.
+macro_rules! from_text {
+    ($ty:ty, $expecting:literal, $parse:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        let parse: fn(&str) -> Result<$ty, String> = $parse;
+                        parse(v).map_err(E::custom)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                    fn visit_bool<E: de::Error>(self, v: bool) -> Result<$ty, E> {
+                        self.visit_str(&v.to_string())
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+/// A calendar date (`2026-01-01`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+/// Parses `YYYY-MM-DD` with a message naming what was found.
+pub fn parse_date(v: &str) -> Result<NaiveDate, String> {
+    let shaped = v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
+    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) if shaped => Ok(d),
+        _ => Err(format!("expected a date like `2026-01-01`, found `{v}`")),
+    }
+}
+
+from_text!(Date, "a date like `2026-01-01`", |v| parse_date(v)
+    .map(Date));
+
+/// An IANA time zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Zone(pub Tz);
+
+from_text!(Zone, "an IANA time zone like `Europe/Moscow`", |v| {
+    Tz::from_str(v).map(Zone).map_err(|_| {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+        let hint = super::suggest(v, names)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        format!("unknown time zone `{v}`: expected an IANA name like `Europe/Moscow`{hint}")
+    })
+});
+
+/// A share of a target: `75%` or `0.75`, in (0, 1].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share(pub f64);
+
+from_text!(Share, "a share like `75%` or `0.75`", |v| {
+    let t = v.trim();
+    let n = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match n {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(Share(x)),
+        _ => Err(format!(
+            "expected a share of the target like `75%` or `0.75` (above 0, at most 100%), found `{v}`"
+        )),
+    }
+});
+
+/// The windows of one day, in order, without overlap.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Windows(pub Vec<Window>);
+
+impl<'de> Deserialize<'de> for Windows {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Windows;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of windows like [\"09:00-13:00\", \"14:00-18:00\"]")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Windows, A::Error> {
+                let mut out = Vec::new();
+                while let Some(text) = seq.next_element::<WindowText>()? {
+                    out.push(text.0);
+                }
+                check_windows(&out).map_err(de::Error::custom)?;
+                Ok(Windows(out))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Windows, E> {
+                Err(E::custom(format!(
+                    "expected a list of windows like [\"09:00-18:00\"], found `{v}` (put it in brackets)"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct WindowText(Window);
+
+from_text!(WindowText, "a window like `09:00-18:00`", |v| {
+    Window::parse(v).map(WindowText)
+});
+
+/// The weekly windows, with `mon-fri` style ranges expanded to days (Monday = 0).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Week(pub [Option<Vec<Window>>; 7]);
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn day_index(name: &str) -> Option<usize> {
+    DAYS.iter().position(|d| *d == name)
+}
+
+impl<'de> Deserialize<'de> for Week {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = Ordered::<Windows>::deserialize(d)?;
+        let mut week = Week::default();
+        let mut given: [Option<String>; 7] = Default::default();
+        for (key, windows) in entries.0 {
+            let bad = || {
+                de::Error::custom(format!(
+                    "expected a weekday (`mon` … `sun`) or a range like `mon-fri`, found `{key}`"
+                ))
+            };
+            let (a, b) = match key.split_once('-') {
+                Some((a, b)) => (
+                    day_index(a.trim()).ok_or_else(bad)?,
+                    day_index(b.trim()).ok_or_else(bad)?,
+                ),
+                None => {
+                    let i = day_index(key.trim()).ok_or_else(bad)?;
+                    (i, i)
+                }
+            };
+            if b < a {
+                return Err(de::Error::custom(format!(
+                    "the range `{key}` runs backwards: write it from the earlier day, like `mon-fri`"
+                )));
+            }
+            for i in a..=b {
+                if let Some(first) = &given[i] {
+                    return Err(de::Error::custom(format!(
+                        "`{}` is given twice, in `{first}` and in `{key}`: give each weekday once",
+                        DAYS[i]
+                    )));
+                }
+                given[i] = Some(key.clone());
+                week.0[i] = Some(windows.0.clone());
+            }
+        }
+        Ok(week)
+    }
+}
+
+/// A target in a category or in `defaults`: a duration, `none`, or a conditional target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetValue {
+    /// A plain duration.
+    Duration(Duration),
+    /// `none`: no target.
+    None,
+    /// `{ target: DURATION, when: FIELD }`.
+    When {
+        /// The duration.
+        target: Duration,
+        /// The ticket field that must be true.
+        when: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Conditional {
+    target: Duration,
+    when: String,
+}
+
+impl<'de> Deserialize<'de> for TargetValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TargetValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration like `4h`, `none`, or `{ target: DURATION, when: FIELD }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TargetValue, E> {
+                if v.trim() == "none" {
+                    return Ok(TargetValue::None);
+                }
+                v.parse::<Duration>()
+                    .map(TargetValue::Duration)
+                    .map_err(|e| E::custom(e.message))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TargetValue, E> {
+                Ok(TargetValue::None)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TargetValue, E> {
+                Err(E::custom(format!(
+                    "expected a duration like `4h`, `2 working days` or `30m`, found the bare number `{v}` (add a unit: `{v}h`, `{v} working days`)"
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TargetValue, E> {
+                Err(E::custom(format!(
+                    "expected a duration like `4h`, `2 working days` or `30m`, found the bare number `{v}`"
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TargetValue, E> {
+                Err(E::custom(format!(
+                    "expected a duration like `4h`, `2 working days` or `30m`, found the bare number `{v}`"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TargetValue, A::Error> {
+                let c = Conditional::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(TargetValue::When {
+                    target: c.target,
+                    when: c.when,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `valid: { from, to }`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawValid {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// `calendar:`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub timezone: Option<Zone>,
+    pub week: Option<Week>,
+    pub holidays: Option<Vec<Date>>,
+    pub exceptions: Option<Ordered<Windows>>,
+    pub day_length: Option<Duration>,
+}
+
+/// One metric.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    pub starts: Option<String>,
+    pub stops: Option<String>,
+    pub pausable: Option<bool>,
+}
+
+/// One category: its fixed fields and its targets by metric name (checked against the
+/// contract's metrics after merging).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawCategory {
+    pub clause: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub allowance: Option<String>,
+    pub targets: Ordered<TargetValue>,
+}
+
+/// The fixed fields of a category, for messages.
+pub const CATEGORY_FIELDS: [&str; 4] = ["clause", "title", "description", "allowance"];
+
+impl<'de> Deserialize<'de> for RawCategory {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCategory;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a category like { clause: \"3.2\", title: …, resolve: 1 working day }")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawCategory, E> {
+                Ok(RawCategory::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCategory, A::Error> {
+                let mut c = RawCategory::default();
+                while let Some(key) = map.next_key::<KeyString>()? {
+                    let key = key.0;
+                    let seen = match key.as_str() {
+                        "clause" => c.clause.replace(map.next_value::<KeyString>()?.0).is_some(),
+                        "title" => c.title.replace(map.next_value()?).is_some(),
+                        "description" => c.description.replace(map.next_value()?).is_some(),
+                        "allowance" => c.allowance.replace(map.next_value()?).is_some(),
+                        _ => {
+                            let v = map.next_value::<TargetValue>()?;
+                            let dup = c.targets.get(&key).is_some();
+                            c.targets.0.push((key.clone(), v));
+                            dup
+                        }
+                    };
+                    if seen {
+                        return Err(de::Error::custom(format!(
+                            "`{key}` is given twice: give each key once"
+                        )));
+                    }
+                }
+                Ok(c)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One allowance.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawAllowance {
+    pub hours: Option<f64>,
+    pub per: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub carry_over: Option<f64>,
+    pub categories: Option<Vec<String>>,
+}
+
+/// One contract or template file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    pub title: Option<String>,
+    pub customer: Option<String>,
+    pub extends: Option<String>,
+    pub products: Option<Vec<String>>,
+    pub valid: Option<RawValid>,
+    pub calendar: Option<RawCalendar>,
+    pub warn_at: Option<Share>,
+    pub metrics: Option<Ordered<RawMetric>>,
+    pub defaults: Option<Ordered<TargetValue>>,
+    pub categories: Option<Ordered<RawCategory>>,
+    pub allowances: Option<Ordered<RawAllowance>>,
+    pub scripts: Option<Vec<String>>,
+}
+
+/// Overlays a layer on the one it extends.
+pub trait Merge: Sized {
+    /// `parent` overlaid with `self`: `self`'s values win where it has them.
+    fn merge(self, parent: Self) -> Self;
+}
+
+/// Merges two optional maps key by key.
+fn merge_maps<T: Merge>(
+    child: Option<Ordered<T>>,
+    parent: Option<Ordered<T>>,
+) -> Option<Ordered<T>> {
+    match (child, parent) {
+        (Some(c), Some(p)) => {
+            let mut out: Vec<(String, Option<T>)> =
+                p.0.into_iter().map(|(k, v)| (k, Some(v))).collect();
+            for (k, v) in c.0 {
+                match out.iter_mut().find(|(pk, _)| *pk == k) {
+                    Some(slot) => {
+                        let merged = match slot.1.take() {
+                            Some(old) => v.merge(old),
+                            None => v,
+                        };
+                        slot.1 = Some(merged);
+                    }
+                    None => out.push((k, Some(v))),
+                }
+            }
+            Some(Ordered(
+                out.into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k, v)))
+                    .collect(),
+            ))
+        }
+        (c, p) => c.or(p),
+    }
+}
+
+impl Merge for TargetValue {
+    fn merge(self, _parent: Self) -> Self {
+        self
+    }
+}
+
+impl Merge for Windows {
+    fn merge(self, _parent: Self) -> Self {
+        self
+    }
+}
+
+impl Merge for RawMetric {
+    fn merge(self, p: Self) -> Self {
+        RawMetric {
+            starts: self.starts.or(p.starts),
+            stops: self.stops.or(p.stops),
+            pausable: self.pausable.or(p.pausable),
+        }
+    }
+}
+
+impl Merge for RawCategory {
+    fn merge(self, p: Self) -> Self {
+        RawCategory {
+            clause: self.clause.or(p.clause),
+            title: self.title.or(p.title),
+            description: self.description.or(p.description),
+            allowance: self.allowance.or(p.allowance),
+            targets: merge_maps(Some(self.targets), Some(p.targets)).unwrap_or_default(),
+        }
+    }
+}
+
+impl Merge for RawAllowance {
+    fn merge(self, p: Self) -> Self {
+        RawAllowance {
+            hours: self.hours.or(p.hours),
+            per: self.per.or(p.per),
+            requires_approval: self.requires_approval.or(p.requires_approval),
+            carry_over: self.carry_over.or(p.carry_over),
+            categories: self.categories.or(p.categories),
+        }
+    }
+}
+
+impl Merge for RawCalendar {
+    fn merge(self, p: Self) -> Self {
+        let week = match (self.week, p.week) {
+            (Some(c), Some(p)) => {
+                let mut days = p.0;
+                for (i, d) in c.0.into_iter().enumerate() {
+                    if d.is_some() {
+                        days[i] = d;
+                    }
+                }
+                Some(Week(days))
+            }
+            (c, p) => c.or(p),
+        };
+        RawCalendar {
+            timezone: self.timezone.or(p.timezone),
+            week,
+            holidays: self.holidays.or(p.holidays),
+            exceptions: merge_maps(self.exceptions, p.exceptions),
+            day_length: self.day_length.or(p.day_length),
+        }
+    }
+}
+
+impl Merge for RawContract {
+    fn merge(self, p: Self) -> Self {
+        let scripts = match (p.scripts, self.scripts) {
+            (Some(mut a), Some(b)) => {
+                for s in b {
+                    if !a.contains(&s) {
+                        a.push(s);
+                    }
+                }
+                Some(a)
+            }
+            (a, b) => b.or(a),
+        };
+        RawContract {
+            title: self.title.or(p.title),
+            customer: self.customer.or(p.customer),
+            extends: self.extends,
+            products: self.products.or(p.products),
+            valid: match (self.valid, p.valid) {
+                (Some(c), Some(p)) => Some(RawValid {
+                    from: c.from.or(p.from),
+                    to: c.to.or(p.to),
+                }),
+                (c, p) => c.or(p),
+            },
+            calendar: match (self.calendar, p.calendar) {
+                (Some(c), Some(p)) => Some(c.merge(p)),
+                (c, p) => c.or(p),
+            },
+            warn_at: self.warn_at.or(p.warn_at),
+            metrics: merge_maps(self.metrics, p.metrics),
+            defaults: merge_maps(self.defaults, p.defaults),
+            categories: merge_maps(self.categories, p.categories),
+            allowances: merge_maps(self.allowances, p.allowances),
+            scripts,
+        }
+    }
+}

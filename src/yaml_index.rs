@@ -1,0 +1,142 @@
+//! Where each key and value of a YAML file is: a path → (line, column) index built from
+//! the marked events of `yaml-rust2`. serde reports locations for errors it sees itself;
+//! this index locates the mistakes found after parsing (an unknown metric, a category an
+//! allowance names, a missing template) and the lines `--explain` cites.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// 1-based line and column.
+pub type Pos = (usize, usize);
+
+/// Positions of the keys and values of one YAML document, by path (`categories.x.resolve`;
+/// list items by index: `scripts.0`).
+#[derive(Debug, Default, Clone)]
+pub struct YamlIndex {
+    keys: HashMap<String, Pos>,
+    values: HashMap<String, Pos>,
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, index: usize },
+}
+
+#[derive(Default)]
+struct Builder {
+    index: YamlIndex,
+    stack: Vec<Frame>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Builder {
+    /// The path of the value that starts now, and whether it is a mapping key.
+    fn slot(&mut self) -> (Option<String>, bool) {
+        match self.stack.last_mut() {
+            None => (Some(String::new()), false),
+            Some(Frame::Map { path, key }) => match key.take() {
+                None => (None, true),
+                Some(k) => (Some(join(path, &k)), false),
+            },
+            Some(Frame::Seq { path, index }) => {
+                let p = join(path, &index.to_string());
+                *index += 1;
+                (Some(p), false)
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let pos = (mark.line(), mark.col() + 1);
+        match ev {
+            Event::Scalar(text, ..) => match self.slot() {
+                (None, true) => {
+                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                        self.index.keys.insert(join(path, &text), pos);
+                        *key = Some(text);
+                    }
+                }
+                (Some(p), _) => {
+                    self.index.values.insert(p, pos);
+                }
+                _ => {}
+            },
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_map = matches!(ev, Event::MappingStart(..));
+                let path = match self.slot() {
+                    (Some(p), _) => p,
+                    // A complex key: index under a placeholder.
+                    (None, _) => "?".into(),
+                };
+                self.index.values.insert(path.clone(), pos);
+                self.stack.push(if is_map {
+                    Frame::Map { path, key: None }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            Event::Alias(_) => {
+                let _ = self.slot();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl YamlIndex {
+    /// Indexes `text`; a text that does not parse gives an empty index (serde reports
+    /// the syntax error itself).
+    pub fn build(text: &str) -> YamlIndex {
+        let mut b = Builder::default();
+        let mut parser = Parser::new_from_str(text);
+        if parser.load(&mut b, false).is_err() {
+            return YamlIndex::default();
+        }
+        b.index
+    }
+
+    /// Where the key at `path` is.
+    pub fn key(&self, path: &str) -> Option<Pos> {
+        self.keys.get(path).copied()
+    }
+
+    /// Where the value at `path` is (falling back to its key).
+    pub fn value(&self, path: &str) -> Option<Pos> {
+        self.values
+            .get(path)
+            .or_else(|| self.keys.get(path))
+            .copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_keys_values_and_items() {
+        let text =
+            "a: 1\ncategories:\n  x.y: { resolve: 4h }\nscripts: [s1, s2]\nlist:\n  - k: v\n";
+        let i = YamlIndex::build(text);
+        assert_eq!(i.key("a"), Some((1, 1)));
+        assert_eq!(i.value("a"), Some((1, 4)));
+        assert_eq!(i.key("categories.x.y.resolve"), Some((3, 10)));
+        assert_eq!(i.value("categories.x.y.resolve"), Some((3, 19)));
+        assert_eq!(i.value("scripts.1"), Some((4, 15)));
+        assert_eq!(i.key("list.0.k"), Some((6, 5)));
+    }
+}
