@@ -208,13 +208,24 @@ fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError
     out
 }
 
+/// Removes the " at line L column C" that serde_yaml puts in its messages (the location
+/// is reported separately).
+fn strip_position(message: &str) -> String {
+    let Some(i) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[i + " at line ".len()..];
+    let after_line = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(after) = after_line.strip_prefix(" column ") else {
+        return message.to_owned();
+    };
+    let tail = after.trim_start_matches(|c: char| c.is_ascii_digit());
+    format!("{}{tail}", &message[..i])
+}
+
 /// Turns a serde_yaml error into an [`InputError`] at its location in `text`.
 pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
-    let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message,
-    };
+    let message = strip_position(&e.to_string());
     match e.location() {
         Some(loc) => InputError::at(message, file, text, loc.line(), loc.column()),
         None => InputError::new(format!("{file}: {message}")),

@@ -1,4 +1,5 @@
 mod calendar_oracle;
 mod calendar_props;
 mod cli;
+mod contract_errors;
 mod eval;

@@ -219,32 +219,64 @@ fn day_index(name: &str) -> Option<usize> {
     DAYS.iter().position(|d| *d == name)
 }
 
+/// A key of `week`: a weekday or a range of weekdays, checked where it is written.
+struct DayRange {
+    key: String,
+    first: usize,
+    last: usize,
+}
+
+from_text!(
+    DayRange,
+    "a weekday like `mon` or a range like `mon-fri`",
+    |key| {
+        let bad = || {
+            format!("expected a weekday (`mon` … `sun`) or a range like `mon-fri`, found `{key}`")
+        };
+        let (a, b) = match key.split_once('-') {
+            Some((a, b)) => (
+                day_index(a.trim()).ok_or_else(bad)?,
+                day_index(b.trim()).ok_or_else(bad)?,
+            ),
+            None => {
+                let i = day_index(key.trim()).ok_or_else(bad)?;
+                (i, i)
+            }
+        };
+        if b < a {
+            return Err(format!(
+                "the range `{key}` runs backwards: write it from the earlier day, like `mon-fri`"
+            ));
+        }
+        Ok(DayRange {
+            key: key.to_owned(),
+            first: a,
+            last: b,
+        })
+    }
+);
+
 impl<'de> Deserialize<'de> for Week {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let entries = Ordered::<Windows>::deserialize(d)?;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<(DayRange, Windows)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("weekly windows like { mon-fri: [\"09:00-18:00\"] }")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<DayRange>()? {
+                    out.push((key, map.next_value()?));
+                }
+                Ok(out)
+            }
+        }
+        let entries = d.deserialize_map(V)?;
         let mut week = Week::default();
         let mut given: [Option<String>; 7] = Default::default();
-        for (key, windows) in entries.0 {
-            let bad = || {
-                de::Error::custom(format!(
-                    "expected a weekday (`mon` … `sun`) or a range like `mon-fri`, found `{key}`"
-                ))
-            };
-            let (a, b) = match key.split_once('-') {
-                Some((a, b)) => (
-                    day_index(a.trim()).ok_or_else(bad)?,
-                    day_index(b.trim()).ok_or_else(bad)?,
-                ),
-                None => {
-                    let i = day_index(key.trim()).ok_or_else(bad)?;
-                    (i, i)
-                }
-            };
-            if b < a {
-                return Err(de::Error::custom(format!(
-                    "the range `{key}` runs backwards: write it from the earlier day, like `mon-fri`"
-                )));
-            }
+        for (range, windows) in entries {
+            let (a, b, key) = (range.first, range.last, range.key);
             for i in a..=b {
                 if let Some(first) = &given[i] {
                     return Err(de::Error::custom(format!(

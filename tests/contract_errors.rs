@@ -1,0 +1,229 @@
+//! Every contract mistake the loader reports, rendered word for word: the message (what
+//! was expected, what was found), the `--> file:line:col` line and the snippet.
+
+use slaengine::Error;
+use slaengine::contract::{self, MemoryLoader};
+
+const TEMPLATE: &str = "\
+title: Base
+calendar:
+  timezone: Europe/Moscow
+  week:
+    mon-fri: [\"09:00-18:00\"]
+  holidays: [2026-03-09]
+metrics:
+  assign:  { starts: registered, stops: assigned }
+  resolve: { starts: registered, stops: resolved, pausable: true }
+defaults:
+  assign: 1 working hour
+categories:
+  error.module_failure: { clause: \"3.2\", resolve: 1 working day }
+  support.small_change: { clause: \"2.4\", allowance: small_changes }
+allowances:
+  small_changes: { hours: 10, per: month, requires_approval: true }
+";
+
+/// Loads `acme.yaml` (extending `templates/base.yaml`) and renders its error.
+fn error(contract: &str) -> String {
+    error_with(contract, TEMPLATE)
+}
+
+fn error_with(contract: &str, template: &str) -> String {
+    let loader = MemoryLoader::new()
+        .with("templates/base.yaml", template)
+        .with("acme.yaml", contract);
+    match contract::load(&loader, "acme") {
+        Ok(_) => panic!("expected an error for:\n{contract}"),
+        Err(Error::Input(e)) => e.render(),
+        Err(other) => panic!("expected an input error, got {other}"),
+    }
+}
+
+#[test]
+fn a_misspelt_key() {
+    assert_eq!(
+        error("extends: base\ncustomr: ACME\n"),
+        "error: unknown field `customr`, expected one of `title`, `customer`, `extends`, `products`, `valid`, `calendar`, `warn_at`, `metrics`, `defaults`, `categories`, `allowances`, `scripts`\n --> contracts/acme.yaml:2:1\n  |\n2 | customr: ACME\n  | ^^^^^^^"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone() {
+    assert_eq!(
+        error("extends: base\ncalendar: { timezone: Europe/Moskow }\n"),
+        "error: calendar.timezone: unknown time zone `Europe/Moskow`: expected an IANA name like `Europe/Moscow` (did you mean `Europe/Moscow`?)\n --> contracts/acme.yaml:2:23\n  |\n2 | calendar: { timezone: Europe/Moskow }\n  |                       ^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn overlapping_windows() {
+    assert_eq!(
+        error("extends: base\ncalendar:\n  week:\n    mon: [\"09:00-13:00\", \"12:00-18:00\"]\n"),
+        "error: calendar.week.mon: the windows `09:00-13:00` and `12:00-18:00` overlap (or are out of order): list them in order without overlap\n --> contracts/acme.yaml:4:10\n  |\n4 |     mon: [\"09:00-13:00\", \"12:00-18:00\"]\n  |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_reversed_window() {
+    assert_eq!(
+        error("extends: base\ncalendar:\n  week:\n    mon: [\"18:00-09:00\"]\n"),
+        "error: calendar.week.mon[0]: the window `18:00-09:00` closes before it opens (an overnight service is two windows: `22:00-24:00` and `00:00-06:00` on the next day)\n --> contracts/acme.yaml:4:11\n  |\n4 |     mon: [\"18:00-09:00\"]\n  |           ^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_holiday_that_is_not_a_date() {
+    assert_eq!(
+        error("extends: base\ncalendar:\n  holidays: [2026-03-09, 2026-13-01]\n"),
+        "error: calendar.holidays[1]: expected a date like `2026-01-01`, found `2026-13-01`\n --> contracts/acme.yaml:3:26\n  |\n3 |   holidays: [2026-03-09, 2026-13-01]\n  |                          ^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_bad_duration() {
+    assert_eq!(
+        error("extends: base\ncategories:\n  error.module_failure: { resolve: four hours }\n"),
+        "error: categories.error.module_failure.resolve: expected a duration like `4h`, `2 working days` or `30m`, found `four hours` (it does not start with a number)\n --> contracts/acme.yaml:3:36\n  |\n3 |   error.module_failure: { resolve: four hours }\n  |                                    ^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_category_using_an_unknown_metric() {
+    assert_eq!(
+        error("extends: base\ncategories:\n  error.module_failure: { resolv: 4h }\n"),
+        "error: unknown field `resolv` in category `error.module_failure`: expected a metric (`assign`, `resolve`) or one of `clause`, `title`, `description`, `allowance` (did you mean `resolve`?)\n --> contracts/acme.yaml:3:27\n  |\n3 |   error.module_failure: { resolv: 4h }\n  |                           ^^^^^^"
+    );
+}
+
+#[test]
+fn an_allowance_naming_an_unknown_category() {
+    assert_eq!(
+        error(
+            "extends: base\nallowances:\n  small_changes: { categories: [support.smal_change] }\n"
+        ),
+        "error: the allowance `small_changes` names the category `support.smal_change`, which the contract does not have (did you mean `support.small_change`?)\n --> contracts/acme.yaml:3:33\n  |\n3 |   small_changes: { categories: [support.smal_change] }\n  |                                 ^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_missing_template() {
+    assert_eq!(
+        error("extends: standrd\n"),
+        "error: the template `standrd` does not exist: expected a file `contracts/templates/standrd.yaml`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standrd\n  |          ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_category_naming_an_unknown_allowance() {
+    assert_eq!(
+        error("extends: base\ncategories:\n  error.x: { allowance: big_changes }\n"),
+        "error: the category `error.x` counts against the allowance `big_changes`, which the contract does not have: expected one of `small_changes`\n --> contracts/acme.yaml:3:25\n  |\n3 |   error.x: { allowance: big_changes }\n  |                         ^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn validity_ending_before_it_starts() {
+    assert_eq!(
+        error("extends: base\nvalid: { from: 2026-06-01, to: 2026-01-01 }\n"),
+        "error: the contract ends on 2026-01-01, before it starts on 2026-06-01: expected `to` on or after `from`\n --> contracts/acme.yaml:2:32\n  |\n2 | valid: { from: 2026-06-01, to: 2026-01-01 }\n  |                                ^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_missing_script() {
+    assert_eq!(
+        error("extends: base\nscripts: [scripts/vip.rhai]\n"),
+        "error: the script `scripts/vip.rhai` does not exist: expected a file `scripts/vip.rhai` next to the contracts directory\n --> contracts/acme.yaml:2:11\n  |\n2 | scripts: [scripts/vip.rhai]\n  |           ^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_share_above_100_percent() {
+    assert_eq!(
+        error("extends: base\nwarn_at: 175%\n"),
+        "error: warn_at: expected a share of the target like `75%` or `0.75` (above 0, at most 100%), found `175%`\n --> contracts/acme.yaml:2:10\n  |\n2 | warn_at: 175%\n  |          ^^^^"
+    );
+}
+
+#[test]
+fn an_unknown_weekday() {
+    assert_eq!(
+        error("extends: base\ncalendar:\n  week:\n    monday: [\"09:00-18:00\"]\n"),
+        "error: calendar.week: expected a weekday (`mon` … `sun`) or a range like `mon-fri`, found `monday`\n --> contracts/acme.yaml:4:5\n  |\n4 |     monday: [\"09:00-18:00\"]\n  |     ^^^^^^"
+    );
+}
+
+#[test]
+fn a_metric_stopped_by_an_unknown_event() {
+    assert_eq!(
+        error("extends: base\nmetrics:\n  react: { starts: registered, stops: asigned }\n"),
+        "error: the metric `react` stops on `asigned`: expected an event kind (`assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`) (did you mean `assigned`?)\n --> contracts/acme.yaml:3:39\n  |\n3 |   react: { starts: registered, stops: asigned }\n  |                                       ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_duplicate_key() {
+    assert_eq!(
+        error("extends: base\ncustomer: A\ncustomer: B\n"),
+        "error: duplicate field `customer`\n --> contracts/acme.yaml:1:1\n  |\n1 | extends: base\n  | ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_list_where_a_map_belongs() {
+    assert_eq!(
+        error("extends: base\ncategories: [a, b]\n"),
+        "error: categories: invalid type: sequence, expected a mapping\n --> contracts/acme.yaml:2:13\n  |\n2 | categories: [a, b]\n  |             ^^^^^^"
+    );
+}
+
+#[test]
+fn an_empty_file() {
+    assert_eq!(
+        error("# nothing\n"),
+        "error: `contracts/acme.yaml` is empty: expected a contract with `extends` or `calendar`, `metrics` and `categories`"
+    );
+}
+
+#[test]
+fn invalid_yaml_syntax() {
+    assert_eq!(
+        error("extends: base\ncalendar: { timezone: Europe/Moscow\n"),
+        "error: did not find expected ',' or '}', while parsing a flow mapping at line 2 column 11\n --> contracts/acme.yaml:3:1"
+    );
+}
+
+#[test]
+fn a_template_that_extends_a_missing_one() {
+    assert_eq!(
+        error_with("extends: base\n", "extends: other\n"),
+        "error: the template `other` does not exist: expected a file `contracts/templates/other.yaml`\n --> contracts/templates/base.yaml:1:10\n  |\n1 | extends: other\n  |          ^^^^^"
+    );
+}
+
+#[test]
+fn templates_in_a_cycle() {
+    let loader = MemoryLoader::new()
+        .with("templates/a.yaml", "extends: b\n")
+        .with("templates/b.yaml", "extends: a\n")
+        .with("acme.yaml", "extends: a\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected a cycle error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: templates extend each other in a cycle: a → b → a\n --> contracts/templates/b.yaml:1:10\n  |\n1 | extends: a\n  |          ^"
+    );
+}
+
+#[test]
+fn a_missing_contract() {
+    let loader = MemoryLoader::new();
+    let Err(Error::Input(e)) = contract::load(&loader, "nobody") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: no contract `nobody`: expected a file `contracts/nobody.yaml`"
+    );
+}
