@@ -269,6 +269,8 @@ fn instant(t: i64) -> Option<DateTime<Utc>> {
 pub struct Calendar {
     tz: Tz,
     week: [Vec<Window>; 7],
+    /// Working seconds of each weekday, and of the whole week.
+    week_secs: [i64; 7],
     week_total: i64,
     holidays: Vec<NaiveDate>,
     holiday_days: Vec<i64>,
@@ -315,7 +317,8 @@ impl Calendar {
         }
         let day_secs = |d: &[Window]| d.iter().map(|w| i64::from(w.len())).sum::<i64>();
         let longest = week.iter().map(|d| day_secs(d)).max().unwrap_or(0);
-        let week_total = week.iter().map(|d| day_secs(d)).sum();
+        let week_secs: [i64; 7] = std::array::from_fn(|i| day_secs(&week[i]));
+        let week_total = week_secs.iter().sum();
         let day_length = day_length.unwrap_or(longest);
         if day_length <= 0 {
             return Err(CalendarError(
@@ -339,6 +342,7 @@ impl Calendar {
         Ok(Calendar {
             tz,
             week,
+            week_secs,
             week_total,
             holidays,
             holiday_days,
@@ -498,19 +502,18 @@ impl Calendar {
         false
     }
 
-    /// How many whole 7-day blocks from day `d` contain no special day (and lie in the
-    /// zone table's range).
-    fn clean_weeks(&self, d: i64) -> i64 {
-        if d < TABLE_FROM / DAY_S + 1 {
-            return 0;
+    /// If day `d` is clean (no holiday, exception or offset change, inside the zone
+    /// table), the first day after it that is not; `None` if `d` itself is not clean.
+    fn clean_until(&self, d: i64) -> Option<i64> {
+        let hi = TABLE_TO / DAY_S - 2;
+        if d <= TABLE_FROM / DAY_S || d >= hi {
+            return None;
         }
         let next = self
             .special
             .get(self.special.partition_point(|&s| s < d))
-            .copied()
-            .unwrap_or(TABLE_TO / DAY_S - 2);
-        let limit = next.min(TABLE_TO / DAY_S - 2);
-        ((limit - d) / 7).max(0)
+            .map_or(hi, |&s| s.min(hi));
+        (next > d).then_some(next)
     }
 
     /// Adds a duration: working time through [`Calendar::due`], calendar time as real time.
@@ -614,12 +617,20 @@ impl Calendar {
             {
                 return None;
             }
-            if trace.is_none() && d > first && self.week_total > 0 && rem > self.week_total {
-                let weeks = self.clean_weeks(d).min((rem - 1) / self.week_total);
-                if weeks > 0 {
+            if trace.is_none() && d > first && self.week_total > 0 {
+                if let Some(next) = self.clean_until(d) {
+                    // A clean run: whole weeks, then whole days by their weekday's total,
+                    // until the day on which the time runs out.
+                    let weeks = ((next - d) / 7).min((rem - 1) / self.week_total);
                     rem -= weeks * self.week_total;
                     d += weeks * 7;
-                    continue;
+                    while d < next && rem > self.week_secs[weekday(d)] {
+                        rem -= self.week_secs[weekday(d)];
+                        d += 1;
+                    }
+                    if d == next {
+                        continue;
+                    }
                 }
             }
             let day = self.day(d);
@@ -668,11 +679,17 @@ impl Calendar {
         let mut d = first - 1;
         let mut scratch = Vec::new();
         while d <= last + 1 {
-            if trace.is_none() && d > first && self.week_total > 0 {
-                let weeks = self.clean_weeks(d).min((last - 1 - d) / 7);
-                if weeks > 0 {
+            if trace.is_none() && d > first && d < last {
+                if let Some(next) = self.clean_until(d) {
+                    // Days strictly between the first and the last lie wholly inside.
+                    let next = next.min(last);
+                    let weeks = (next - d) / 7;
                     total += weeks * self.week_total;
                     d += weeks * 7;
+                    while d < next {
+                        total += self.week_secs[weekday(d)];
+                        d += 1;
+                    }
                     continue;
                 }
             }
