@@ -453,6 +453,17 @@ impl<'a> Evaluator<'a> {
         });
         self.check_events();
         self.check_scope();
+        if !c.scripts.is_empty() {
+            self.find(
+                Severity::Warning,
+                "scripts_not_run",
+                format!(
+                    "contract {} lists scripts ({}) but this version of slaengine does not run scripts yet",
+                    c.id,
+                    c.scripts.join(", ")
+                ),
+            );
+        }
         self.decide_category();
         if self.ticket.registered.to_utc() > self.at {
             self.find(
