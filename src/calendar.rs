@@ -608,6 +608,16 @@ impl Calendar {
         }
         let first = self.local_day(s);
         let last_exception = self.exception_days.last().copied().unwrap_or(i64::MIN);
+        // More working time than the calendar holds before year 10000: give up at once
+        // rather than walk there.
+        let weeks_left = (LAST_DAY - first).max(0) / 7 + 2;
+        let exception_bound = self.exceptions.len() as i64 * (DAY_S + 3600);
+        let capacity = weeks_left
+            .saturating_mul(self.week_total + 3600 * 7)
+            .saturating_add(exception_bound);
+        if secs > capacity {
+            return None;
+        }
         let mut rem = secs;
         let mut d = first - 1;
         let mut scratch = Vec::new();
@@ -716,5 +726,247 @@ impl Calendar {
             d += 1;
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn w(s: &str) -> Window {
+        Window::parse(s).unwrap()
+    }
+
+    fn weekdays(windows: &[&str]) -> [Vec<Window>; 7] {
+        let mut week: [Vec<Window>; 7] = Default::default();
+        for day in &mut week[..5] {
+            *day = windows.iter().map(|s| w(s)).collect();
+        }
+        week
+    }
+
+    fn standard() -> Calendar {
+        let holidays = ["2026-03-09", "2026-05-01", "2026-05-11"];
+        let holidays = holidays.iter().map(|h| h.parse().unwrap()).collect();
+        Calendar::new(
+            chrono_tz::Europe::Moscow,
+            weekdays(&["09:00-18:00"]),
+            holidays,
+            vec![],
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_seed_cases() {
+        let c = standard();
+        assert_eq!(
+            c.due(t("2026-03-06T16:40:00+03:00"), 3600),
+            Some(t("2026-03-06T17:40:00+03:00"))
+        );
+        assert_eq!(
+            c.due(t("2026-03-06T16:40:00+03:00"), 9 * 3600),
+            Some(t("2026-03-10T16:40:00+03:00"))
+        );
+        assert_eq!(
+            c.due(t("2026-03-06T17:30:00+03:00"), 3600),
+            Some(t("2026-03-10T09:30:00+03:00"))
+        );
+        // A result on a closing time stays there.
+        assert_eq!(
+            c.due(t("2026-03-02T17:00:00+03:00"), 3600),
+            Some(t("2026-03-02T18:00:00+03:00"))
+        );
+        // A start on Saturday counts from Monday's opening.
+        assert_eq!(
+            c.due(t("2026-03-14T12:00:00+03:00"), 1800),
+            Some(t("2026-03-16T09:30:00+03:00"))
+        );
+        assert_eq!(
+            c.due(t("2026-03-14T12:00:00+03:00"), 0),
+            Some(t("2026-03-14T12:00:00+03:00"))
+        );
+        assert_eq!(
+            c.elapsed(
+                t("2026-03-06T17:30:00+03:00"),
+                t("2026-03-10T09:30:00+03:00")
+            ),
+            3600
+        );
+        assert_eq!(
+            c.elapsed(
+                t("2026-03-10T09:30:00+03:00"),
+                t("2026-03-06T17:30:00+03:00")
+            ),
+            0
+        );
+        assert_eq!(c.day_length(), 9 * 3600);
+        assert!(c.is_open(t("2026-03-06T09:00:00+03:00")));
+        assert!(!c.is_open(t("2026-03-06T18:00:00+03:00")));
+        assert!(!c.is_open(t("2026-03-09T12:00:00+03:00")));
+    }
+
+    #[test]
+    fn a_window_may_end_at_midnight() {
+        let c = Calendar::new(
+            chrono_tz::Europe::Moscow,
+            weekdays(&["20:00-24:00"]),
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.due(t("2026-03-02T23:00:00+03:00"), 3600),
+            Some(t("2026-03-03T00:00:00+03:00"))
+        );
+        assert_eq!(
+            c.due(t("2026-03-02T23:00:00+03:00"), 2 * 3600),
+            Some(t("2026-03-03T21:00:00+03:00"))
+        );
+    }
+
+    #[test]
+    fn exceptions_replace_the_weekday() {
+        let short: NaiveDate = "2026-04-30".parse().unwrap();
+        let saturday: NaiveDate = "2026-05-02".parse().unwrap();
+        let c = Calendar::new(
+            chrono_tz::Europe::Moscow,
+            weekdays(&["09:00-18:00"]),
+            vec!["2026-05-01".parse().unwrap()],
+            vec![
+                (short, vec![w("09:00-17:00")]),
+                (saturday, vec![w("10:00-14:00")]),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.windows_on(short), &[w("09:00-17:00")]);
+        // Thu 30 April closes at 17:00, Fri 1 May is a holiday, Saturday 2 May works 10-14.
+        assert_eq!(
+            c.due(t("2026-04-30T16:30:00+03:00"), 3600),
+            Some(t("2026-05-02T10:30:00+03:00"))
+        );
+    }
+
+    #[test]
+    fn a_window_starting_in_the_skipped_hour_opens_at_the_jump() {
+        // Berlin springs forward on Sun 2026-03-29 at 02:00 → 03:00.
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[6] = vec![w("02:30-04:00")];
+        let c = Calendar::new(chrono_tz::Europe::Berlin, week, vec![], vec![], Some(3600)).unwrap();
+        let sunday = t("2026-03-29T00:00:00+01:00");
+        // Open from 03:00 (+02:00) to 04:00: one hour, not one and a half.
+        assert_eq!(c.elapsed(sunday, t("2026-03-29T12:00:00+02:00")), 3600);
+        assert_eq!(c.due(sunday, 60), Some(t("2026-03-29T03:01:00+02:00")));
+    }
+
+    #[test]
+    fn a_repeated_hour_inside_a_window_counts_twice() {
+        // New York falls back on Sun 2026-11-01 at 02:00 → 01:00.
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[6] = vec![w("00:00-24:00")];
+        let c = Calendar::new(
+            chrono_tz::America::New_York,
+            week,
+            vec![],
+            vec![],
+            Some(3600),
+        )
+        .unwrap();
+        let day = |d: &str, o: &str| t(&format!("{d}T00:00:00{o}"));
+        assert_eq!(
+            c.elapsed(day("2026-11-01", "-04:00"), day("2026-11-02", "-05:00")),
+            25 * 3600
+        );
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[6] = vec![w("01:15-01:45")];
+        let c = Calendar::new(
+            chrono_tz::America::New_York,
+            week,
+            vec![],
+            vec![],
+            Some(3600),
+        )
+        .unwrap();
+        assert_eq!(
+            c.elapsed(day("2026-11-01", "-04:00"), day("2026-11-02", "-05:00")),
+            3600
+        );
+    }
+
+    #[test]
+    fn a_twenty_four_seven_calendar_has_short_and_long_days() {
+        let week: [Vec<Window>; 7] = std::array::from_fn(|_| vec![w("00:00-24:00")]);
+        let c = Calendar::new(chrono_tz::America::Los_Angeles, week, vec![], vec![], None).unwrap();
+        let a = t("2026-03-08T00:00:00-08:00");
+        assert_eq!(c.elapsed(a, t("2026-03-09T00:00:00-07:00")), 23 * 3600);
+        assert_eq!(c.due(a, 23 * 3600), Some(t("2026-03-09T00:00:00-07:00")));
+    }
+
+    #[test]
+    fn a_calendar_that_never_opens_again_has_no_due_date() {
+        let only: NaiveDate = "2026-03-02".parse().unwrap();
+        let c = Calendar::new(
+            chrono_tz::Europe::Moscow,
+            Default::default(),
+            vec![],
+            vec![(only, vec![w("09:00-10:00")])],
+            Some(3600),
+        )
+        .unwrap();
+        assert_eq!(
+            c.due(t("2026-03-02T09:30:00+03:00"), 1800),
+            Some(t("2026-03-02T10:00:00+03:00"))
+        );
+        assert_eq!(c.due(t("2026-03-02T09:30:00+03:00"), 3600), None);
+        assert!(
+            Calendar::new(
+                chrono_tz::Europe::Moscow,
+                Default::default(),
+                vec![],
+                vec![],
+                None
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn far_dates_and_huge_durations_do_not_panic() {
+        let c = standard();
+        assert!(
+            c.due(t("2026-03-02T09:00:00+03:00"), i64::MAX / 4)
+                .is_none()
+        );
+        let far = t("2260-03-02T09:00:00+03:00");
+        assert_eq!(c.due(far, 3600), Some(t("2260-03-02T10:00:00+03:00")));
+        let early = t("1905-03-02T09:00:00+02:30");
+        assert!(c.due(early, 3600).is_some());
+        assert_eq!(
+            c.elapsed(t("1900-01-01T00:00:00Z"), t("2300-01-01T00:00:00Z")) % 60,
+            0
+        );
+    }
+
+    #[test]
+    fn overlapping_windows_are_refused() {
+        let err = Calendar::new(
+            chrono_tz::Europe::Moscow,
+            weekdays(&["09:00-13:00", "12:00-18:00"]),
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.0,
+            "the windows `09:00-13:00` and `12:00-18:00` overlap (or are out of order): list them in order without overlap"
+        );
     }
 }
