@@ -188,37 +188,52 @@ struct Layer {
 /// The files a contract was built from, nearest first, for locating values.
 struct Layers(Vec<Layer>);
 
+impl Layer {
+    fn position(&self, path: &str, value: bool) -> Option<(usize, usize)> {
+        if value {
+            self.index.value(path)
+        } else {
+            self.index.key(path)
+        }
+    }
+
+    /// An error at the key (or value) `path` of this file, or at its top.
+    fn error_at(&self, path: &str, value: bool, message: String) -> Error {
+        let (line, col) = self.position(path, value).unwrap_or((1, 1));
+        InputError::at(message, &self.display, &self.text, line, col).into()
+    }
+}
+
 impl Layers {
     /// An error at the key (or value) `path` of the nearest layer that has it; at the top
     /// of the contract file when none does.
     fn error_at(&self, path: &str, value: bool, message: String) -> Error {
-        for l in &self.0 {
-            let pos = if value {
-                l.index.value(path)
-            } else {
-                l.index.key(path)
-            };
-            if let Some((line, col)) = pos {
-                return InputError::at(message, &l.display, &l.text, line, col).into();
-            }
+        let found = self.0.iter().find(|l| l.position(path, value).is_some());
+        match found.or(self.0.first()) {
+            Some(l) => l.error_at(path, value, message),
+            None => InputError::new(message).into(),
         }
-        let top = &self.0[0];
-        InputError::at(message, &top.display, &top.text, 1, 1).into()
     }
 
     /// The origin of the value at `path`: the nearest layer that sets it.
     fn origin(&self, path: &str) -> Origin {
-        for l in &self.0 {
-            if let Some((line, _)) = l.index.key(path) {
-                return Origin {
-                    file: l.display.clone(),
-                    line,
-                };
-            }
-        }
-        Origin {
-            file: self.0[0].display.clone(),
-            line: 0,
+        let found = self
+            .0
+            .iter()
+            .find_map(|l| l.index.key(path).map(|(line, _)| (l, line)));
+        match (found, self.0.first()) {
+            (Some((l, line)), _) => Origin {
+                file: l.display.clone(),
+                line,
+            },
+            (None, Some(top)) => Origin {
+                file: top.display.clone(),
+                line: 0,
+            },
+            (None, None) => Origin {
+                file: String::new(),
+                line: 0,
+            },
         }
     }
 }
@@ -290,11 +305,13 @@ pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
         );
     };
     let mut layers = vec![parse_layer(loader, &path, display, text)?];
-    let mut chain: Vec<String> = vec![id.to_owned()];
-    while let Some(name) = layers.last().and_then(|l| l.raw.extends.clone()) {
-        let here = Layers(vec![layers.pop().unwrap_or_else(|| unreachable!())]);
-        if chain.contains(&name) || (chain.len() > 1 && chain[1..].contains(&name)) {
-            let mut cycle: Vec<&str> = chain[1..].iter().map(String::as_str).collect();
+    let mut templates: Vec<String> = Vec::new();
+    while let Some(here) = layers.last() {
+        let Some(name) = here.raw.extends.clone() else {
+            break;
+        };
+        if templates.contains(&name) {
+            let mut cycle: Vec<&str> = templates.iter().map(String::as_str).collect();
             cycle.push(&name);
             let msg = if cycle.len() == 1 {
                 format!("the template `{name}` extends itself")
@@ -315,11 +332,10 @@ pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
                 format!("the template `{name}` does not exist: expected a file `{tdisplay}`"),
             ));
         };
-        layers.push(here.0.into_iter().next().unwrap_or_else(|| unreachable!()));
         layers.push(parse_layer(loader, &tpath, tdisplay, text)?);
-        chain.push(name);
+        templates.push(name);
     }
-    build(loader, id, Layers(layers), chain[1..].to_vec())
+    build(loader, id, Layers(layers), templates)
 }
 
 /// Parses a self-contained contract (no `extends`) from text, for programs that embed
