@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::calendar::{Calendar, Window};
 use crate::duration::{Duration, DurationKind};
 use crate::error::{Error, InputError};
+use crate::script::{Limits, ScriptSet};
 use crate::ticket::{EventKind, yaml_error};
 use crate::yaml_index::YamlIndex;
 use raw::{CATEGORY_FIELDS, Merge, RawContract, TargetValue};
@@ -139,12 +140,24 @@ pub struct Contract {
     pub scripts: Vec<String>,
     /// The files the contract was built from, template first.
     pub sources: Vec<String>,
+    /// The compiled scripts, when the contract lists any.
+    pub script_set: Option<Arc<ScriptSet>>,
+    /// How each script path is named in messages, by path.
+    pub script_files: BTreeMap<String, String>,
 }
 
 impl Contract {
     /// The category with this id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.get(id)
+    }
+
+    /// How a script path is named in messages (`scripts/vip.rhai`).
+    pub fn script_display(&self, path: &str) -> String {
+        self.script_files
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_owned())
     }
 }
 
@@ -651,6 +664,7 @@ fn build(
         hasher.update([0]);
     }
     let scripts = merged.scripts.clone().unwrap_or_default();
+    let mut sources = Vec::new();
     for (i, s) in scripts.iter().enumerate() {
         match loader.read_root(s) {
             Ok(Some(text)) => {
@@ -658,6 +672,7 @@ fn build(
                 hasher.update([0]);
                 hasher.update(text.as_bytes());
                 hasher.update([0]);
+                sources.push((s.clone(), text));
             }
             Ok(None) => {
                 let path = layers.0.iter().find_map(|l| {
@@ -684,6 +699,19 @@ fn build(
             }
         }
     }
+    let limits = limits(&layers, merged.limits.clone().unwrap_or_default())?;
+    let script_files: BTreeMap<String, String> = scripts
+        .iter()
+        .map(|s| (s.clone(), loader.display_root(s)))
+        .collect();
+    let script_set = if sources.is_empty() {
+        None
+    } else {
+        let display = |p: &str| loader.display_root(p);
+        Some(Arc::new(ScriptSet::compile(
+            &sources, limits, &calendar, display,
+        )?))
+    };
     let digest = hasher.finalize();
     let revision: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
 
@@ -703,5 +731,88 @@ fn build(
         allowances,
         scripts,
         sources: layers.0.iter().rev().map(|l| l.display.clone()).collect(),
+        script_set,
+        script_files,
     })
+}
+
+/// The script limits: the safe defaults, changed by `limits:`, never past the ceiling.
+fn limits(layers: &Layers, raw: raw::RawLimits) -> Result<Limits, Error> {
+    let mut l = Limits::default();
+    let ceiling = Limits::CEILING;
+    let fields: [(&str, Option<u64>, u64, &mut u64); 2] = [
+        (
+            "operations",
+            raw.operations,
+            ceiling.operations,
+            &mut l.operations,
+        ),
+        ("millis", raw.millis, ceiling.millis, &mut l.millis),
+    ];
+    for (name, value, max, slot) in fields {
+        if let Some(v) = value {
+            if v == 0 || v > max {
+                return Err(layers.error_at(
+                    &format!("limits.{name}"),
+                    true,
+                    format!("expected `{name}` between 1 and {max}, found {v}"),
+                ));
+            }
+            *slot = v;
+        }
+    }
+    let sizes: [(&str, Option<u64>, usize, &mut usize); 7] = [
+        (
+            "call_levels",
+            raw.call_levels,
+            ceiling.call_levels,
+            &mut l.call_levels,
+        ),
+        (
+            "expr_depth",
+            raw.expr_depth,
+            ceiling.expr_depth,
+            &mut l.expr_depth,
+        ),
+        (
+            "string_size",
+            raw.string_size,
+            ceiling.string_size,
+            &mut l.string_size,
+        ),
+        (
+            "array_size",
+            raw.array_size,
+            ceiling.array_size,
+            &mut l.array_size,
+        ),
+        ("map_size", raw.map_size, ceiling.map_size, &mut l.map_size),
+        (
+            "variables",
+            raw.variables,
+            ceiling.variables,
+            &mut l.variables,
+        ),
+        (
+            "functions",
+            raw.functions,
+            ceiling.functions,
+            &mut l.functions,
+        ),
+    ];
+    for (name, value, max, slot) in sizes {
+        if let Some(v) = value {
+            match usize::try_from(v) {
+                Ok(v) if v >= 1 && v <= max => *slot = v,
+                _ => {
+                    return Err(layers.error_at(
+                        &format!("limits.{name}"),
+                        true,
+                        format!("expected `{name}` between 1 and {max}, found {v}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(l)
 }

@@ -13,8 +13,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::calendar::{Calendar, ClosedReason, Step};
-use crate::contract::{Category, Contract, Metric, Target};
+use crate::contract::{Category, Contract, Metric};
 use crate::duration::{Duration, DurationKind};
+use crate::script::{HookResult, ScriptError};
 use crate::ticket::{Event, EventKind, Ticket};
 
 /// The `schema` of an evaluation in JSON output.
@@ -114,7 +115,7 @@ pub struct MetricResult {
 }
 
 /// Hours of an allowance used in the month of the evaluation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AllowanceUsage {
     /// The allowance's name (`small_changes`).
     pub name: String,
@@ -390,6 +391,12 @@ struct Evaluator<'a> {
     explain: Option<Vec<Explanation>>,
     /// Closed dates already listed for the current metric.
     explained_dates: Vec<NaiveDate>,
+    /// The target of each metric after the contract and the `targets` hooks.
+    targets: std::collections::BTreeMap<String, Option<Duration>>,
+    /// The ticket as scripts see it, built on first use.
+    ticket_dynamic: Option<rhai::Dynamic>,
+    /// A hook failed: later hooks are not run.
+    script_failed: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -412,6 +419,9 @@ impl<'a> Evaluator<'a> {
             findings: Vec::new(),
             explain: options.explain.then(Vec::new),
             explained_dates: Vec::new(),
+            targets: std::collections::BTreeMap::new(),
+            ticket_dynamic: None,
+            script_failed: false,
         }
     }
 
@@ -453,17 +463,6 @@ impl<'a> Evaluator<'a> {
         });
         self.check_events();
         self.check_scope();
-        if !c.scripts.is_empty() {
-            self.find(
-                Severity::Warning,
-                "scripts_not_run",
-                format!(
-                    "contract {} lists scripts ({}) but this version of slaengine does not run scripts yet",
-                    c.id,
-                    c.scripts.join(", ")
-                ),
-            );
-        }
         self.decide_category();
         if self.ticket.registered.to_utc() > self.at {
             self.find(
@@ -475,17 +474,38 @@ impl<'a> Evaluator<'a> {
                 ),
             );
         }
+        self.compute_targets();
         for metric in &c.metrics {
             let result = self.metric(metric);
             self.metrics.push(result);
         }
         self.allowance();
+        self.script_findings();
     }
 
     fn finish(mut self) -> Evaluation {
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let category = self.category;
         let at = self.local(self.at);
+        if let Some(lines) = &mut self.explain {
+            // Group the trace by subject: the contract, the category, each metric in
+            // order, then everything else in the order it happened.
+            let metrics: Vec<&str> = self
+                .contract
+                .metrics
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect();
+            let rank = |subject: &str| match subject {
+                "contract" => 0,
+                "category" => 1,
+                s => metrics
+                    .iter()
+                    .position(|m| *m == s)
+                    .map_or(usize::MAX, |i| i + 2),
+            };
+            lines.sort_by_key(|l| rank(&l.subject));
+        }
         Evaluation {
             schema: SCHEMA,
             ticket: self.ticket.id.clone(),
@@ -635,6 +655,12 @@ impl<'a> Evaluator<'a> {
 
     fn decide_category(&mut self) {
         let c = self.contract;
+        if let Some(id) = self.classify() {
+            if let Some(cat) = c.category(&id) {
+                self.category = Some(cat);
+                return;
+            }
+        }
         match self.ticket.category.as_deref() {
             None => {
                 self.find(
@@ -677,7 +703,7 @@ impl<'a> Evaluator<'a> {
 
     /// The target that applies to `metric`: the category's, else the contract's default;
     /// `None` when none applies (with the reason in the trace).
-    fn target(&mut self, metric: &str) -> Option<&'a Target> {
+    fn target(&mut self, metric: &str) -> Option<Duration> {
         let c = self.contract;
         let target = match self.category {
             Some(cat) => cat.targets.get(metric),
@@ -712,14 +738,14 @@ impl<'a> Evaluator<'a> {
                 .unwrap_or_default();
             format!("target {duration}, set at {}{cond}", target.origin)
         });
-        Some(target)
+        Some(duration)
     }
 
     fn metric(&mut self, metric: &Metric) -> MetricResult {
         let name = metric.name.as_str();
         self.explained_dates.clear();
         let registered = self.ticket.registered.to_utc();
-        let target = self.target(name);
+        let duration: Option<Duration> = self.targets.get(name).copied().flatten();
         let mut result = MetricResult {
             name: metric.name.clone(),
             target: None,
@@ -742,7 +768,6 @@ impl<'a> Evaluator<'a> {
             });
             return result;
         };
-        let duration: Option<Duration> = target.and_then(|t| t.duration);
         let clock = match duration.map(|d| d.kind) {
             Some(DurationKind::Calendar) => Clock::Real,
             _ => Clock::Working(&self.contract.calendar),
@@ -785,7 +810,7 @@ impl<'a> Evaluator<'a> {
             });
         }
 
-        let (Some(duration), Some(target)) = (duration, target) else {
+        let Some(duration) = duration else {
             return result;
         };
         let Some(target_secs) = duration.working_seconds(self.contract.calendar.day_length())
@@ -794,7 +819,6 @@ impl<'a> Evaluator<'a> {
         };
         result.target = Some(duration.to_string());
         result.target_seconds = Some(target_secs);
-        let _ = target;
         if self.explain.is_some() && r.state == State::Stopped {
             // Show the time that actually counted; the deadline walk is not traced.
             let mut steps = Vec::new();
@@ -1025,6 +1049,345 @@ impl<'a> Evaluator<'a> {
                 usage.month, a.hours
             )
         });
+        let usage = self.allowance_hook(usage);
         self.allowance = Some(usage);
+    }
+}
+
+/// The scripting side of the evaluation: the four hooks and how their results are checked.
+impl Evaluator<'_> {
+    fn display(&self) -> impl Fn(&str) -> String + '_ {
+        move |p: &str| self.contract.script_display(p)
+    }
+
+    /// The ticket as a script argument.
+    fn ticket_arg(&mut self) -> rhai::Dynamic {
+        if self.ticket_dynamic.is_none() {
+            self.ticket_dynamic = Some(rhai::serde::to_dynamic(self.ticket).unwrap_or_default());
+        }
+        self.ticket_dynamic.clone().unwrap_or_default()
+    }
+
+    /// Records a failed hook: an error finding, and no more hooks for this ticket.
+    fn script_failed(&mut self, e: ScriptError) {
+        self.script_failed = true;
+        self.note("script", |_| e.error.render());
+        self.find(Severity::Error, "script_failed", e.error.to_string());
+    }
+
+    fn log_lines(&mut self, hook: &str, r: &HookResult) {
+        for line in &r.log {
+            let subject = format!("{} ({hook})", r.script);
+            self.note(&subject, |_| format!("log: {line}"));
+        }
+    }
+
+    /// Runs `hook`, chaining results; `args` builds each call's arguments from the
+    /// previous result. Returns the results, or records the failure.
+    fn run_hook(
+        &mut self,
+        hook: &str,
+        mut args: impl FnMut(Option<&rhai::Dynamic>) -> Vec<rhai::Dynamic>,
+    ) -> Vec<HookResult> {
+        let Some(set) = self.contract.script_set.clone() else {
+            return Vec::new();
+        };
+        if self.script_failed || !set.has(hook) {
+            return Vec::new();
+        }
+        let mut results = Vec::new();
+        let display = |p: &str| self.contract.script_display(p);
+        let outcome = set.call(hook, &mut args, |r| results.push(r), display);
+        for r in &results {
+            self.log_lines(hook, r);
+        }
+        if let Err(e) = outcome {
+            self.script_failed(*e);
+            return Vec::new();
+        }
+        results
+    }
+
+    fn bad_return(&mut self, script: &str, hook: &str, what: String) {
+        if let Some(set) = self.contract.script_set.clone() {
+            let e = set.bad_return(script, hook, what, self.display());
+            self.script_failed(e);
+        }
+    }
+
+    /// `classify(ticket)`: the last script that returns a category decides it.
+    fn classify(&mut self) -> Option<String> {
+        let ticket = self.ticket_arg();
+        let results = self.run_hook("classify", |_| vec![ticket.clone()]);
+        let mut decided = None;
+        for r in results {
+            if r.value.is_unit() {
+                continue;
+            }
+            let Ok(id) = r.value.clone().into_string() else {
+                self.bad_return(
+                    &r.script,
+                    "classify",
+                    format!(
+                        "`{}` ({}): expected a category id as a string, or `()`",
+                        r.value,
+                        r.value.type_name()
+                    ),
+                );
+                return None;
+            };
+            if self.contract.category(&id).is_none() {
+                let known: Vec<&str> = self
+                    .contract
+                    .categories
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                self.bad_return(
+                    &r.script,
+                    "classify",
+                    format!(
+                        "the category `{id}`, which contract {} does not have: expected one of {}",
+                        self.contract.id,
+                        known.join(", ")
+                    ),
+                );
+                return None;
+            }
+            let by = format!("script:{}", r.script);
+            self.note("category", |_| {
+                format!("{id}: decided by {} (classify)", r.script)
+            });
+            self.decided_by = by;
+            decided = Some(id);
+        }
+        decided
+    }
+
+    /// The targets of every metric: the contract's (with `when:` rules), then the
+    /// `targets(ticket, targets)` hooks, each changing the previous one's map.
+    fn compute_targets(&mut self) {
+        let names: Vec<String> = self
+            .contract
+            .metrics
+            .iter()
+            .map(|m| m.name.clone())
+            .collect();
+        for name in &names {
+            let t = self.target(name);
+            self.targets.insert(name.clone(), t);
+        }
+        let Some(set) = self.contract.script_set.clone() else {
+            return;
+        };
+        if !set.has("targets") {
+            return;
+        }
+        let day = self.contract.calendar.day_length();
+        let to_dyn = |d: &Option<Duration>| -> rhai::Dynamic {
+            match d {
+                None => rhai::Dynamic::UNIT,
+                Some(d) if d.kind == DurationKind::Working => {
+                    d.working_seconds(day).unwrap_or(0).into()
+                }
+                Some(d) => d.to_string().into(),
+            }
+        };
+        let initial: rhai::Map = self
+            .targets
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), to_dyn(v)))
+            .collect();
+        let ticket = self.ticket_arg();
+        let results = self.run_hook("targets", |prev| {
+            let map = prev.cloned().unwrap_or_else(|| initial.clone().into());
+            vec![ticket.clone(), map]
+        });
+        for r in results {
+            let Some(map) = r.value.clone().try_cast::<rhai::Map>() else {
+                self.bad_return(
+                    &r.script,
+                    "targets",
+                    format!(
+                        "`{}` ({}): expected the targets map",
+                        r.value,
+                        r.value.type_name()
+                    ),
+                );
+                return;
+            };
+            for (key, value) in map {
+                let metric = key.to_string();
+                if !self.targets.contains_key(&metric) {
+                    self.bad_return(&r.script, "targets", format!("a target for `{metric}`, which is not a metric of contract {}: expected {}", self.contract.id, names.join(", ")));
+                    return;
+                }
+                let new = if value.is_unit() {
+                    None
+                } else if let Ok(secs) = value.as_int() {
+                    Some(Duration::working(secs.max(0)))
+                } else if let Ok(f) = value.as_float() {
+                    Some(Duration::working(f.round().max(0.0) as i64))
+                } else if let Some(text) = value.clone().try_cast::<rhai::ImmutableString>() {
+                    match text.parse::<Duration>() {
+                        Ok(d) => Some(d),
+                        Err(e) => {
+                            self.bad_return(
+                                &r.script,
+                                "targets",
+                                format!("`{text}` for `{metric}`: {}", e.message),
+                            );
+                            return;
+                        }
+                    }
+                } else {
+                    self.bad_return(&r.script, "targets", format!("`{value}` ({}) for `{metric}`: expected working seconds, a duration like `4h`, or `()`", value.type_name()));
+                    return;
+                };
+                let old = self.targets.get(&metric).copied().flatten();
+                if old != new {
+                    let show =
+                        |d: Option<Duration>| d.map_or("no target".to_owned(), |d| d.to_string());
+                    self.note(&metric, |_| {
+                        format!(
+                            "target changed by {} (targets): {} → {}",
+                            r.script,
+                            show(old),
+                            show(new)
+                        )
+                    });
+                    self.targets.insert(metric, new);
+                }
+            }
+        }
+    }
+
+    /// `findings(ticket, evaluation)`: extra findings from the scripts.
+    fn script_findings(&mut self) {
+        let Some(set) = self.contract.script_set.clone() else {
+            return;
+        };
+        if !set.has("findings") || self.script_failed {
+            return;
+        }
+        let mut view = rhai::Map::new();
+        view.insert(
+            "category".into(),
+            self.category
+                .map_or(rhai::Dynamic::UNIT, |c| c.id.clone().into()),
+        );
+        view.insert(
+            "metrics".into(),
+            rhai::serde::to_dynamic(&self.metrics).unwrap_or_default(),
+        );
+        view.insert(
+            "allowance".into(),
+            rhai::serde::to_dynamic(&self.allowance).unwrap_or_default(),
+        );
+        view.insert(
+            "findings".into(),
+            rhai::serde::to_dynamic(&self.findings).unwrap_or_default(),
+        );
+        let ticket = self.ticket_arg();
+        let view: rhai::Dynamic = view.into();
+        let results = self.run_hook("findings", |_| vec![ticket.clone(), view.clone()]);
+        for r in results {
+            if r.value.is_unit() {
+                continue;
+            }
+            let Some(items) = r.value.clone().try_cast::<rhai::Array>() else {
+                self.bad_return(&r.script, "findings", format!("`{}` ({}): expected an array of findings like [#{{ code: \"...\", message: \"...\" }}]", r.value, r.value.type_name()));
+                return;
+            };
+            for item in items {
+                let Some(map) = item.clone().try_cast::<rhai::Map>() else {
+                    self.bad_return(&r.script, "findings", format!("the finding `{item}`: expected a map like #{{ code: \"...\", message: \"...\" }}"));
+                    return;
+                };
+                let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
+                let Some(code) = text("code").filter(|c| !c.is_empty()) else {
+                    self.bad_return(
+                        &r.script,
+                        "findings",
+                        format!("a finding without a `code`: {item}"),
+                    );
+                    return;
+                };
+                let severity = match text("severity").as_deref() {
+                    None | Some("warning") => Severity::Warning,
+                    Some("error") => Severity::Error,
+                    Some("info") => Severity::Info,
+                    Some(other) => {
+                        self.bad_return(
+                            &r.script,
+                            "findings",
+                            format!(
+                                "the severity `{other}`: expected `info`, `warning` or `error`"
+                            ),
+                        );
+                        return;
+                    }
+                };
+                let message = text("message").unwrap_or_else(|| code.clone());
+                self.note("findings", |_| {
+                    format!("{code} from {} (findings)", r.script)
+                });
+                self.find(severity, &code, message);
+            }
+        }
+    }
+
+    /// `allowance(ticket, usage)`: the scripts may change the usage (carry-over rules).
+    fn allowance_hook(&mut self, usage: AllowanceUsage) -> AllowanceUsage {
+        let Ok(initial) = rhai::serde::to_dynamic(&usage) else {
+            return usage;
+        };
+        let ticket = self.ticket_arg();
+        let results = self.run_hook("allowance", |prev| {
+            vec![
+                ticket.clone(),
+                prev.cloned().unwrap_or_else(|| initial.clone()),
+            ]
+        });
+        let Some(last) = results.last() else {
+            return usage;
+        };
+        match rhai::serde::from_dynamic::<AllowanceUsage>(&last.value) {
+            Ok(u)
+                if [
+                    u.included_hours,
+                    u.used_hours,
+                    u.approved_hours,
+                    u.unapproved_hours,
+                    u.remaining_hours,
+                    u.over_hours,
+                ]
+                .iter()
+                .all(|h| h.is_finite() && *h >= 0.0) =>
+            {
+                self.note("allowance", |_| {
+                    format!("usage changed by {} (allowance)", last.script)
+                });
+                u
+            }
+            Ok(_) => {
+                let script = last.script.clone();
+                self.bad_return(
+                    &script,
+                    "allowance",
+                    "negative or non-finite hours: expected 0 or more".into(),
+                );
+                usage
+            }
+            Err(e) => {
+                let script = last.script.clone();
+                self.bad_return(
+                    &script,
+                    "allowance",
+                    format!("a usage map that does not fit: {e}"),
+                );
+                usage
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod duration;
 pub mod error;
 pub mod eval;
 pub mod loader;
+pub mod script;
 pub mod ticket;
 mod yaml_index;
 

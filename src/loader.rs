@@ -17,6 +17,8 @@ pub trait Loader: Send + Sync {
     fn contract_ids(&self) -> io::Result<Vec<String>>;
     /// How a user names a file of the contracts directory (`contracts/acme.yaml`).
     fn display(&self, path: &str) -> String;
+    /// How a user names a file of the project root (`scripts/vip.rhai`).
+    fn display_root(&self, path: &str) -> String;
 }
 
 /// Contracts in a directory on disk.
@@ -86,6 +88,14 @@ impl Loader for DirLoader {
     fn display(&self, path: &str) -> String {
         self.dir.join(path).display().to_string()
     }
+
+    fn display_root(&self, path: &str) -> String {
+        if self.root == Path::new(".") {
+            path.to_owned()
+        } else {
+            self.root.join(path).display().to_string()
+        }
+    }
 }
 
 /// Contracts held in memory, keyed by path (`acme.yaml`, `templates/standard.yaml`);
@@ -137,5 +147,9 @@ impl Loader for MemoryLoader {
 
     fn display(&self, path: &str) -> String {
         format!("contracts/{path}")
+    }
+
+    fn display_root(&self, path: &str) -> String {
+        path.to_owned()
     }
 }

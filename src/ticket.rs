@@ -320,7 +320,7 @@ impl<R: BufRead> Iterator for TicketReader<R> {
                 if let Err(e) = self.reader.read_to_string(&mut text) {
                     return Some(Err(self.read_error(e)));
                 }
-                let text = prefix + &text;
+                let text = format!("{prefix}{text}");
                 let docs = parse_yaml_documents(&text, &self.file);
                 let mut iter = docs.into_iter();
                 let first = iter.next();

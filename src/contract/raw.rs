@@ -470,6 +470,22 @@ pub struct RawContract {
     pub categories: Option<Ordered<RawCategory>>,
     pub allowances: Option<Ordered<RawAllowance>>,
     pub scripts: Option<Vec<String>>,
+    pub limits: Option<RawLimits>,
+}
+
+/// `limits:` for scripts; each at least 1 and at most the ceiling.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub operations: Option<u64>,
+    pub call_levels: Option<u64>,
+    pub expr_depth: Option<u64>,
+    pub string_size: Option<u64>,
+    pub array_size: Option<u64>,
+    pub map_size: Option<u64>,
+    pub variables: Option<u64>,
+    pub functions: Option<u64>,
+    pub millis: Option<u64>,
 }
 
 /// Overlays a layer on the one it extends.
@@ -614,6 +630,20 @@ impl Merge for RawContract {
             categories: merge_maps(self.categories, p.categories),
             allowances: merge_maps(self.allowances, p.allowances),
             scripts,
+            limits: match (self.limits, p.limits) {
+                (Some(c), Some(p)) => Some(RawLimits {
+                    operations: c.operations.or(p.operations),
+                    call_levels: c.call_levels.or(p.call_levels),
+                    expr_depth: c.expr_depth.or(p.expr_depth),
+                    string_size: c.string_size.or(p.string_size),
+                    array_size: c.array_size.or(p.array_size),
+                    map_size: c.map_size.or(p.map_size),
+                    variables: c.variables.or(p.variables),
+                    functions: c.functions.or(p.functions),
+                    millis: c.millis.or(p.millis),
+                }),
+                (c, p) => c.or(p),
+            },
         }
     }
 }

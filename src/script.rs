@@ -1,0 +1,484 @@
+//! Rhai scripts: the rules YAML cannot say, run in a sandbox.
+//!
+//! Every contract gets one [`ScriptSet`]: an engine configured once with explicit limits
+//! (operations, call depth, expression depth, string/array/map sizes, variables,
+//! functions, and a wall-clock budget per hook call), `eval` and `import` disabled, strict
+//! variables, misspelt map properties as errors — and the contract's calendar helpers.
+//! Scripts are compiled once per contract revision and shared across threads; a hook is
+//! called without re-running the script's top-level statements.
+//!
+//! Hooks (any subset, template scripts first):
+//! `classify(ticket)`, `targets(ticket, targets)`, `findings(ticket, evaluation)`,
+//! `allowance(ticket, usage)`. Helper functions in a script must be `private fn`.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, FnAccess, Position, Scope};
+
+use crate::calendar::Calendar;
+use crate::duration::Duration;
+use crate::error::InputError;
+
+/// The hooks a script may define, with their parameters.
+pub const HOOKS: [(&str, usize); 4] = [
+    ("classify", 1),
+    ("targets", 2),
+    ("findings", 2),
+    ("allowance", 2),
+];
+
+/// How `HOOKS` read in messages.
+const HOOK_LIST: &str = "`classify(ticket)`, `targets(ticket, targets)`, `findings(ticket, evaluation)`, `allowance(ticket, usage)`";
+
+/// Sandbox limits. A contract may change them in a `limits:` block, never beyond
+/// [`Limits::CEILING`] and never to unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Operations per hook call.
+    pub operations: u64,
+    /// Nested function calls.
+    pub call_levels: usize,
+    /// Expression nesting depth.
+    pub expr_depth: usize,
+    /// Characters in a string.
+    pub string_size: usize,
+    /// Items in an array.
+    pub array_size: usize,
+    /// Entries in a map.
+    pub map_size: usize,
+    /// Variables in scope.
+    pub variables: usize,
+    /// Functions in a script.
+    pub functions: usize,
+    /// Wall-clock milliseconds per hook call.
+    pub millis: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            operations: 100_000,
+            call_levels: 32,
+            expr_depth: 64,
+            string_size: 16_384,
+            array_size: 4_096,
+            map_size: 1_024,
+            variables: 256,
+            functions: 128,
+            millis: 100,
+        }
+    }
+}
+
+impl Limits {
+    /// The largest values a contract may set.
+    pub const CEILING: Limits = Limits {
+        operations: 10_000_000,
+        call_levels: 64,
+        expr_depth: 256,
+        string_size: 1 << 20,
+        array_size: 1 << 16,
+        map_size: 1 << 14,
+        variables: 4_096,
+        functions: 1_024,
+        millis: 2_000,
+    };
+}
+
+thread_local! {
+    /// When the running hook call must stop.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// `log`, `print` and `debug` lines of the running hook call.
+    static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One compiled script.
+#[derive(Debug)]
+struct Compiled {
+    /// The path as listed (`scripts/vip.rhai`).
+    path: String,
+    source: String,
+    ast: AST,
+    hooks: [bool; 4],
+}
+
+/// The compiled scripts of one contract and the engine that runs them.
+pub struct ScriptSet {
+    engine: Engine,
+    scripts: Vec<Compiled>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for ScriptSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptSet")
+            .field(
+                "scripts",
+                &self.scripts.iter().map(|s| &s.path).collect::<Vec<_>>(),
+            )
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// A hook that failed: which script, where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    /// The script (`scripts/vip.rhai`).
+    pub script: String,
+    /// The hook (`targets`).
+    pub hook: String,
+    /// The rendered error, with its location and snippet when known.
+    pub error: InputError,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)
+    }
+}
+
+/// What a hook call gives back, with the script that gave it.
+pub struct HookResult {
+    /// The script that was called.
+    pub script: String,
+    /// Its return value.
+    pub value: Dynamic,
+    /// Its `log`/`print`/`debug` lines.
+    pub log: Vec<String>,
+}
+
+fn parse_time(t: &str) -> Result<DateTime<Utc>, Box<EvalAltResult>> {
+    DateTime::parse_from_rfc3339(t.trim())
+        .map(|d| d.to_utc())
+        .map_err(|_| {
+            format!("expected a time like `2026-03-06T16:40:00+03:00`, found `{t}`").into()
+        })
+}
+
+fn parse_day(d: &str) -> Result<NaiveDate, Box<EvalAltResult>> {
+    let date = d.get(..10).unwrap_or(d);
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date like `2026-03-06`, found `{d}`").into())
+}
+
+fn rfc3339(cal: &Calendar, t: DateTime<Utc>) -> String {
+    t.with_timezone(&cal.timezone()).fixed_offset().to_rfc3339()
+}
+
+/// Builds the sandboxed engine with `limits` and the calendar helpers of `cal`.
+fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
+    let mut e = Engine::new();
+    e.set_max_operations(limits.operations)
+        .set_max_call_levels(limits.call_levels)
+        .set_max_expr_depths(limits.expr_depth, limits.expr_depth)
+        .set_max_string_size(limits.string_size)
+        .set_max_array_size(limits.array_size)
+        .set_max_map_size(limits.map_size)
+        .set_max_variables(limits.variables)
+        .set_max_functions(limits.functions)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true);
+    e.disable_symbol("eval");
+    e.disable_symbol("import");
+    e.disable_symbol("export");
+    e.on_progress(|ops| {
+        if ops % 1024 == 0 {
+            let late = DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t));
+            if late {
+                return Some(Dynamic::from("the wall-clock budget of the hook call"));
+            }
+        }
+        None
+    });
+    let push = |s: &str| LOG.with(|l| l.borrow_mut().push(s.to_owned()));
+    e.on_print(push);
+    e.on_debug(move |s, _, _| push(s));
+    e.register_fn("log", move |s: &str| push(s));
+
+    let day = cal.day_length();
+    e.register_fn("working_hours", |n: i64| n.saturating_mul(3600));
+    e.register_fn("working_hours", |n: f64| (n * 3600.0).round() as i64);
+    e.register_fn("working_days", move |n: i64| n.saturating_mul(day));
+    e.register_fn("working_days", move |n: f64| {
+        (n * day as f64).round() as i64
+    });
+    e.register_fn(
+        "duration",
+        move |s: &str| -> Result<i64, Box<EvalAltResult>> {
+            let d: Duration = s
+                .parse()
+                .map_err(|e: crate::duration::DurationError| e.message)?;
+            d.working_seconds(day)
+                .ok_or_else(|| format!("`{s}` is too long").into())
+        },
+    );
+    let c = Arc::clone(cal);
+    e.register_fn("is_open", move |t: &str| {
+        Ok::<_, Box<EvalAltResult>>(c.is_open(parse_time(t)?))
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("weekday", move |t: &str| {
+        let local = parse_time(t)?.with_timezone(&c.timezone());
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        Ok::<_, Box<EvalAltResult>>(
+            names[local.weekday().num_days_from_monday() as usize].to_owned(),
+        )
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("local_hour", move |t: &str| {
+        Ok::<_, Box<EvalAltResult>>(i64::from(
+            parse_time(t)?.with_timezone(&c.timezone()).hour(),
+        ))
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("local_date", move |t: &str| {
+        Ok::<_, Box<EvalAltResult>>(c.local_date(parse_time(t)?).to_string())
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("is_working_day", move |d: &str| {
+        Ok::<_, Box<EvalAltResult>>(!c.windows_on(parse_day(d)?).is_empty())
+    });
+    e.register_fn("next_date", |d: &str| {
+        let next = parse_day(d)?.succ_opt().ok_or("no date after this one")?;
+        Ok::<_, Box<EvalAltResult>>(next.to_string())
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("at_local", move |d: &str, hm: &str| {
+        let time = NaiveTime::parse_from_str(hm, "%H:%M")
+            .map_err(|_| format!("expected a time of day like `10:00`, found `{hm}`"))?;
+        let local = parse_day(d)?.and_time(time);
+        let t = c
+            .timezone()
+            .from_local_datetime(&local)
+            .earliest()
+            .ok_or_else(|| format!("{d} {hm} does not exist in {}", c.timezone()))?;
+        Ok::<_, Box<EvalAltResult>>(t.fixed_offset().to_rfc3339())
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("elapsed", move |a: &str, b: &str| {
+        Ok::<_, Box<EvalAltResult>>(c.elapsed(parse_time(a)?, parse_time(b)?))
+    });
+    let c = Arc::clone(cal);
+    e.register_fn("due", move |t: &str, secs: i64| {
+        let due = c
+            .due(parse_time(t)?, secs)
+            .ok_or("the calendar never opens again")?;
+        Ok::<_, Box<EvalAltResult>>(rfc3339(&c, due))
+    });
+    e
+}
+
+/// The 1-based line and column of a rhai position (column 1 when unknown).
+fn line_col(p: Position) -> Option<(usize, usize)> {
+    p.line().map(|l| (l, p.position().unwrap_or(1).max(1)))
+}
+
+impl ScriptSet {
+    /// Compiles `scripts` (path, source) with `limits` for a contract whose calendar is
+    /// `cal`. `display` names a script path in messages. Errors name the script, line
+    /// and column, with a snippet.
+    pub fn compile(
+        scripts: &[(String, String)],
+        limits: Limits,
+        cal: &Calendar,
+        display: impl Fn(&str) -> String,
+    ) -> Result<ScriptSet, InputError> {
+        let cal = Arc::new(cal.clone());
+        let engine = engine(&limits, &cal);
+        let mut compiled = Vec::new();
+        for (path, source) in scripts {
+            let file = display(path);
+            let ast = engine.compile(source).map_err(|e| {
+                let message = format!("{} (in a script)", e.err_type());
+                match line_col(e.position()) {
+                    Some((l, c)) => InputError::at(message, &file, source, l, c),
+                    None => InputError::new(format!("{file}: {message}")),
+                }
+            })?;
+            let mut hooks = [false; 4];
+            for f in ast.iter_functions() {
+                let known = HOOKS.iter().position(|(name, _)| *name == f.name);
+                let at = |msg: String| {
+                    let (l, c) = source
+                        .lines()
+                        .enumerate()
+                        .find_map(|(i, line)| {
+                            line.find(&format!("fn {}", f.name)).map(|c| (i + 1, c + 4))
+                        })
+                        .unwrap_or((1, 1));
+                    InputError::at(msg, &file, source, l, c)
+                };
+                match known {
+                    Some(i) if f.params.len() == HOOKS[i].1 => hooks[i] = true,
+                    Some(i) => {
+                        return Err(at(format!(
+                            "the hook `{}` takes {} parameter{}, found {}: expected {}",
+                            f.name,
+                            HOOKS[i].1,
+                            if HOOKS[i].1 == 1 { "" } else { "s" },
+                            f.params.len(),
+                            HOOK_LIST
+                        )));
+                    }
+                    None if f.access == FnAccess::Private => {}
+                    None => {
+                        let hint = crate::contract::suggest(f.name, HOOKS.iter().map(|(n, _)| *n))
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                        return Err(at(format!(
+                            "unknown hook `{}`{hint}: expected one of {HOOK_LIST}; a helper function must be declared `private fn`",
+                            f.name
+                        )));
+                    }
+                }
+            }
+            compiled.push(Compiled {
+                path: path.clone(),
+                source: source.clone(),
+                ast,
+                hooks,
+            });
+        }
+        let _ = display;
+        Ok(ScriptSet {
+            engine,
+            scripts: compiled,
+            limits,
+        })
+    }
+
+    /// The limits the scripts run under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Whether any script defines `hook`.
+    pub fn has(&self, hook: &str) -> bool {
+        let Some(i) = HOOKS.iter().position(|(n, _)| *n == hook) else {
+            return false;
+        };
+        self.scripts.iter().any(|s| s.hooks[i])
+    }
+
+    /// Calls `hook` in every script that defines it, in order (template scripts first).
+    /// `args` builds the arguments for each call from the previous script's result
+    /// (`None` for the first). Stops at the first failure.
+    pub fn call(
+        &self,
+        hook: &str,
+        mut args: impl FnMut(Option<&Dynamic>) -> Vec<Dynamic>,
+        mut each: impl FnMut(HookResult),
+        display: impl Fn(&str) -> String,
+    ) -> Result<(), Box<ScriptError>> {
+        let Some(i) = HOOKS.iter().position(|(n, _)| *n == hook) else {
+            return Ok(());
+        };
+        let mut previous: Option<Dynamic> = None;
+        for s in self.scripts.iter().filter(|s| s.hooks[i]) {
+            let argv = args(previous.as_ref());
+            let budget = StdDuration::from_millis(self.limits.millis);
+            DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
+            LOG.with(|l| l.borrow_mut().clear());
+            let mut scope = Scope::new();
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            let result = self
+                .engine
+                .call_fn_with_options::<Dynamic>(options, &mut scope, &s.ast, hook, argv);
+            DEADLINE.with(|d| d.set(None));
+            let log = LOG.with(|l| std::mem::take(&mut *l.borrow_mut()));
+            match result {
+                Ok(value) => {
+                    previous = Some(value.clone());
+                    each(HookResult {
+                        script: s.path.clone(),
+                        value,
+                        log,
+                    });
+                }
+                Err(e) => return Err(Box::new(self.error(s, hook, &e, &display))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns a rhai runtime error into a located error naming the script and the hook.
+    fn error(
+        &self,
+        s: &Compiled,
+        hook: &str,
+        e: &EvalAltResult,
+        display: &impl Fn(&str) -> String,
+    ) -> ScriptError {
+        let inner = e.unwrap_inner();
+        let what = match inner {
+            EvalAltResult::ErrorTerminated(..) => {
+                format!("took longer than its budget of {} ms", self.limits.millis)
+            }
+            EvalAltResult::ErrorTooManyOperations(..) => format!(
+                "ran more than {} operations (an endless loop?)",
+                self.limits.operations
+            ),
+            EvalAltResult::ErrorStackOverflow(..) => format!(
+                "called functions more than {} deep (unbounded recursion?)",
+                self.limits.call_levels
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, ..) => {
+                format!("made a value too large ({what})")
+            }
+            other => {
+                let text = other.to_string();
+                match text.rfind(" (line ") {
+                    Some(i) => text[..i].to_owned(),
+                    None => text,
+                }
+            }
+        };
+        let message = format!("the hook `{hook}` of `{}` failed: {what}", display(&s.path));
+        let pos = line_col(e.position()).or_else(|| line_col(inner.position()));
+        let error = match pos {
+            Some((l, c)) => InputError::at(message, display(&s.path), &s.source, l, c),
+            None => InputError::new(message),
+        };
+        ScriptError {
+            script: s.path.clone(),
+            hook: hook.to_owned(),
+            error,
+        }
+    }
+
+    /// Checks a hook's return value and reports a mistake in it like a runtime error.
+    pub fn bad_return(
+        &self,
+        script: &str,
+        hook: &str,
+        what: String,
+        display: impl Fn(&str) -> String,
+    ) -> ScriptError {
+        let source = self.scripts.iter().find(|s| s.path == script);
+        let message = format!("the hook `{hook}` of `{}` returned {what}", display(script));
+        let error = match source.and_then(|s| {
+            s.source
+                .lines()
+                .enumerate()
+                .find_map(|(i, l)| l.find(&format!("fn {hook}")).map(|c| (i + 1, c + 4)))
+                .map(|(l, c)| (s, l, c))
+        }) {
+            Some((s, l, c)) => InputError::at(message, display(script), &s.source, l, c),
+            None => InputError::new(message),
+        };
+        ScriptError {
+            script: script.to_owned(),
+            hook: hook.to_owned(),
+            error,
+        }
+    }
+}
+
+/// A ticket's instant as scripts see it: RFC 3339 in the contract's zone.
+pub fn time_for_script(t: DateTime<FixedOffset>, cal: &Calendar) -> String {
+    rfc3339(cal, t.to_utc())
+}
