@@ -1063,7 +1063,7 @@ impl Evaluator<'_> {
     /// The ticket as a script argument.
     fn ticket_arg(&mut self) -> rhai::Dynamic {
         if self.ticket_dynamic.is_none() {
-            self.ticket_dynamic = Some(rhai::serde::to_dynamic(self.ticket).unwrap_or_default());
+            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket));
         }
         self.ticket_dynamic.clone().unwrap_or_default()
     }
@@ -1245,7 +1245,14 @@ impl Evaluator<'_> {
                     return;
                 };
                 let old = self.targets.get(&metric).copied().flatten();
-                if old != new {
+                // The same time, given back in seconds, keeps the contract's spelling.
+                let same = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+                    (Some(a), Some(b)) => {
+                        a.kind == b.kind && a.working_seconds(day) == b.working_seconds(day)
+                    }
+                    (a, b) => a == b,
+                };
+                if !same(old, new) {
                     let show =
                         |d: Option<Duration>| d.map_or("no target".to_owned(), |d| d.to_string());
                     self.note(&metric, |_| {

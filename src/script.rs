@@ -15,12 +15,15 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
-use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, FnAccess, Position, Scope};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use rhai::{
+    AST, Array, CallFnOptions, Dynamic, Engine, EvalAltResult, FnAccess, Map, Position, Scope,
+};
 
 use crate::calendar::Calendar;
 use crate::duration::Duration;
 use crate::error::InputError;
+use crate::ticket::Ticket;
 
 /// The hooks a script may define, with their parameters.
 pub const HOOKS: [(&str, usize); 4] = [
@@ -272,6 +275,15 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
     e
 }
 
+/// Where `fn <name>` is defined in `source` (line, column of the name).
+fn hook_line(source: &str, name: &str) -> Option<(usize, usize)> {
+    let needle = format!("fn {name}(");
+    source
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find(&needle).map(|c| (i + 1, c + 4)))
+}
+
 /// The 1-based line and column of a rhai position (column 1 when unknown).
 fn line_col(p: Position) -> Option<(usize, usize)> {
     p.line().map(|l| (l, p.position().unwrap_or(1).max(1)))
@@ -303,13 +315,7 @@ impl ScriptSet {
             for f in ast.iter_functions() {
                 let known = HOOKS.iter().position(|(name, _)| *name == f.name);
                 let at = |msg: String| {
-                    let (l, c) = source
-                        .lines()
-                        .enumerate()
-                        .find_map(|(i, line)| {
-                            line.find(&format!("fn {}", f.name)).map(|c| (i + 1, c + 4))
-                        })
-                        .unwrap_or((1, 1));
+                    let (l, c) = hook_line(source, f.name).unwrap_or((1, 1));
                     InputError::at(msg, &file, source, l, c)
                 };
                 match known {
@@ -438,7 +444,10 @@ impl ScriptSet {
             }
         };
         let message = format!("the hook `{hook}` of `{}` failed: {what}", display(&s.path));
-        let pos = line_col(e.position()).or_else(|| line_col(inner.position()));
+        // Limits stop a script without a position: point at the hook instead.
+        let pos = line_col(e.position())
+            .or_else(|| line_col(inner.position()))
+            .or_else(|| hook_line(&s.source, hook));
         let error = match pos {
             Some((l, c)) => InputError::at(message, display(&s.path), &s.source, l, c),
             None => InputError::new(message),
@@ -460,13 +469,7 @@ impl ScriptSet {
     ) -> ScriptError {
         let source = self.scripts.iter().find(|s| s.path == script);
         let message = format!("the hook `{hook}` of `{}` returned {what}", display(script));
-        let error = match source.and_then(|s| {
-            s.source
-                .lines()
-                .enumerate()
-                .find_map(|(i, l)| l.find(&format!("fn {hook}")).map(|c| (i + 1, c + 4)))
-                .map(|(l, c)| (s, l, c))
-        }) {
+        let error = match source.and_then(|s| hook_line(&s.source, hook).map(|(l, c)| (s, l, c))) {
             Some((s, l, c)) => InputError::at(message, display(script), &s.source, l, c),
             None => InputError::new(message),
         };
@@ -478,7 +481,38 @@ impl ScriptSet {
     }
 }
 
-/// A ticket's instant as scripts see it: RFC 3339 in the contract's zone.
-pub fn time_for_script(t: DateTime<FixedOffset>, cal: &Calendar) -> String {
-    rfc3339(cal, t.to_utc())
+/// The ticket as scripts see it: a map with every key present (`()` where a value is
+/// absent), so that `ticket.product` is never an error; instants are RFC 3339 strings.
+pub fn ticket_for_script(ticket: &Ticket) -> Dynamic {
+    let mut map = Map::new();
+    let opt = |v: &Option<String>| v.clone().map_or(Dynamic::UNIT, Dynamic::from);
+    map.insert("id".into(), ticket.id.clone().into());
+    map.insert("customer".into(), ticket.customer.clone().into());
+    map.insert("product".into(), opt(&ticket.product));
+    map.insert("category".into(), opt(&ticket.category));
+    map.insert("summary".into(), ticket.summary.clone().into());
+    map.insert("registered".into(), ticket.registered.to_rfc3339().into());
+    let fields = rhai::serde::to_dynamic(&ticket.fields).unwrap_or_else(|_| Map::new().into());
+    map.insert("fields".into(), fields);
+    let attachments: Array = ticket
+        .attachments
+        .iter()
+        .map(|a| a.clone().into())
+        .collect();
+    map.insert("attachments".into(), attachments.into());
+    let events: Array = ticket
+        .events
+        .iter()
+        .map(|e| {
+            let mut m = Map::new();
+            m.insert("at".into(), e.at.to_rfc3339().into());
+            m.insert("kind".into(), e.kind.as_str().into());
+            m.insert("engineer".into(), opt(&e.engineer));
+            m.insert("hours".into(), e.hours.map_or(Dynamic::UNIT, Dynamic::from));
+            m.insert("note".into(), opt(&e.note));
+            m.into()
+        })
+        .collect();
+    map.insert("events".into(), events.into());
+    map.into()
 }

@@ -353,3 +353,66 @@ fn calendar_due_and_elapsed() {
     .run();
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[test]
+fn a_bulk_run_with_one_bad_script_ticket_finishes_the_others() {
+    let contract = "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ndefaults: { assign: 1h }\ncategories: { error: {} }\nscripts: [scripts/poison.rhai]\n";
+    let script = "fn targets(ticket, targets) {\n    if \"poison\" in ticket.fields {\n        loop { }\n    }\n    targets\n}\n";
+    let mut lines = String::new();
+    for i in 0..1000 {
+        let poison = if i == 500 {
+            r#","fields":{"poison":true}"#
+        } else {
+            ""
+        };
+        lines.push_str(&format!(
+            "{{\"id\":\"T-{i}\",\"customer\":\"x\",\"category\":\"error\",\"registered\":\"2026-03-02T10:00:00+03:00\"{poison}}}\n"
+        ));
+    }
+    let out = Run::bare(&[
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--ticket",
+        "t.jsonl",
+        "--at",
+        "2026-03-02T10:30:00+03:00",
+    ])
+    .file("contracts/x.yaml", contract)
+    .file("scripts/poison.rhai", script)
+    .file("t.jsonl", &lines)
+    .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1000);
+    let ok = out
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("script_failed"))
+        .count();
+    assert_eq!(ok, 999);
+    assert!(out.stderr.contains("ticket T-500: scripts/poison.rhai:1:4: the hook `targets` of `scripts/poison.rhai` failed: ran more than 100000 operations (an endless loop?)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("1 of 1000 tickets could not be evaluated"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn validate_reports_a_script_that_does_not_compile() {
+    let contract = "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ncategories: { error: {} }\nscripts: [scripts/bad.rhai]\n";
+    let out = Run::bare(&["validate"])
+        .file("contracts/x.yaml", contract)
+        .file(
+            "scripts/bad.rhai",
+            "fn targets(ticket, targets) {\n    eval(\"targets\")\n}\n",
+        )
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("--> scripts/bad.rhai:2:5"),
+        "{}",
+        out.stderr
+    );
+}

@@ -138,5 +138,7 @@ fn the_bundled_contracts_load_with_their_tailoring() {
         "30 working minutes"
     );
     let outage = &ok["acme"].categories["incident.environment"].targets["resolve"];
-    assert_eq!(outage.when.as_deref(), Some("complete_outage"));
+    assert_eq!(outage.duration.unwrap().to_string(), "5 working days");
+    assert_eq!(acme.scripts, ["scripts/standard.rhai", "scripts/vip.rhai"]);
+    assert!(acme.script_set.is_some());
 }

@@ -16,8 +16,11 @@ fn template() -> String {
 
 /// A customer contract that is exactly the standard terms.
 fn standard() -> Contract {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("scripts/standard.rhai")).unwrap();
     let loader = MemoryLoader::new()
         .with("templates/standard.yaml", &template())
+        .with_root("scripts/standard.rhai", &script)
         .with("seed.yaml", "extends: standard\ncustomer: Seed\n");
     contract::load(&loader, "seed").unwrap()
 }

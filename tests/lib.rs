@@ -4,3 +4,4 @@ mod cli;
 mod contract;
 mod contract_errors;
 mod eval;
+mod scripts;

@@ -97,7 +97,14 @@ impl Job<'_> {
             return chunk.errors.push(InputError::new(msg).into());
         };
         let e = evaluate_with(&contract, &ticket, self.at, &self.options);
-        chunk.done += 1;
+        // A script that failed fails this ticket's evaluation: it is still printed, with
+        // the error finding, and counted.
+        if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
+            let msg = format!("ticket {}: {}", ticket.id, f.message);
+            chunk.errors.push(InputError::new(msg).into());
+        } else {
+            chunk.done += 1;
+        }
         let at_start = first && chunk.out.is_empty();
         let res = match self.format {
             Format::Human => {

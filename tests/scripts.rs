@@ -1,0 +1,251 @@
+//! Scripts: hostile scripts end with a clear error naming the script, line and column in
+//! well under a second and spoil only their own ticket; compile-time mistakes are
+//! reported by the loader (and so by `validate`); the example scripts do what they say.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use slaengine::contract::{self, MemoryLoader};
+use slaengine::eval::Evaluation;
+use slaengine::{Error, Ticket, evaluate};
+
+const CONTRACT: &str = "\
+calendar:
+  timezone: Europe/Moscow
+  week: { mon-fri: [\"09:00-18:00\"] }
+metrics:
+  assign:  { starts: registered, stops: assigned }
+  resolve: { starts: registered, stops: resolved, pausable: true }
+defaults: { assign: 1 working hour }
+categories:
+  error.module_failure: { clause: \"3.2\", resolve: 1 working day }
+scripts: [scripts/s.rhai]
+";
+
+fn load(script: &str) -> Result<slaengine::contract::Contract, Error> {
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", CONTRACT)
+        .with_root("scripts/s.rhai", script);
+    contract::load(&loader, "acme")
+}
+
+fn ticket() -> Ticket {
+    Ticket::from_str_named(
+        "id: T-1\ncustomer: acme\ncategory: error.module_failure\nsummary: Crash\nregistered: 2026-03-02T10:00:00+03:00\n",
+        "t.yaml",
+    )
+    .unwrap()
+}
+
+fn at() -> DateTime<Utc> {
+    "2026-03-02T12:00:00+03:00".parse().unwrap()
+}
+
+/// Evaluates with `script` and returns the `script_failed` message, timing the run.
+fn failure(script: &str) -> String {
+    let c = load(script).unwrap_or_else(|e| panic!("loads: {e}"));
+    let start = Instant::now();
+    let e = evaluate(&c, &ticket(), at());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        start.elapsed()
+    );
+    let f = e.findings.iter().find(|f| f.code == "script_failed");
+    f.unwrap_or_else(|| panic!("expected a script failure, got {:?}", e.findings))
+        .message
+        .clone()
+}
+
+fn load_error(script: &str) -> String {
+    match load(script) {
+        Err(Error::Input(e)) => e.render(),
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected the script to be refused"),
+    }
+}
+
+#[test]
+fn an_endless_loop_is_stopped() {
+    let msg = failure("fn targets(ticket, targets) {\n    loop { }\n}\n");
+    assert_eq!(
+        msg,
+        "scripts/s.rhai:1:4: the hook `targets` of `scripts/s.rhai` failed: ran more than 100000 operations (an endless loop?)"
+    );
+}
+
+#[test]
+fn unbounded_recursion_is_stopped() {
+    let msg = failure(
+        "fn targets(ticket, targets) {\n    deeper(1)\n}\nprivate fn deeper(n) {\n    deeper(n + 1)\n}\n",
+    );
+    assert!(msg.starts_with("scripts/s.rhai:"), "{msg}");
+    assert!(
+        msg.contains("called functions more than 32 deep (unbounded recursion?)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_string_doubled_in_a_loop_is_stopped() {
+    let msg =
+        failure("fn targets(ticket, targets) {\n    let s = \"x\";\n    loop { s += s; }\n}\n");
+    assert!(msg.starts_with("scripts/s.rhai:1:4:"), "{msg}");
+    assert!(
+        msg.contains("made a value too large (Length of string)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_array_grown_without_end_is_stopped() {
+    let msg =
+        failure("fn targets(ticket, targets) {\n    let a = [];\n    loop { a.push(1); }\n}\n");
+    assert_eq!(
+        msg,
+        "scripts/s.rhai:1:4: the hook `targets` of `scripts/s.rhai` failed: made a value too large (Size of array/BLOB)"
+    );
+}
+
+#[test]
+fn a_misspelt_property_is_an_error_not_unit() {
+    let msg = failure(
+        "fn targets(ticket, targets) {\n    if ticket.fields.severty == \"high\" { }\n    targets\n}\n",
+    );
+    assert!(msg.starts_with("scripts/s.rhai:2:"), "{msg}");
+    assert!(msg.contains("severty"), "{msg}");
+}
+
+#[test]
+fn a_hook_returning_garbage_is_an_error() {
+    let msg = failure("fn targets(ticket, targets) {\n    42\n}\n");
+    assert_eq!(
+        msg,
+        "scripts/s.rhai:1:4: the hook `targets` of `scripts/s.rhai` returned `42` (i64): expected the targets map"
+    );
+    let msg =
+        failure("fn targets(ticket, targets) {\n    targets.resolv = 3600;\n    targets\n}\n");
+    assert!(
+        msg.contains("a target for `resolv`, which is not a metric of contract acme"),
+        "{msg}"
+    );
+    let msg =
+        failure("fn targets(ticket, targets) {\n    targets.resolve = \"soon\";\n    targets\n}\n");
+    assert!(
+        msg.contains("`soon` for `resolve`: expected a duration like `4h`"),
+        "{msg}"
+    );
+    let msg = failure("fn classify(ticket) {\n    \"error.nope\"\n}\n");
+    assert!(
+        msg.contains("returned the category `error.nope`, which contract acme does not have"),
+        "{msg}"
+    );
+    let msg = failure("fn findings(ticket, evaluation) {\n    [#{ message: \"no code\" }]\n}\n");
+    assert!(msg.contains("a finding without a `code`"), "{msg}");
+}
+
+#[test]
+fn eval_and_import_do_not_compile() {
+    let e = load_error("fn targets(ticket, targets) {\n    eval(\"1\");\n    targets\n}\n");
+    assert!(e.contains("--> scripts/s.rhai:2:5"), "{e}");
+    let e = load_error("import \"x\" as x;\nfn targets(ticket, targets) { targets }\n");
+    assert!(e.contains("--> scripts/s.rhai:1:1"), "{e}");
+}
+
+#[test]
+fn unknown_hooks_and_wrong_arities_are_refused() {
+    assert_eq!(
+        load_error("fn clasify(ticket) {\n    ()\n}\n"),
+        "error: unknown hook `clasify` (did you mean `classify`?): expected one of `classify(ticket)`, `targets(ticket, targets)`, `findings(ticket, evaluation)`, `allowance(ticket, usage)`; a helper function must be declared `private fn`\n --> scripts/s.rhai:1:4\n  |\n1 | fn clasify(ticket) {\n  |    ^^^^^^^^^^^^^^^^^"
+    );
+    let e = load_error("fn targets(ticket) {\n    ()\n}\n");
+    assert!(
+        e.starts_with("error: the hook `targets` takes 2 parameters, found 1"),
+        "{e}"
+    );
+    let e = load_error("fn targets(ticket, targets) {\n    let x = ;\n}\n");
+    assert!(e.contains("--> scripts/s.rhai:2:13"), "{e}");
+}
+
+#[test]
+fn a_missing_script_is_reported_by_the_loader() {
+    let loader = MemoryLoader::new().with("acme.yaml", CONTRACT);
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert!(
+        e.render()
+            .starts_with("error: the script `scripts/s.rhai` does not exist"),
+        "{}",
+        e.render()
+    );
+}
+
+#[test]
+fn limits_may_be_changed_but_not_removed() {
+    let text = format!("{CONTRACT}limits: {{ operations: 0 }}\n");
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", &text)
+        .with_root("scripts/s.rhai", "");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.message,
+        "expected `operations` between 1 and 10000000, found 0"
+    );
+    let text = format!("{CONTRACT}limits: {{ operations: 500 }}\n");
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", &text)
+        .with_root("scripts/s.rhai", "fn targets(ticket, targets) {\n    let n = 0;\n    while n < 1000 { n += 1; }\n    targets\n}\n");
+    let c = contract::load(&loader, "acme").unwrap();
+    let e: Evaluation = evaluate(&c, &ticket(), at());
+    assert!(
+        e.findings
+            .iter()
+            .any(|f| f.message.contains("ran more than 500 operations")),
+        "{:?}",
+        e.findings
+    );
+}
+
+#[test]
+fn hooks_see_helpers_and_change_targets() {
+    let c = load(
+        "fn targets(ticket, targets) {\n    if is_open(ticket.registered) && weekday(ticket.registered) == \"mon\" && local_hour(ticket.registered) == 10 && local_date(ticket.registered) == \"2026-03-02\" {\n        targets.resolve = working_hours(2) + duration(\"30m\");\n    }\n    targets\n}\n",
+    )
+    .unwrap();
+    let e = evaluate(&c, &ticket(), at());
+    let resolve = e.metrics.iter().find(|m| m.name == "resolve").unwrap();
+    assert_eq!(resolve.target.as_deref(), Some("2.5 working hours"));
+    assert_eq!(
+        resolve.deadline.unwrap().to_rfc3339(),
+        "2026-03-02T12:30:00+03:00"
+    );
+}
+
+#[test]
+fn the_wall_clock_budget_stops_a_slow_hook() {
+    let text = format!("{CONTRACT}limits: {{ operations: 10000000, millis: 5 }}\n");
+    let script = "fn targets(ticket, targets) {\n    let n = 0;\n    while n < 9000000 { n += 1; }\n    targets\n}\n";
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", &text)
+        .with_root("scripts/s.rhai", script);
+    let c = contract::load(&loader, "acme").unwrap();
+    let start = Instant::now();
+    let e = evaluate(&c, &ticket(), at());
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "took {:?}",
+        start.elapsed()
+    );
+    let f = e
+        .findings
+        .iter()
+        .find(|f| f.code == "script_failed")
+        .unwrap();
+    assert_eq!(
+        f.message,
+        "scripts/s.rhai:1:4: the hook `targets` of `scripts/s.rhai` failed: took longer than its budget of 5 ms"
+    );
+}
