@@ -1,5 +1,6 @@
-//! One evaluation without scripts: the module-failure ticket of the README (assigned,
-//! paused, resumed, resolved) and an open ticket, under ACME's contract (template merged).
+//! One evaluation: the module-failure ticket of the README (assigned, paused, resumed,
+//! resolved) and an open ticket, under ACME's contract (template merged), with its
+//! scripts (standard.rhai, vip.rhai) and without them, to measure what the hooks cost.
 //! Baseline in the same run: parsing the ticket from JSON, which every bulk run pays too.
 
 use std::hint::black_box;
@@ -26,11 +27,47 @@ fn bench(c: &mut Criterion) {
     let at: DateTime<Utc> = "2026-03-10T12:00:00+05:00".parse().unwrap_or_default();
     let json = serde_json::to_string(&closed).unwrap_or_default();
 
+    // The same terms without scripts, for the cost of the hooks.
+    let strip = |path: &str| {
+        std::fs::read_to_string(root.join(path))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with("scripts:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let plain_loader = slaengine::contract::MemoryLoader::new()
+        .with(
+            "templates/standard.yaml",
+            &strip("contracts/templates/standard.yaml"),
+        )
+        .with("acme.yaml", &strip("contracts/acme.yaml"));
+    let Ok(plain) = contract::load(&plain_loader, "acme") else {
+        panic!("acme without scripts must load");
+    };
+    let mut unclassified = open.clone();
+    unclassified.category = None;
+
     let mut g = c.benchmark_group("evaluate");
-    g.bench_function("closed ticket, 5 events", |b| {
+    g.bench_function("closed ticket, no scripts", |b| {
+        b.iter(|| evaluate(black_box(&plain), black_box(&closed), black_box(at)))
+    });
+    g.bench_function("open ticket, no scripts", |b| {
+        b.iter(|| evaluate(black_box(&plain), black_box(&open), black_box(at)))
+    });
+    g.bench_function("open ticket, no category, classified by script", |b| {
+        b.iter(|| {
+            evaluate(
+                black_box(&contract),
+                black_box(&unclassified),
+                black_box(at),
+            )
+        })
+    });
+    g.bench_function("closed ticket, standard.rhai + vip.rhai", |b| {
         b.iter(|| evaluate(black_box(&contract), black_box(&closed), black_box(at)))
     });
-    g.bench_function("open ticket, 1 event", |b| {
+    g.bench_function("open ticket, standard.rhai + vip.rhai", |b| {
         b.iter(|| evaluate(black_box(&contract), black_box(&open), black_box(at)))
     });
     g.bench_function("baseline: parse the ticket from JSON", |b| {

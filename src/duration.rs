@@ -249,6 +249,9 @@ impl FromStr for Duration {
 
 /// Formats a number of units without a needless `.0` (`2`, `1.5`, `0.25`).
 fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return (v as i64).to_string();
+    }
     let s = format!("{v:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

@@ -1063,7 +1063,8 @@ impl Evaluator<'_> {
     /// The ticket as a script argument.
     fn ticket_arg(&mut self) -> rhai::Dynamic {
         if self.ticket_dynamic.is_none() {
-            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket));
+            // Shared: every hook call gets a reference, not a deep copy.
+            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket).into_shared());
         }
         self.ticket_dynamic.clone().unwrap_or_default()
     }
@@ -1116,7 +1117,20 @@ impl Evaluator<'_> {
     }
 
     /// `classify(ticket)`: the last script that returns a category decides it.
+    /// Whether a hook should run: a script defines it and no hook failed before.
+    fn wants(&self, hook: &str) -> bool {
+        !self.script_failed
+            && self
+                .contract
+                .script_set
+                .as_ref()
+                .is_some_and(|s| s.has(hook))
+    }
+
     fn classify(&mut self) -> Option<String> {
+        if !self.wants("classify") {
+            return None;
+        }
         let ticket = self.ticket_arg();
         let results = self.run_hook("classify", |_| vec![ticket.clone()]);
         let mut decided = None;
@@ -1269,6 +1283,59 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The evaluation so far as scripts see it: `category`, `metrics` (name, status,
+    /// target_seconds, elapsed_seconds, remaining_seconds, deadline), `allowance`,
+    /// `findings` (code, severity, message). Built by hand: serde is much slower here.
+    fn evaluation_for_script(&self) -> rhai::Dynamic {
+        let opt_int = |v: Option<i64>| v.map_or(rhai::Dynamic::UNIT, rhai::Dynamic::from);
+        let metrics: rhai::Array = self
+            .metrics
+            .iter()
+            .map(|m| {
+                let mut map = rhai::Map::new();
+                map.insert("name".into(), m.name.clone().into());
+                map.insert("status".into(), m.status.as_str().into());
+                map.insert("target_seconds".into(), opt_int(m.target_seconds));
+                map.insert("elapsed_seconds".into(), m.elapsed_seconds.into());
+                map.insert("remaining_seconds".into(), opt_int(m.remaining_seconds));
+                let deadline = m
+                    .deadline
+                    .map_or(rhai::Dynamic::UNIT, |d| d.to_rfc3339().into());
+                map.insert("deadline".into(), deadline);
+                map.into()
+            })
+            .collect();
+        let findings: rhai::Array = self
+            .findings
+            .iter()
+            .map(|f| {
+                let mut map = rhai::Map::new();
+                map.insert("code".into(), f.code.clone().into());
+                let severity = match f.severity {
+                    Severity::Info => "info",
+                    Severity::Warning => "warning",
+                    Severity::Error => "error",
+                };
+                map.insert("severity".into(), severity.into());
+                map.insert("message".into(), f.message.clone().into());
+                map.into()
+            })
+            .collect();
+        let mut view = rhai::Map::new();
+        let category = self
+            .category
+            .map_or(rhai::Dynamic::UNIT, |c| c.id.clone().into());
+        view.insert("category".into(), category);
+        view.insert("metrics".into(), metrics.into());
+        let allowance = match &self.allowance {
+            Some(a) => rhai::serde::to_dynamic(a).unwrap_or_default(),
+            None => rhai::Dynamic::UNIT,
+        };
+        view.insert("allowance".into(), allowance);
+        view.insert("findings".into(), findings.into());
+        rhai::Dynamic::from(view).into_shared()
+    }
+
     /// `findings(ticket, evaluation)`: extra findings from the scripts.
     fn script_findings(&mut self) {
         let Some(set) = self.contract.script_set.clone() else {
@@ -1277,26 +1344,8 @@ impl Evaluator<'_> {
         if !set.has("findings") || self.script_failed {
             return;
         }
-        let mut view = rhai::Map::new();
-        view.insert(
-            "category".into(),
-            self.category
-                .map_or(rhai::Dynamic::UNIT, |c| c.id.clone().into()),
-        );
-        view.insert(
-            "metrics".into(),
-            rhai::serde::to_dynamic(&self.metrics).unwrap_or_default(),
-        );
-        view.insert(
-            "allowance".into(),
-            rhai::serde::to_dynamic(&self.allowance).unwrap_or_default(),
-        );
-        view.insert(
-            "findings".into(),
-            rhai::serde::to_dynamic(&self.findings).unwrap_or_default(),
-        );
         let ticket = self.ticket_arg();
-        let view: rhai::Dynamic = view.into();
+        let view = self.evaluation_for_script();
         let results = self.run_hook("findings", |_| vec![ticket.clone(), view.clone()]);
         for r in results {
             if r.value.is_unit() {
@@ -1346,6 +1395,9 @@ impl Evaluator<'_> {
 
     /// `allowance(ticket, usage)`: the scripts may change the usage (carry-over rules).
     fn allowance_hook(&mut self, usage: AllowanceUsage) -> AllowanceUsage {
+        if !self.wants("allowance") {
+            return usage;
+        }
         let Ok(initial) = rhai::serde::to_dynamic(&usage) else {
             return usage;
         };
