@@ -48,6 +48,81 @@ fn bench(c: &mut Criterion) {
     let mut unclassified = open.clone();
     unclassified.category = None;
 
+    // The standard terms alone, with and without scripts/standard.rhai: the cost of its
+    // hooks (classify, targets, findings) per ticket.
+    let template =
+        std::fs::read_to_string(root.join("contracts/templates/standard.yaml")).unwrap_or_default();
+    let standard_rhai =
+        std::fs::read_to_string(root.join("scripts/standard.rhai")).unwrap_or_default();
+    let seed = |with_script: bool| {
+        let text = if with_script {
+            template.clone()
+        } else {
+            strip("contracts/templates/standard.yaml")
+        };
+        let loader = slaengine::contract::MemoryLoader::new()
+            .with("templates/standard.yaml", &text)
+            .with_root("scripts/standard.rhai", &standard_rhai)
+            .with("seed.yaml", "extends: standard\n");
+        match contract::load(&loader, "seed") {
+            Ok(c) => c,
+            Err(e) => panic!("seed contract: {e}"),
+        }
+    };
+    let (seed_plain, seed_scripted) = (seed(false), seed(true));
+    // The same script without its `findings` hook: what classify + targets cost.
+    let classify_targets = {
+        let cut = |s: &str| {
+            let (a, b) = (s.find("// 1.2:"), s.find("// Whether the ticket says"));
+            match (a, b) {
+                (Some(a), Some(b)) if a < b => format!("{}{}", &s[..a], &s[b..]),
+                _ => s.to_owned(),
+            }
+        };
+        let loader = slaengine::contract::MemoryLoader::new()
+            .with("templates/standard.yaml", &template)
+            .with_root("scripts/standard.rhai", &cut(&standard_rhai))
+            .with("seed.yaml", "extends: standard\n");
+        match contract::load(&loader, "seed") {
+            Ok(c) => c,
+            Err(e) => panic!("seed contract: {e}"),
+        }
+    };
+    let mut seed_ticket = open.clone();
+    seed_ticket.customer = "seed".into();
+    let mut g = c.benchmark_group("standard.rhai");
+    g.bench_function("open ticket, standard terms, no scripts", |b| {
+        b.iter(|| {
+            evaluate(
+                black_box(&seed_plain),
+                black_box(&seed_ticket),
+                black_box(at),
+            )
+        })
+    });
+    g.bench_function(
+        "open ticket, standard terms, classify + targets of standard.rhai",
+        |b| {
+            b.iter(|| {
+                evaluate(
+                    black_box(&classify_targets),
+                    black_box(&seed_ticket),
+                    black_box(at),
+                )
+            })
+        },
+    );
+    g.bench_function("open ticket, standard terms, standard.rhai", |b| {
+        b.iter(|| {
+            evaluate(
+                black_box(&seed_scripted),
+                black_box(&seed_ticket),
+                black_box(at),
+            )
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("evaluate");
     g.bench_function("closed ticket, no scripts", |b| {
         b.iter(|| evaluate(black_box(&plain), black_box(&closed), black_box(at)))

@@ -159,6 +159,9 @@ pub struct Finding {
     pub code: String,
     /// A sentence a person can act on.
     pub message: String,
+    /// For a failed script: the error rendered with its file, line, column and snippet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// One line of the `--explain` trace.
@@ -441,6 +444,7 @@ impl<'a> Evaluator<'a> {
             severity,
             code: code.to_owned(),
             message,
+            detail: None,
         });
     }
 
@@ -1074,6 +1078,9 @@ impl Evaluator<'_> {
         self.script_failed = true;
         self.note("script", |_| e.error.render());
         self.find(Severity::Error, "script_failed", e.error.to_string());
+        if let Some(f) = self.findings.last_mut() {
+            f.detail = Some(e.error.render());
+        }
     }
 
     fn log_lines(&mut self, hook: &str, r: &HookResult) {

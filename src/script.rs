@@ -350,7 +350,6 @@ impl ScriptSet {
                 hooks,
             });
         }
-        let _ = display;
         Ok(ScriptSet {
             engine,
             scripts: compiled,

@@ -390,7 +390,11 @@ fn a_bulk_run_with_one_bad_script_ticket_finishes_the_others() {
         .filter(|l| !l.contains("script_failed"))
         .count();
     assert_eq!(ok, 999);
-    assert!(out.stderr.contains("ticket T-500: scripts/poison.rhai:1:4: the hook `targets` of `scripts/poison.rhai` failed: ran more than 100000 operations (an endless loop?)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: ticket T-500: the hook `targets` of `scripts/poison.rhai` failed: ran more than 100000 operations (an endless loop?)\n --> scripts/poison.rhai:1:4\n  |\n1 | fn targets(ticket, targets) {\n  |    ^^^^^^^"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr
             .contains("1 of 1000 tickets could not be evaluated"),

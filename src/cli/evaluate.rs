@@ -100,7 +100,9 @@ impl Job<'_> {
         // A script that failed fails this ticket's evaluation: it is still printed, with
         // the error finding, and counted.
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
-            let msg = format!("ticket {}: {}", ticket.id, f.message);
+            let text = f.detail.as_deref().unwrap_or(&f.message);
+            let text = text.strip_prefix("error: ").unwrap_or(text);
+            let msg = format!("ticket {}: {text}", ticket.id);
             chunk.errors.push(InputError::new(msg).into());
         } else {
             chunk.done += 1;
