@@ -249,3 +249,30 @@ fn the_wall_clock_budget_stops_a_slow_hook() {
         "scripts/s.rhai:1:4: the hook `targets` of `scripts/s.rhai` failed: took longer than its budget of 5 ms"
     );
 }
+
+#[test]
+fn hooks_do_not_rerun_the_top_level_and_print_goes_to_the_trace() {
+    // If the top level ran on each call, the endless loop would fail every hook.
+    let script = "loop { }\nfn targets(ticket, targets) {\n    print(\"printed\");\n    debug(\"debugged\");\n    log(\"logged\");\n    targets\n}\n";
+    let c = load(script).unwrap();
+    let e = slaengine::evaluate_with(&c, &ticket(), at(), &slaengine::Options { explain: true });
+    assert!(
+        e.findings.iter().all(|f| f.code != "script_failed"),
+        "{:?}",
+        e.findings
+    );
+    let lines: Vec<String> = e
+        .explain
+        .unwrap()
+        .into_iter()
+        .map(|l| format!("{}: {}", l.subject, l.text))
+        .collect();
+    for want in ["log: printed", "log: \"debugged\"", "log: logged"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == &format!("scripts/s.rhai (targets): {want}")),
+            "{want} missing from {lines:#?}"
+        );
+    }
+}
