@@ -197,6 +197,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The ticket store failed (exit code 3).
+    #[error("{path}: {message}")]
+    Storage {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -204,6 +212,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,
+            Error::Storage { .. } => 3,
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod error;
 pub mod eval;
 pub mod loader;
 pub mod script;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod ticket;
 mod yaml_index;
 

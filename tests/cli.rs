@@ -420,3 +420,72 @@ fn validate_reports_a_script_that_does_not_compile() {
         out.stderr
     );
 }
+
+#[test]
+fn tickets_are_stored_and_evaluated_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        Run::new(&all).file("t.yaml", TICKET).run()
+    };
+    // `file` writes into each run's own temp dir, so pass the ticket on stdin instead.
+    let out = Run::new(&["--db", &db, "ticket", "add", "-"])
+        .stdin(TICKET)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout.trim(), format!("added 1 ticket to {db}"));
+    let out = Run::new(&["--db", &db, "ticket", "add", "-"])
+        .stdin(TICKET)
+        .run();
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("the ticket `T-1042` is already in"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&[
+        "ticket",
+        "event",
+        "T-1042",
+        "resolved",
+        "--at",
+        "2026-03-10T11:30:00+05:00",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run(&["ticket", "event", "T-1042", "resolvd"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: unknown event kind `resolvd`: expected one of assigned, paused, resumed, worklog, approved, resolved, reopened, comment (did you mean `resolved`?)"
+    );
+    let out = run(&["ticket", "event", "T-9", "comment"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no ticket `T-9`"), "{}", out.stderr);
+    let out = run(&["ticket", "list", "--open"]);
+    assert_eq!(out.stdout, "");
+    let out = run(&["ticket", "list", "--customer", "acme"]);
+    assert!(
+        out.stdout
+            .starts_with("T-1042  acme  error.module_failure  resolved"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&[
+        "--format",
+        "json",
+        "evaluate",
+        "T-1042",
+        "--at",
+        "2026-03-11T12:00:00+05:00",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out.stdout);
+    assert_eq!(v["metrics"][1]["status"], "met");
+    assert_eq!(v["metrics"][1]["stopped"], "2026-03-10T11:30:00+05:00");
+    let out = run(&["evaluate", "T-404"]);
+    assert_eq!(out.code, 2);
+    let out = run(&["--format", "json", "ticket", "show", "T-1042"]);
+    assert_eq!(json(&out.stdout)["events"].as_array().unwrap().len(), 2);
+}

@@ -18,9 +18,16 @@ use crate::ticket::{Ticket, TicketReader, parse_json_line};
 /// Arguments of `evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// A stored ticket's id (from `slaengine ticket add`).
+    #[arg(
+        value_name = "TICKET_ID",
+        required_unless_present = "ticket",
+        conflicts_with = "ticket"
+    )]
+    pub id: Option<String>,
     /// A file of tickets (YAML documents or JSON lines), or `-` for standard input.
     #[arg(long, value_name = "FILE|-")]
-    pub ticket: String,
+    pub ticket: Option<String>,
     /// The evaluation instant (RFC 3339); defaults to now.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -173,15 +180,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             explain: args.explain,
         },
     };
-    let (name, mut reader): (String, Box<dyn BufRead>) = if args.ticket == "-" {
+    let Some(ticket_file) = args.ticket.as_deref() else {
+        let id = args.id.as_deref().unwrap_or_default();
+        return stored(cli, &job, id);
+    };
+    let (name, mut reader): (String, Box<dyn BufRead>) = if ticket_file == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
     } else {
-        let file = File::open(&args.ticket).map_err(|e| Error::Io {
-            path: args.ticket.clone(),
+        let file = File::open(ticket_file).map_err(|e| Error::Io {
+            path: ticket_file.to_owned(),
             source: e,
         })?;
         (
-            args.ticket.clone(),
+            ticket_file.to_owned(),
             Box::new(BufReader::with_capacity(1 << 16, file)),
         )
     };
@@ -268,4 +279,32 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         return Ok(exit::BAD_INPUT);
     }
     Ok(exit::OK)
+}
+
+/// `evaluate TICKET_ID`: one stored ticket.
+fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
+    let store = crate::store::Store::open(&cli.db)?;
+    let Some(ticket) = store.get(id)? else {
+        return Err(InputError::new(format!(
+            "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
+            cli.db.display()
+        ))
+        .into());
+    };
+    drop(store);
+    let mut chunk = Chunk::default();
+    job.one(Ok(ticket), &mut chunk, true);
+    let stdout = std::io::stdout();
+    let mut out: Box<dyn Write> = if job.format == Format::Human {
+        Box::new(anstream::AutoStream::auto(stdout.lock()))
+    } else {
+        Box::new(stdout.lock())
+    };
+    out.write_all(&chunk.out).map_err(output_error)?;
+    out.flush().map_err(output_error)?;
+    let failed = !chunk.errors.is_empty();
+    for e in &chunk.errors {
+        report(e);
+    }
+    Ok(if failed { exit::BAD_INPUT } else { exit::OK })
 }

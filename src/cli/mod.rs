@@ -4,6 +4,7 @@
 mod calendar;
 mod evaluate;
 mod render;
+mod ticket;
 mod validate;
 
 use std::io::Write;
@@ -31,6 +32,15 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// The ticket database (redb).
+    #[arg(
+        long,
+        global = true,
+        env = "SLAENGINE_DB",
+        default_value = "slaengine.redb"
+    )]
+    pub db: PathBuf,
 
     /// The command to run.
     #[command(subcommand)]
@@ -60,6 +70,9 @@ pub enum Command {
     /// Working-time arithmetic on a contract's calendar.
     #[command(subcommand)]
     Calendar(calendar::Command),
+    /// Record tickets and their events in the ticket database.
+    #[command(subcommand)]
+    Ticket(ticket::Command),
 }
 
 /// Exit codes of the specification.
@@ -80,6 +93,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Validate(args) => validate::run(&cli, args),
         Command::Evaluate(args) => evaluate::run(&cli, args),
         Command::Calendar(cmd) => calendar::run(&cli, cmd),
+        Command::Ticket(cmd) => ticket::run(&cli, cmd),
     };
     match result {
         Ok(code) => code,

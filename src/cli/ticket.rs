@@ -1,0 +1,189 @@
+//! `slaengine ticket add|event|show|list`: record tickets and their events in the store.
+
+use std::io::{BufRead, BufReader, Write};
+
+use chrono::DateTime;
+
+use super::{Cli, Format, exit, output_error, write_machine};
+use crate::error::{Error, InputError};
+use crate::store::{Store, is_open};
+use crate::ticket::{Event, EventKind, Ticket, TicketReader};
+
+/// The ticket subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add the tickets of a file (YAML documents or JSON lines) or of `-` (standard
+    /// input), all or none.
+    Add {
+        /// The file, or `-`.
+        #[arg(value_name = "FILE|-")]
+        file: String,
+        /// Replace tickets whose id is already stored instead of refusing them.
+        #[arg(long)]
+        upsert: bool,
+    },
+    /// Record an event on a stored ticket.
+    Event {
+        /// The ticket's id.
+        id: String,
+        /// assigned, paused, resumed, worklog, approved, resolved, reopened or comment.
+        kind: String,
+        /// When it happened (RFC 3339); defaults to now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Hours of work (worklog).
+        #[arg(long, value_name = "H")]
+        hours: Option<f64>,
+        /// The engineer.
+        #[arg(long, value_name = "NAME")]
+        engineer: Option<String>,
+        /// A note.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Print a stored ticket.
+    Show {
+        /// The ticket's id.
+        id: String,
+    },
+    /// List stored tickets.
+    List {
+        /// Only this customer's tickets.
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
+        /// Only tickets not resolved (or reopened).
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+/// Reads every ticket of `file` (`-` for standard input); the first bad one fails all.
+fn read_tickets(file: &str) -> Result<Vec<Ticket>, Error> {
+    let (name, reader): (String, Box<dyn BufRead>) = if file == "-" {
+        ("standard input".into(), Box::new(std::io::stdin().lock()))
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| Error::Io {
+            path: file.to_owned(),
+            source: e,
+        })?;
+        (file.to_owned(), Box::new(BufReader::new(f)))
+    };
+    let tickets =
+        TicketReader::new(reader, name.clone()).collect::<Result<Vec<_>, InputError>>()?;
+    if tickets.is_empty() {
+        return Err(InputError::new(format!("expected tickets in `{name}`, found none")).into());
+    }
+    Ok(tickets)
+}
+
+/// Runs a ticket subcommand.
+pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        Command::Add { file, upsert } => {
+            let tickets = read_tickets(file)?;
+            let store = Store::open(&cli.db)?;
+            let n = store.add(&tickets, *upsert)?;
+            if cli.format == Format::Human {
+                writeln!(
+                    out,
+                    "added {n} ticket{} to {}",
+                    if n == 1 { "" } else { "s" },
+                    cli.db.display()
+                )
+                .map_err(output_error)?;
+            } else {
+                let ids: Vec<&str> = tickets.iter().map(|t| t.id.as_str()).collect();
+                let v = serde_json::json!({ "schema": "slaengine.ticket_add/v1", "added": n, "ids": ids });
+                write_machine(&mut out, cli.format, &v, true).map_err(output_error)?;
+            }
+        }
+        Command::Event {
+            id,
+            kind,
+            at,
+            hours,
+            engineer,
+            note,
+        } => {
+            let Some(kind) = EventKind::from_name(kind) else {
+                let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+                let hint = crate::contract::suggest(kind, names.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(InputError::new(format!(
+                    "unknown event kind `{kind}`: expected one of {}{hint}",
+                    names.join(", ")
+                ))
+                .into());
+            };
+            let at = match at {
+                Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
+                    InputError::new(format!(
+                        "--at: expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `{text}`"
+                    ))
+                })?,
+                None => chrono::Utc::now().fixed_offset(),
+            };
+            let event = Event {
+                at,
+                kind,
+                engineer: engineer.clone(),
+                hours: *hours,
+                note: note.clone(),
+            };
+            let store = Store::open(&cli.db)?;
+            let ticket = store.add_event(id, event)?;
+            if cli.format == Format::Human {
+                writeln!(
+                    out,
+                    "{id}: {kind} at {} ({} events)",
+                    at.to_rfc3339(),
+                    ticket.events.len()
+                )
+                .map_err(output_error)?;
+            } else {
+                write_machine(&mut out, cli.format, &ticket, true).map_err(output_error)?;
+            }
+        }
+        Command::Show { id } => {
+            let store = Store::open(&cli.db)?;
+            let Some(ticket) = store.get(id)? else {
+                return Err(
+                    InputError::new(format!("no ticket `{id}` in {}", cli.db.display())).into(),
+                );
+            };
+            let format = if cli.format == Format::Human {
+                Format::Yaml
+            } else {
+                cli.format
+            };
+            write_machine(&mut out, format, &ticket, true).map_err(output_error)?;
+        }
+        Command::List { customer, open } => {
+            let store = Store::open(&cli.db)?;
+            let mut first = true;
+            store.for_each(|t| {
+                if customer.as_ref().is_some_and(|c| *c != t.customer) || (*open && !is_open(&t)) {
+                    return Ok(());
+                }
+                let res = if cli.format == Format::Human {
+                    writeln!(
+                        out,
+                        "{}  {}  {}  {}  {}",
+                        t.id,
+                        t.customer,
+                        t.category.as_deref().unwrap_or("-"),
+                        if is_open(&t) { "open" } else { "resolved" },
+                        t.summary
+                    )
+                } else {
+                    write_machine(&mut out, cli.format, &t, first)
+                };
+                first = false;
+                res.map_err(output_error)
+            })?;
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,346 @@
+//! The ticket store (feature `store`): tickets and their events in one redb file.
+//!
+//! Every command is one write transaction, so a failed or interrupted command leaves the
+//! file as it was. The database is opened only for the length of a command; a second
+//! process that finds it busy retries for a few seconds and then says which file is busy.
+//! Records are JSON bytes, so a record that fails to decode is an error naming the
+//! ticket, never a panic. The schema carries a version, checked (and migrated) on open.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::error::{Error, InputError};
+use crate::ticket::{Event, EventKind, Ticket};
+
+/// Metadata: `schema_version`.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Tickets by id, as JSON.
+const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1");
+
+/// The schema this build writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// How long to wait for a database another process holds.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// The ticket store.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+/// A storage failure (exit code 3), naming the file.
+fn storage(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::Storage {
+        path: path.display().to_string(),
+        message: what.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`, waiting up to 5 s while another process
+    /// holds it, and migrates its schema forward.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
+        let path = path.as_ref().to_path_buf();
+        let start = Instant::now();
+        let db = loop {
+            match Database::create(&path) {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                    return Err(storage(
+                        &path,
+                        "the database is busy: another slaengine process has kept it open for more than 5 s",
+                    ));
+                }
+                Err(e) => return Err(storage(&path, e)),
+            }
+        };
+        let store = Store { db, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A store in memory, for tests and embedding.
+    pub fn in_memory() -> Result<Store, Error> {
+        let path = PathBuf::from("(memory)");
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|e| storage(&path, e))?;
+        let store = Store { db, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The file the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        storage(&self.path, e)
+    }
+
+    /// Creates the tables, records the schema version, refuses a newer schema.
+    fn migrate(&self) -> Result<(), Error> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut meta = tx.open_table(META).map_err(|e| self.err(e))?;
+            let found = meta
+                .get("schema_version")
+                .map_err(|e| self.err(e))?
+                .map(|v| v.value());
+            match found {
+                Some(v) if v > SCHEMA_VERSION => {
+                    return Err(self.err(format!(
+                        "the database has schema version {v}, newer than this slaengine understands ({SCHEMA_VERSION}): upgrade slaengine"
+                    )));
+                }
+                Some(SCHEMA_VERSION) => {}
+                // Version 1 is the first: nothing older to migrate from yet.
+                _ => {
+                    meta.insert("schema_version", SCHEMA_VERSION)
+                        .map_err(|e| self.err(e))?;
+                }
+            }
+            tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    fn decode(&self, id: &str, bytes: &[u8]) -> Result<Ticket, Error> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.err(format!("the record of ticket `{id}` cannot be read: {e}")))
+    }
+
+    /// Adds tickets in one transaction. A ticket whose id exists is refused (nothing is
+    /// written) unless `upsert`, which replaces it. Returns how many were written.
+    pub fn add(&self, tickets: &[Ticket], upsert: bool) -> Result<usize, Error> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            for t in tickets {
+                if !upsert && table.get(t.id.as_str()).map_err(|e| self.err(e))?.is_some() {
+                    return Err(InputError::new(format!(
+                        "the ticket `{}` is already in {}: nothing was added (use --upsert to replace it)",
+                        t.id,
+                        self.path.display()
+                    ))
+                    .into());
+                }
+                let bytes = serde_json::to_vec(t).map_err(|e| self.err(e))?;
+                table
+                    .insert(t.id.as_str(), bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(tickets.len())
+    }
+
+    /// Appends an event to a ticket, in one transaction. Refuses an unknown ticket, an
+    /// event before registration, and a worklog without positive hours.
+    pub fn add_event(&self, id: &str, event: Event) -> Result<Ticket, Error> {
+        if event.kind == EventKind::Worklog
+            && !event.hours.is_some_and(|h| h.is_finite() && h > 0.0)
+        {
+            return Err(InputError::new(format!(
+                "a worklog needs --hours greater than 0, found {}",
+                event.hours.map_or("none".to_owned(), |h| h.to_string())
+            ))
+            .into());
+        }
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let ticket = {
+            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let mut ticket = match table.get(id).map_err(|e| self.err(e))? {
+                Some(v) => self.decode(id, v.value())?,
+                None => {
+                    return Err(InputError::new(format!(
+                        "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
+                        self.path.display()
+                    ))
+                    .into());
+                }
+            };
+            if event.at < ticket.registered {
+                return Err(InputError::new(format!(
+                    "the event at {} is before ticket `{id}` was registered ({})",
+                    event.at.to_rfc3339(),
+                    ticket.registered.to_rfc3339()
+                ))
+                .into());
+            }
+            ticket.events.push(event);
+            let bytes = serde_json::to_vec(&ticket).map_err(|e| self.err(e))?;
+            table
+                .insert(id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+            ticket
+        };
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(ticket)
+    }
+
+    /// The ticket with this id.
+    pub fn get(&self, id: &str) -> Result<Option<Ticket>, Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        match table.get(id).map_err(|e| self.err(e))? {
+            Some(v) => Ok(Some(self.decode(id, v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Calls `f` with every ticket in id order (one read transaction, streamed).
+    pub fn for_each(&self, mut f: impl FnMut(Ticket) -> Result<(), Error>) -> Result<(), Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            f(self.decode(k.value(), v.value())?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a ticket is open: not resolved, or reopened after its last resolution.
+pub fn is_open(t: &Ticket) -> bool {
+    let mut events: Vec<&Event> = t.events.iter().collect();
+    events.sort_by_key(|e| e.at);
+    events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::Resolved | EventKind::Reopened))
+        .is_none_or(|e| e.kind != EventKind::Resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: &str) -> Ticket {
+        Ticket::from_str_named(
+            &format!(
+                "id: {id}\ncustomer: acme\ncategory: error\nregistered: 2026-03-02T10:00:00+03:00\n"
+            ),
+            "t.yaml",
+        )
+        .unwrap()
+    }
+
+    fn event(at: &str, kind: EventKind) -> Event {
+        Event {
+            at: at.parse().unwrap(),
+            kind,
+            engineer: None,
+            hours: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn add_get_and_events() {
+        let s = Store::in_memory().unwrap();
+        assert_eq!(s.add(&[ticket("T-1"), ticket("T-2")], false).unwrap(), 2);
+        assert!(s.get("T-1").unwrap().is_some());
+        assert!(s.get("T-3").unwrap().is_none());
+        let t = s
+            .add_event(
+                "T-1",
+                event("2026-03-02T10:10:00+03:00", EventKind::Assigned),
+            )
+            .unwrap();
+        assert_eq!(t.events.len(), 1);
+        assert_eq!(s.get("T-1").unwrap().unwrap().events.len(), 1);
+        let mut ids = Vec::new();
+        s.for_each(|t| {
+            ids.push(t.id);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ids, ["T-1", "T-2"]);
+    }
+
+    #[test]
+    fn a_duplicate_writes_nothing_unless_upsert() {
+        let s = Store::in_memory().unwrap();
+        s.add(&[ticket("T-1")], false).unwrap();
+        let err = s.add(&[ticket("T-2"), ticket("T-1")], false).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the ticket `T-1` is already in (memory): nothing was added"),
+            "{err}"
+        );
+        assert!(
+            s.get("T-2").unwrap().is_none(),
+            "the whole batch is rolled back"
+        );
+        assert_eq!(s.add(&[ticket("T-2"), ticket("T-1")], true).unwrap(), 2);
+    }
+
+    #[test]
+    fn bad_events_are_refused() {
+        let s = Store::in_memory().unwrap();
+        s.add(&[ticket("T-1")], false).unwrap();
+        let e = s
+            .add_event(
+                "T-9",
+                event("2026-03-02T10:10:00+03:00", EventKind::Assigned),
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("no ticket `T-9` in (memory)"),
+            "{e}"
+        );
+        let e = s
+            .add_event(
+                "T-1",
+                event("2026-03-02T09:10:00+03:00", EventKind::Assigned),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the event at 2026-03-02T09:10:00+03:00 is before ticket `T-1` was registered (2026-03-02T10:00:00+03:00)"
+        );
+        let e = s
+            .add_event(
+                "T-1",
+                event("2026-03-02T10:10:00+03:00", EventKind::Worklog),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a worklog needs --hours greater than 0, found none"
+        );
+        assert!(s.get("T-1").unwrap().unwrap().events.is_empty());
+    }
+
+    #[test]
+    fn open_means_not_resolved_or_reopened() {
+        let mut t = ticket("T-1");
+        assert!(is_open(&t));
+        t.events
+            .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
+        assert!(!is_open(&t));
+        t.events
+            .push(event("2026-03-02T12:00:00+03:00", EventKind::Reopened));
+        assert!(is_open(&t));
+    }
+
+    #[test]
+    fn a_file_store_reopens_with_its_tickets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        Store::open(&path)
+            .unwrap()
+            .add(&[ticket("T-1")], false)
+            .unwrap();
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.get("T-1").unwrap().unwrap().id, "T-1");
+    }
+}
