@@ -142,6 +142,41 @@ impl Store {
         Ok(tickets.len())
     }
 
+    /// Imports a stream of tickets in one transaction: the first error (a bad record, or
+    /// a duplicate id without `upsert`) aborts it and nothing is written. Returns how
+    /// many tickets were written.
+    pub fn import(
+        &self,
+        tickets: impl Iterator<Item = Result<Ticket, Error>>,
+        upsert: bool,
+    ) -> Result<usize, Error> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let mut n = 0;
+        {
+            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let mut bytes = Vec::with_capacity(512);
+            for t in tickets {
+                let t = t?;
+                bytes.clear();
+                serde_json::to_writer(&mut bytes, &t).map_err(|e| self.err(e))?;
+                let previous = table
+                    .insert(t.id.as_str(), bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+                if previous.is_some() && !upsert {
+                    return Err(InputError::new(format!(
+                        "the ticket `{}` is already in {}: nothing was imported (use --upsert to replace it)",
+                        t.id,
+                        self.path.display()
+                    ))
+                    .into());
+                }
+                n += 1;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(n)
+    }
+
     /// Appends an event to a ticket, in one transaction. Refuses an unknown ticket, an
     /// event before registration, and a worklog without positive hours.
     pub fn add_event(&self, id: &str, event: Event) -> Result<Ticket, Error> {

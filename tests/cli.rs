@@ -489,3 +489,119 @@ fn tickets_are_stored_and_evaluated_by_id() {
     let out = run(&["--format", "json", "ticket", "show", "T-1042"]);
     assert_eq!(json(&out.stdout)["events"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn import_is_all_or_nothing_and_export_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let line = |i: usize| {
+        format!(
+            "{{\"id\":\"T-{i}\",\"customer\":\"acme\",\"category\":\"error.module_failure\",\"registered\":\"2026-03-02T10:00:00+05:00\"}}"
+        )
+    };
+    let good: String = (0..5).map(|i| line(i) + "\n").collect();
+    let bad = format!(
+        "{}\n{}\n{{\"id\":\"T-x\",\"customer\":\"acme\"}}\n{}\n",
+        line(10),
+        line(11),
+        line(12)
+    );
+    let out = Run::new(&["--db", &db, "ticket", "import", "bad.jsonl"])
+        .file("bad.jsonl", &bad)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--> bad.jsonl:3:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("missing field `registered`"),
+        "{}",
+        out.stderr
+    );
+    let out = Run::new(&["--db", &db, "ticket", "export"]).run();
+    assert_eq!(out.stdout, "", "nothing was written");
+    let out = Run::new(&["--db", &db, "ticket", "import", "bad.jsonl", "--skip-bad"])
+        .file("bad.jsonl", &bad)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("imported 3 tickets") && out.stdout.contains("skipped 1 bad records"),
+        "{}",
+        out.stdout
+    );
+    let out = Run::new(&["--db", &db, "ticket", "import", "good.jsonl"])
+        .file("good.jsonl", &good)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let exported = Run::new(&["--db", &db, "ticket", "export"]).run().stdout;
+    assert_eq!(exported.lines().count(), 8);
+    // The export imports again into an empty database, identically.
+    let db2 = dir.path().join("t2.redb").display().to_string();
+    let out = Run::new(&["--db", &db2, "ticket", "import", "-"])
+        .stdin(&exported)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        Run::new(&["--db", &db2, "ticket", "export"]).run().stdout,
+        exported
+    );
+    // --all evaluates every stored ticket in id order; --customer filters.
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--all",
+        "--at",
+        "2026-03-02T12:00:00+05:00",
+    ])
+    .run();
+    let ids: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| json(l)["ticket"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        ["T-0", "T-1", "T-10", "T-11", "T-12", "T-2", "T-3", "T-4"]
+    );
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--all",
+        "--customer",
+        "nobody",
+    ])
+    .run();
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn csv_import_with_a_quoted_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let csv = "id,customer,category,summary,registered,fields,attachments\nT-1,acme,error.module_failure,\"Two lines\nof summary\",2026-03-02T10:00:00+05:00,\"{\"\"severity\"\": \"\"high\"\"}\",a.log;b.png\nT-2,acme,,x,yesterday,,\n";
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.csv"])
+        .file("t.csv", csv)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("t.csv:4: expected a time like"),
+        "{}",
+        out.stderr
+    );
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.csv", "--skip-bad"])
+        .file("t.csv", csv)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(
+        &Run::new(&["--db", &db, "--format", "json", "ticket", "show", "T-1"])
+            .run()
+            .stdout,
+    );
+    assert_eq!(v["summary"], "Two lines\nof summary");
+    assert_eq!(v["fields"]["severity"], "high");
+    assert_eq!(v["attachments"], serde_json::json!(["a.log", "b.png"]));
+}

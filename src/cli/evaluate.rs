@@ -21,10 +21,19 @@ pub struct Args {
     /// A stored ticket's id (from `slaengine ticket add`).
     #[arg(
         value_name = "TICKET_ID",
-        required_unless_present = "ticket",
-        conflicts_with = "ticket"
+        required_unless_present_any = ["ticket", "all"],
+        conflicts_with_all = ["ticket", "all"]
     )]
     pub id: Option<String>,
+    /// Every stored ticket (streamed, on every core, in id order).
+    #[arg(long, conflicts_with = "ticket")]
+    pub all: bool,
+    /// With --all: only this customer's tickets.
+    #[arg(long, value_name = "ID", requires = "all")]
+    pub customer: Option<String>,
+    /// With --all: only open tickets (not resolved, or reopened).
+    #[arg(long, requires = "all")]
+    pub open: bool,
     /// A file of tickets (YAML documents or JSON lines), or `-` for standard input.
     #[arg(long, value_name = "FILE|-")]
     pub ticket: Option<String>,
@@ -132,6 +141,38 @@ impl Job<'_> {
         }
     }
 
+    /// Evaluates decoded tickets on all cores, in order.
+    fn tickets(&self, tickets: Vec<Ticket>, first: bool) -> Vec<Chunk> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let per = tickets.len().div_ceil(workers).max(1);
+        let mut parts: Vec<Vec<Ticket>> = Vec::new();
+        let mut it = tickets.into_iter().peekable();
+        while it.peek().is_some() {
+            parts.push(it.by_ref().take(per).collect());
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, part)| {
+                    s.spawn(move || {
+                        let mut chunk = Chunk::default();
+                        for t in part {
+                            self.one(Ok(t), &mut chunk, first && i == 0);
+                        }
+                        chunk
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
     fn lines(&self, lines: &[(usize, String)], file: &str, first: bool) -> Vec<Chunk> {
         let workers = std::thread::available_parallelism()
@@ -180,6 +221,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             explain: args.explain,
         },
     };
+    if args.all {
+        return all(cli, args, &job);
+    }
     let Some(ticket_file) = args.ticket.as_deref() else {
         let id = args.id.as_deref().unwrap_or_default();
         return stored(cli, &job, id);
@@ -307,4 +351,59 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
         report(e);
     }
     Ok(if failed { exit::BAD_INPUT } else { exit::OK })
+}
+
+/// `evaluate --all [--customer ID] [--open]`: every stored ticket, streamed in batches.
+fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
+    let store = crate::store::Store::open(&cli.db)?;
+    let stdout = std::io::stdout();
+    let mut out: Box<dyn Write> = if job.format == Format::Human {
+        Box::new(anstream::AutoStream::auto(stdout.lock()))
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let (mut done, mut failed, mut first) = (0usize, 0usize, true);
+    let mut batch: Vec<Ticket> = Vec::with_capacity(BATCH);
+    let mut flush = |batch: &mut Vec<Ticket>, out: &mut Box<dyn Write>| -> Result<(), Error> {
+        for chunk in job.tickets(std::mem::take(batch), first) {
+            done += chunk.done;
+            failed += chunk.errors.len();
+            out.write_all(&chunk.out).map_err(output_error)?;
+            for e in &chunk.errors {
+                report(e);
+            }
+        }
+        first = false;
+        Ok(())
+    };
+    let result = store.for_each(|t| {
+        if args.customer.as_ref().is_some_and(|c| *c != t.customer)
+            || (args.open && !crate::store::is_open(&t))
+        {
+            return Ok(());
+        }
+        batch.push(t);
+        if batch.len() == BATCH {
+            flush(&mut batch, &mut out)?;
+        }
+        Ok(())
+    });
+    let result = result
+        .and_then(|()| flush(&mut batch, &mut out))
+        .and_then(|()| out.flush().map_err(output_error));
+    match result {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(exit::OK);
+        }
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
+    if failed > 0 {
+        report(&Error::Input(InputError::new(format!(
+            "{failed} of {} tickets could not be evaluated",
+            done + failed
+        ))));
+        return Ok(exit::BAD_INPUT);
+    }
+    Ok(exit::OK)
 }

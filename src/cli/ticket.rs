@@ -41,6 +41,22 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+    /// Import tickets from JSON lines, YAML documents or CSV (by the file's extension),
+    /// in one transaction: a bad record fails the whole import, naming its line.
+    Import {
+        /// The file (`.jsonl`, `.json`, `.yaml`, `.yml` or `.csv`), or `-` for JSON lines
+        /// or YAML on standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Replace tickets whose id is already stored instead of refusing them.
+        #[arg(long)]
+        upsert: bool,
+        /// List the bad records on stderr and import the rest.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Print every stored ticket as JSON lines (the format `ticket import` reads).
+    Export,
     /// Print a stored ticket.
     Show {
         /// The ticket's id.
@@ -145,6 +161,64 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             } else {
                 write_machine(&mut out, cli.format, &ticket, true).map_err(output_error)?;
             }
+        }
+        Command::Import {
+            file,
+            upsert,
+            skip_bad,
+        } => {
+            let (name, reader): (String, Box<dyn BufRead>) = if file == "-" {
+                ("standard input".into(), Box::new(std::io::stdin().lock()))
+            } else {
+                let f = std::fs::File::open(file).map_err(|e| Error::Io {
+                    path: file.clone(),
+                    source: e,
+                })?;
+                (file.clone(), Box::new(BufReader::with_capacity(1 << 16, f)))
+            };
+            let records: Box<dyn Iterator<Item = Result<Ticket, InputError>>> =
+                if file.ends_with(".csv") {
+                    Box::new(crate::ticket::csv_tickets(reader, &name)?)
+                } else {
+                    Box::new(TicketReader::new(reader, name.clone()))
+                };
+            let mut skipped = 0usize;
+            let records = records.filter_map(|r| match r {
+                Err(e) if *skip_bad => {
+                    skipped += 1;
+                    super::report(&Error::Input(e));
+                    None
+                }
+                other => Some(other.map_err(Error::from)),
+            });
+            let store = Store::open(&cli.db)?;
+            let n = store.import(records, *upsert)?;
+            if cli.format == Format::Human {
+                let skipped = if skipped > 0 {
+                    format!(", skipped {skipped} bad records")
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "imported {n} tickets into {}{skipped}",
+                    cli.db.display()
+                )
+                .map_err(output_error)?;
+            } else {
+                let v = serde_json::json!({ "schema": "slaengine.ticket_import/v1", "imported": n, "skipped": skipped });
+                write_machine(&mut out, cli.format, &v, true).map_err(output_error)?;
+            }
+        }
+        Command::Export => {
+            let store = Store::open(&cli.db)?;
+            let mut w = std::io::BufWriter::new(out);
+            store.for_each(|t| {
+                serde_json::to_writer(&mut w, &t).map_err(|e| output_error(e.into()))?;
+                w.write_all(b"\n").map_err(output_error)
+            })?;
+            w.flush().map_err(output_error)?;
+            return Ok(exit::OK);
         }
         Command::Show { id } => {
             let store = Store::open(&cli.db)?;
