@@ -333,6 +333,79 @@ impl<R: BufRead> Iterator for TicketReader<R> {
     }
 }
 
+/// The columns of a ticket CSV file, in any order after a header row: `id`, `customer`,
+/// `registered` (required), `product`, `category`, `summary`, `fields` (a JSON object),
+/// `attachments` (names separated by `;`), `events` (a JSON array of events).
+pub const CSV_COLUMNS: [&str; 9] = [
+    "id",
+    "customer",
+    "product",
+    "category",
+    "summary",
+    "registered",
+    "fields",
+    "attachments",
+    "events",
+];
+
+/// Reads tickets from CSV (see [`CSV_COLUMNS`]); each item is a ticket or the error for
+/// that record, naming its line.
+#[cfg(feature = "store")]
+pub fn csv_tickets<R: std::io::Read>(
+    reader: R,
+    file: &str,
+) -> Result<impl Iterator<Item = Result<Ticket, InputError>>, InputError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let headers = r
+        .headers()
+        .map_err(|e| InputError::new(format!("{file}: cannot read the CSV header: {e}")))?
+        .clone();
+    for h in &headers {
+        if !CSV_COLUMNS.contains(&h) {
+            return Err(InputError::new(format!(
+                "{file}:1: unknown CSV column `{h}`: expected {}",
+                CSV_COLUMNS.join(", ")
+            )));
+        }
+    }
+    for required in ["id", "customer", "registered"] {
+        if !headers.iter().any(|h| h == required) {
+            return Err(InputError::new(format!(
+                "{file}:1: the CSV header has no `{required}` column"
+            )));
+        }
+    }
+    let file = file.to_owned();
+    Ok(r.into_records().map(move |rec| {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            InputError::new(format!("{file}:{line}: {e}"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let mut map = serde_json::Map::new();
+        for (h, v) in headers.iter().zip(rec.iter()) {
+            if v.is_empty() {
+                continue;
+            }
+            let value = match h {
+                "fields" | "events" => serde_json::from_str(v).map_err(|e| {
+                    InputError::new(format!("{file}:{line}: the `{h}` column must be JSON: {e}"))
+                })?,
+                "attachments" => v
+                    .split(';')
+                    .map(|a| serde_json::Value::from(a.trim()))
+                    .collect(),
+                _ => serde_json::Value::from(v),
+            };
+            map.insert(h.to_owned(), value);
+        }
+        serde_json::from_value::<Ticket>(serde_json::Value::Object(map))
+            .map_err(|e| InputError::new(format!("{file}:{line}: {e}")))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,77 +492,4 @@ events:
             .count();
         assert_eq!(n, 2);
     }
-}
-
-/// The columns of a ticket CSV file, in any order after a header row: `id`, `customer`,
-/// `registered` (required), `product`, `category`, `summary`, `fields` (a JSON object),
-/// `attachments` (names separated by `;`), `events` (a JSON array of events).
-pub const CSV_COLUMNS: [&str; 9] = [
-    "id",
-    "customer",
-    "product",
-    "category",
-    "summary",
-    "registered",
-    "fields",
-    "attachments",
-    "events",
-];
-
-/// Reads tickets from CSV (see [`CSV_COLUMNS`]); each item is a ticket or the error for
-/// that record, naming its line.
-#[cfg(feature = "store")]
-pub fn csv_tickets<R: std::io::Read>(
-    reader: R,
-    file: &str,
-) -> Result<impl Iterator<Item = Result<Ticket, InputError>>, InputError> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(reader);
-    let headers = r
-        .headers()
-        .map_err(|e| InputError::new(format!("{file}: cannot read the CSV header: {e}")))?
-        .clone();
-    for h in &headers {
-        if !CSV_COLUMNS.contains(&h) {
-            return Err(InputError::new(format!(
-                "{file}:1: unknown CSV column `{h}`: expected {}",
-                CSV_COLUMNS.join(", ")
-            )));
-        }
-    }
-    for required in ["id", "customer", "registered"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(InputError::new(format!(
-                "{file}:1: the CSV header has no `{required}` column"
-            )));
-        }
-    }
-    let file = file.to_owned();
-    Ok(r.into_records().map(move |rec| {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            InputError::new(format!("{file}:{line}: {e}"))
-        })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let mut map = serde_json::Map::new();
-        for (h, v) in headers.iter().zip(rec.iter()) {
-            if v.is_empty() {
-                continue;
-            }
-            let value = match h {
-                "fields" | "events" => serde_json::from_str(v).map_err(|e| {
-                    InputError::new(format!("{file}:{line}: the `{h}` column must be JSON: {e}"))
-                })?,
-                "attachments" => v
-                    .split(';')
-                    .map(|a| serde_json::Value::from(a.trim()))
-                    .collect(),
-                _ => serde_json::Value::from(v),
-            };
-            map.insert(h.to_owned(), value);
-        }
-        serde_json::from_value::<Ticket>(serde_json::Value::Object(map))
-            .map_err(|e| InputError::new(format!("{file}:{line}: {e}")))
-    }))
 }
