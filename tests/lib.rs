@@ -5,3 +5,4 @@ mod contract;
 mod contract_errors;
 mod eval;
 mod scripts;
+mod store;

@@ -1,0 +1,148 @@
+//! The ticket store with real processes: two writers at once lose nothing, and an import
+//! killed at random moments leaves only whole transactions.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_slaengine"));
+    c.env("NO_COLOR", "1").env_remove("SLAENGINE_DB");
+    c
+}
+
+fn export(db: &Path) -> Vec<serde_json::Value> {
+    let out = bin()
+        .args(["--db"])
+        .arg(db)
+        .args(["ticket", "export"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn ticket_line(id: &str) -> String {
+    format!(
+        "{{\"id\":\"{id}\",\"customer\":\"acme\",\"category\":\"error.module_failure\",\"registered\":\"2026-03-02T10:00:00+05:00\"}}\n"
+    )
+}
+
+#[test]
+fn two_processes_writing_events_at_once_lose_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb");
+    let mut add = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["ticket", "add", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}{}", ticket_line("A"), ticket_line("B")).as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let per_writer = 1000;
+    let writers: Vec<_> = ["A", "B"]
+        .into_iter()
+        .map(|id| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                for i in 0..per_writer {
+                    let out = bin()
+                        .arg("--db")
+                        .arg(&db)
+                        .args([
+                            "ticket",
+                            "event",
+                            id,
+                            "comment",
+                            "--at",
+                            "2026-03-02T11:00:00+05:00",
+                            "--note",
+                        ])
+                        .arg(format!("{id}-{i}"))
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    for t in export(&db) {
+        let notes: Vec<&str> = t["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["note"].as_str().unwrap())
+            .collect();
+        assert_eq!(notes.len(), per_writer, "ticket {}", t["id"]);
+        let id = t["id"].as_str().unwrap();
+        let expected: Vec<String> = (0..per_writer).map(|i| format!("{id}-{i}")).collect();
+        assert_eq!(notes, expected);
+    }
+}
+
+#[test]
+fn an_import_killed_at_random_moments_leaves_whole_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb");
+    let rounds = 20;
+    let per_round = 20_000;
+    let mut seed: u64 = 0x5eed;
+    for round in 0..rounds {
+        let file = dir.path().join(format!("r{round}.jsonl"));
+        let text: String = (0..per_round)
+            .map(|i| ticket_line(&format!("R{round:02}-{i:05}")))
+            .collect();
+        std::fs::write(&file, text).unwrap();
+        let mut child = bin()
+            .arg("--db")
+            .arg(&db)
+            .args(["ticket", "import"])
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(seed >> 33 & 0x1ff));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // The database opens, and each round's import is there entirely or not at all.
+    let tickets = export(&db);
+    let mut counts = vec![0usize; rounds];
+    for t in &tickets {
+        let id = t["id"].as_str().unwrap();
+        let round: usize = id[1..3].parse().unwrap();
+        counts[round] += 1;
+    }
+    eprintln!("tickets per round after the kills: {counts:?}");
+    for (round, n) in counts.iter().enumerate() {
+        assert!(
+            *n == 0 || *n == per_round,
+            "round {round}: {n} of {per_round} tickets"
+        );
+    }
+}
