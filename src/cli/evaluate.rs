@@ -208,11 +208,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         loader: DirLoader::new(&cli.contracts),
         loaded: RwLock::new(HashMap::new()),
     };
-    let format = if args.explain && cli.format == Format::Jsonl {
-        Format::Jsonl
-    } else {
-        cli.format
-    };
+    let format = cli.format;
     let job = Job {
         contracts: &contracts,
         format,
