@@ -121,8 +121,11 @@ pub struct AllowanceUsage {
     pub name: String,
     /// The calendar month counted (`2026-03`), in the contract's zone.
     pub month: String,
-    /// Hours included per month.
+    /// Hours included this month: the allowance plus hours carried over.
     pub included_hours: f64,
+    /// Unused hours of the previous month carried over (at most `carry_over`).
+    #[serde(default)]
+    pub carried_over_hours: f64,
     /// Hours logged in the month.
     pub used_hours: f64,
     /// Of those, hours logged after the customer's approval (all of them when no
@@ -136,6 +139,46 @@ pub struct AllowanceUsage {
     pub over_hours: f64,
     /// What was counted: `ticket` (this ticket's worklogs) or `customer` (all tickets).
     pub basis: String,
+}
+
+/// One worklog counted against an allowance, for usage across a customer's tickets.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct UsageEntry {
+    /// The ticket it was logged on.
+    pub ticket: String,
+    /// That ticket's category (which decides the allowance).
+    pub category: Option<String>,
+    /// When the work was done.
+    pub at: DateTime<FixedOffset>,
+    /// Hours of work.
+    pub hours: f64,
+    /// Whether the customer had approved the work before it was logged.
+    pub approved: bool,
+}
+
+/// The worklogs of a ticket as usage entries (positive hours only).
+pub fn usage_entries(ticket: &Ticket) -> Vec<UsageEntry> {
+    let approved_at = ticket
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Approved)
+        .map(|e| e.at)
+        .min();
+    ticket
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Worklog)
+        .filter_map(|e| {
+            let hours = e.hours.filter(|h| h.is_finite() && *h > 0.0)?;
+            Some(UsageEntry {
+                ticket: ticket.id.clone(),
+                category: ticket.category.clone(),
+                at: e.at,
+                hours,
+                approved: approved_at.is_some_and(|a| a <= e.at),
+            })
+        })
+        .collect()
 }
 
 /// How serious a finding is.
@@ -251,7 +294,21 @@ pub fn evaluate_with(
     at: DateTime<Utc>,
     options: &Options,
 ) -> Evaluation {
+    evaluate_in(contract, ticket, at, options, None)
+}
+
+/// Evaluates `ticket` with the allowance usage of all the customer's tickets (`usage`:
+/// every worklog of the customer around the month of `at`, e.g. from the store); without
+/// it, only the ticket's own worklogs count.
+pub fn evaluate_in(
+    contract: &Contract,
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    options: &Options,
+    usage: Option<&[UsageEntry]>,
+) -> Evaluation {
     let mut ev = Evaluator::new(contract, ticket, at, options);
+    ev.usage = usage;
     ev.run();
     ev.finish()
 }
@@ -400,6 +457,8 @@ struct Evaluator<'a> {
     ticket_dynamic: Option<rhai::Dynamic>,
     /// A hook failed: later hooks are not run.
     script_failed: bool,
+    /// The customer's worklogs, when known.
+    usage: Option<&'a [UsageEntry]>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -425,6 +484,7 @@ impl<'a> Evaluator<'a> {
             targets: std::collections::BTreeMap::new(),
             ticket_dynamic: None,
             script_failed: false,
+            usage: None,
         }
     }
 
@@ -991,66 +1051,106 @@ impl<'a> Evaluator<'a> {
         let Some(a) = c.allowances.get(name) else {
             return;
         };
+        let tz = self.tz;
+        let month_of = |t: DateTime<FixedOffset>| {
+            let d = t.with_timezone(&tz);
+            (d.year(), d.month())
+        };
         let local = self.at.with_timezone(&self.tz);
         let month = (local.year(), local.month());
-        let approved_at = self
-            .events
-            .iter()
-            .find(|e| e.kind == EventKind::Approved)
-            .map(|e| e.at);
-        let (mut approved, mut unapproved) = (0.0, 0.0);
-        for e in &self.events {
-            let Some(h) = e
-                .hours
-                .filter(|h| e.kind == EventKind::Worklog && h.is_finite() && *h > 0.0)
-            else {
-                continue;
-            };
-            let d = e.at.with_timezone(&self.tz);
-            if (d.year(), d.month()) != month {
+        let previous = if month.1 == 1 {
+            (month.0 - 1, 12)
+        } else {
+            (month.0, month.1 - 1)
+        };
+        // The work counted: this ticket's own worklogs, or all of the customer's when the
+        // caller (the store) supplies them.
+        let entries: Vec<UsageEntry> = match self.usage {
+            Some(all) => all
+                .iter()
+                .filter(|e| e.at.to_utc() <= self.at)
+                .filter(|e| {
+                    let cat = e.category.as_deref().and_then(|id| c.category(id));
+                    cat.and_then(|cat| cat.allowance.as_deref()) == Some(name)
+                })
+                .cloned()
+                .collect(),
+            None => usage_entries(self.ticket)
+                .into_iter()
+                .filter(|e| e.at.to_utc() <= self.at)
+                .collect(),
+        };
+        let (mut approved, mut unapproved, mut before) = (0.0, 0.0, 0.0);
+        for e in &entries {
+            let m = month_of(e.at);
+            if m == previous {
+                before += e.hours;
+            }
+            if m != month {
                 continue;
             }
-            if !a.requires_approval || approved_at.is_some_and(|t| t <= e.at) {
-                approved += h;
+            if !a.requires_approval || e.approved {
+                approved += e.hours;
             } else {
-                unapproved += h;
+                unapproved += e.hours;
             }
         }
+        let basis = if self.usage.is_some() {
+            "customer"
+        } else {
+            "ticket"
+        };
+        let carried = if self.usage.is_some() {
+            a.carry_over.min((a.hours - before).max(0.0))
+        } else {
+            0.0
+        };
+        let included = a.hours + carried;
         let used = approved + unapproved;
-        if a.requires_approval && unapproved > 0.0 {
+        let own_unapproved: f64 = usage_entries(self.ticket)
+            .iter()
+            .filter(|e| e.at.to_utc() <= self.at && month_of(e.at) == month && !e.approved)
+            .map(|e| e.hours)
+            .sum();
+        if a.requires_approval && own_unapproved > 0.0 {
             self.find(
                 Severity::Warning,
                 "work_before_approval",
-                format!(
-                    "{unapproved} h of `{name}` work were logged before the customer approved it"
-                ),
+                format!("{own_unapproved} h of `{name}` work on this ticket were logged before the customer approved it"),
             );
         }
-        if used > a.hours {
+        if used > included {
+            let whose = if basis == "ticket" {
+                "this ticket alone"
+            } else {
+                "the customer's tickets"
+            };
             self.find(
                 Severity::Warning,
                 "allowance_exceeded",
                 format!(
-                    "this ticket alone used {used} h of the {} h of `{name}` included per month",
-                    a.hours
+                    "{whose} used {used} h of the {included} h of `{name}` included in {:04}-{:02}",
+                    month.0, month.1
                 ),
             );
         }
         let usage = AllowanceUsage {
             name: name.to_owned(),
             month: format!("{:04}-{:02}", month.0, month.1),
-            included_hours: a.hours,
+            included_hours: included,
+            carried_over_hours: carried,
             used_hours: used,
             approved_hours: approved,
             unapproved_hours: unapproved,
-            remaining_hours: (a.hours - used).max(0.0),
-            over_hours: (used - a.hours).max(0.0),
-            basis: "ticket".into(),
+            remaining_hours: (included - used).max(0.0),
+            over_hours: (used - included).max(0.0),
+            basis: basis.into(),
         };
         self.note("allowance", |_| {
+            let whose = if basis == "ticket" { "on this ticket" } else { "on all the customer's tickets" };
             format!(
-                "{name}: {used} h logged on this ticket in {} of {} h included ({approved} h approved, {unapproved} h before approval)",
-                usage.month, a.hours
+                "{name}: {used} h logged {whose} in {} of {included} h included ({carried} h carried over; {approved} h approved, {unapproved} h before approval)",
+                usage.month
             )
         });
         let usage = self.allowance_hook(usage);

@@ -12,12 +12,16 @@ use std::time::{Duration, Instant};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::error::{Error, InputError};
+use crate::eval::{UsageEntry, usage_entries};
 use crate::ticket::{Event, EventKind, Ticket};
 
 /// Metadata: `schema_version`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Tickets by id, as JSON.
 const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1");
+/// Worklogs for allowances: `customer \0 YYYY-MM (UTC) \0 ticket` → JSON list of
+/// [`UsageEntry`], kept in step with `tickets_v1` in every write.
+const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v1");
 
 /// The schema this build writes.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -108,8 +112,62 @@ impl Store {
                 }
             }
             tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Replaces the worklog index entries of a ticket (`old` is its previous version).
+    fn reindex(
+        &self,
+        table: &mut redb::Table<&str, &[u8]>,
+        old: Option<&Ticket>,
+        new: &Ticket,
+    ) -> Result<(), Error> {
+        if let Some(old) = old {
+            for key in buckets(old).into_keys() {
+                table.remove(key.as_str()).map_err(|e| self.err(e))?;
+            }
+        }
+        for (key, entries) in buckets(new) {
+            let bytes = serde_json::to_vec(&entries).map_err(|e| self.err(e))?;
+            table
+                .insert(key.as_str(), bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Every worklog of `customer` from two calendar months (UTC) before `at` to `at`'s
+    /// month: enough for the month of `at` and the one before it (carry-over) in any
+    /// time zone.
+    pub fn usage(
+        &self,
+        customer: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<UsageEntry>, Error> {
+        use chrono::Datelike;
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let (mut y, mut m) = (at.year(), at.month());
+        for _ in 0..3 {
+            let start = format!("{customer}\u{0}{y:04}-{m:02}\u{0}");
+            let end = format!("{customer}\u{0}{y:04}-{m:02}\u{1}");
+            for row in table
+                .range(start.as_str()..end.as_str())
+                .map_err(|e| self.err(e))?
+            {
+                let (k, v) = row.map_err(|e| self.err(e))?;
+                let entries: Vec<UsageEntry> = serde_json::from_slice(v.value()).map_err(|e| {
+                    let key = k.value().replace('\u{0}', "/");
+                    self.err(format!("the worklog record `{key}` cannot be read: {e}"))
+                })?;
+                out.extend(entries);
+            }
+            (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+        }
+        Ok(out)
     }
 
     fn decode(&self, id: &str, bytes: &[u8]) -> Result<Ticket, Error> {
@@ -120,26 +178,7 @@ impl Store {
     /// Adds tickets in one transaction. A ticket whose id exists is refused (nothing is
     /// written) unless `upsert`, which replaces it. Returns how many were written.
     pub fn add(&self, tickets: &[Ticket], upsert: bool) -> Result<usize, Error> {
-        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
-        {
-            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
-            for t in tickets {
-                if !upsert && table.get(t.id.as_str()).map_err(|e| self.err(e))?.is_some() {
-                    return Err(InputError::new(format!(
-                        "the ticket `{}` is already in {}: nothing was added (use --upsert to replace it)",
-                        t.id,
-                        self.path.display()
-                    ))
-                    .into());
-                }
-                let bytes = serde_json::to_vec(t).map_err(|e| self.err(e))?;
-                table
-                    .insert(t.id.as_str(), bytes.as_slice())
-                    .map_err(|e| self.err(e))?;
-            }
-        }
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(tickets.len())
+        self.put_all(tickets.iter().cloned().map(Ok), upsert, "added")
     }
 
     /// Imports a stream of tickets in one transaction: the first error (a bad record, or
@@ -150,10 +189,20 @@ impl Store {
         tickets: impl Iterator<Item = Result<Ticket, Error>>,
         upsert: bool,
     ) -> Result<usize, Error> {
+        self.put_all(tickets, upsert, "imported")
+    }
+
+    fn put_all(
+        &self,
+        tickets: impl Iterator<Item = Result<Ticket, Error>>,
+        upsert: bool,
+        verb: &str,
+    ) -> Result<usize, Error> {
         let tx = self.db.begin_write().map_err(|e| self.err(e))?;
         let mut n = 0;
         {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
             let mut bytes = Vec::with_capacity(512);
             for t in tickets {
                 let t = t?;
@@ -161,15 +210,21 @@ impl Store {
                 serde_json::to_writer(&mut bytes, &t).map_err(|e| self.err(e))?;
                 let previous = table
                     .insert(t.id.as_str(), bytes.as_slice())
-                    .map_err(|e| self.err(e))?;
-                if previous.is_some() && !upsert {
-                    return Err(InputError::new(format!(
-                        "the ticket `{}` is already in {}: nothing was imported (use --upsert to replace it)",
-                        t.id,
-                        self.path.display()
-                    ))
-                    .into());
-                }
+                    .map_err(|e| self.err(e))?
+                    .map(|v| v.value().to_vec());
+                let old = match previous {
+                    Some(_) if !upsert => {
+                        return Err(InputError::new(format!(
+                            "the ticket `{}` is already in {}: nothing was {verb} (use --upsert to replace it)",
+                            t.id,
+                            self.path.display()
+                        ))
+                        .into());
+                    }
+                    Some(old) => Some(self.decode(&t.id, &old)?),
+                    None => None,
+                };
+                self.reindex(&mut worklogs, old.as_ref(), &t)?;
                 n += 1;
             }
         }
@@ -210,7 +265,10 @@ impl Store {
                 ))
                 .into());
             }
+            let before = ticket.clone();
             ticket.events.push(event);
+            let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            self.reindex(&mut worklogs, Some(&before), &ticket)?;
             let bytes = serde_json::to_vec(&ticket).map_err(|e| self.err(e))?;
             table
                 .insert(id, bytes.as_slice())
@@ -241,6 +299,24 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A ticket's worklogs grouped by index key (`customer \0 YYYY-MM \0 ticket`, UTC month).
+fn buckets(t: &Ticket) -> std::collections::BTreeMap<String, Vec<UsageEntry>> {
+    use chrono::Datelike;
+    let mut out: std::collections::BTreeMap<String, Vec<UsageEntry>> = Default::default();
+    for e in usage_entries(t) {
+        let utc = e.at.to_utc();
+        let key = format!(
+            "{}\u{0}{:04}-{:02}\u{0}{}",
+            t.customer,
+            utc.year(),
+            utc.month(),
+            t.id
+        );
+        out.entry(key).or_default().push(e);
+    }
+    out
 }
 
 /// Whether a ticket is open: not resolved, or reopened after its last resolution.
@@ -353,6 +429,33 @@ mod tests {
             "a worklog needs --hours greater than 0, found none"
         );
         assert!(s.get("T-1").unwrap().unwrap().events.is_empty());
+    }
+
+    #[test]
+    fn the_worklog_index_follows_every_write() {
+        let s = Store::in_memory().unwrap();
+        let at: chrono::DateTime<chrono::Utc> = "2026-03-31T12:00:00Z".parse().unwrap();
+        s.add(&[ticket("T-1"), ticket("T-2")], false).unwrap();
+        let mut e = event("2026-03-02T11:00:00+03:00", EventKind::Worklog);
+        e.hours = Some(2.0);
+        s.add_event("T-1", e.clone()).unwrap();
+        s.add_event("T-2", e).unwrap();
+        let hours: f64 = s.usage("acme", at).unwrap().iter().map(|u| u.hours).sum();
+        assert_eq!(hours, 4.0);
+        // Replacing T-1 by a version without worklogs removes its entries.
+        s.add(&[ticket("T-1")], true).unwrap();
+        let usage = s.usage("acme", at).unwrap();
+        assert_eq!(
+            usage.iter().map(|u| u.ticket.as_str()).collect::<Vec<_>>(),
+            ["T-2"]
+        );
+        // Other customers and months far away are not read.
+        assert!(s.usage("globex", at).unwrap().is_empty());
+        assert!(
+            s.usage("acme", "2026-07-01T00:00:00Z".parse().unwrap())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

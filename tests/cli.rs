@@ -605,3 +605,97 @@ fn csv_import_with_a_quoted_newline() {
     assert_eq!(v["fields"]["severity"], "high");
     assert_eq!(v["attachments"], serde_json::json!(["a.log", "b.png"]));
 }
+
+#[test]
+fn stored_tickets_count_allowance_hours_across_the_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let ticket = |id: &str, registered: &str, events: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"customer\":\"initech\",\"category\":\"support.small_change\",\"registered\":\"{registered}\",\"events\":[{events}]}}\n"
+        )
+    };
+    let approve = |at: &str| format!("{{\"at\":\"{at}\",\"kind\":\"approved\"}}");
+    let work = |at: &str, h: f64| format!("{{\"at\":\"{at}\",\"kind\":\"worklog\",\"hours\":{h}}}");
+    let lines = [
+        ticket(
+            "I-1",
+            "2026-10-05T10:00:00+03:00",
+            &format!(
+                "{},{}",
+                approve("2026-10-05T11:00:00+03:00"),
+                work("2026-10-06T12:00:00+03:00", 8.0)
+            ),
+        ),
+        ticket(
+            "I-2",
+            "2026-10-12T10:00:00+03:00",
+            &format!(
+                "{},{}",
+                work("2026-10-12T12:00:00+03:00", 1.0),
+                approve("2026-10-13T11:00:00+03:00")
+            ),
+        ),
+        ticket(
+            "I-3",
+            "2026-11-02T10:00:00+03:00",
+            &format!(
+                "{},{}",
+                approve("2026-11-02T11:00:00+03:00"),
+                work("2026-11-03T12:00:00+03:00", 5.0)
+            ),
+        ),
+    ]
+    .concat();
+    let out = Run::new(&["--db", &db, "ticket", "import", "-"])
+        .stdin(&lines)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let eval = |id: &str, at: &str| {
+        let out = Run::new(&["--db", &db, "--format", "json", "evaluate", id, "--at", at]).run();
+        assert_eq!(out.code, 0, "{out:?}");
+        json(&out.stdout)["allowance"].clone()
+    };
+    // October: 8 h on I-1 and 1 h on I-2 (logged before approval); September unused, so
+    // 10 h carried over.
+    let a = eval("I-2", "2026-10-31T12:00:00+03:00");
+    assert_eq!(a["basis"], "customer");
+    assert_eq!(
+        (a["used_hours"].as_f64(), a["unapproved_hours"].as_f64()),
+        (Some(9.0), Some(1.0))
+    );
+    assert_eq!(
+        (
+            a["included_hours"].as_f64(),
+            a["carried_over_hours"].as_f64()
+        ),
+        (Some(40.0), Some(10.0))
+    );
+    // November: 5 h; October left 21 h unused, of which at most 10 carry over.
+    let a = eval("I-3", "2026-11-20T12:00:00+03:00");
+    assert_eq!(
+        (a["month"].as_str(), a["used_hours"].as_f64()),
+        (Some("2026-11"), Some(5.0))
+    );
+    assert_eq!(
+        (a["included_hours"].as_f64(), a["remaining_hours"].as_f64()),
+        (Some(40.0), Some(35.0))
+    );
+    // An event recorded later is counted at once.
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "ticket",
+        "event",
+        "I-3",
+        "worklog",
+        "--hours",
+        "2",
+        "--at",
+        "2026-11-04T12:00:00+03:00",
+    ])
+    .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let a = eval("I-1", "2026-11-20T12:00:00+03:00");
+    assert_eq!(a["used_hours"].as_f64(), Some(7.0));
+}

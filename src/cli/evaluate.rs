@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use super::{Cli, Format, exit, output_error, render, report, write_machine};
 use crate::contract::{self, Contract, DirLoader, Loader};
 use crate::error::{Error, InputError};
-use crate::eval::{Options, evaluate_with};
+use crate::eval::{Options, UsageEntry, evaluate_in};
+use crate::store::Store;
 use crate::ticket::{Ticket, TicketReader, parse_json_line};
 
 /// Arguments of `evaluate`.
@@ -93,9 +94,48 @@ struct Job<'a> {
     format: Format,
     at: DateTime<Utc>,
     options: Options,
+    /// The store, when evaluating stored tickets: allowances then count the worklogs of
+    /// all the customer's tickets, read once per customer.
+    store: Option<&'a Store>,
+    usage: RwLock<HashMap<String, Arc<Vec<UsageEntry>>>>,
 }
 
-impl Job<'_> {
+impl<'a> Job<'a> {
+    /// The same job over stored tickets.
+    fn with_store<'b>(&self, store: &'b Store) -> Job<'b>
+    where
+        'a: 'b,
+    {
+        Job {
+            contracts: self.contracts,
+            format: self.format,
+            at: self.at,
+            options: self.options,
+            store: Some(store),
+            usage: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The worklogs of `customer` from the store (cached), if evaluating stored tickets.
+    fn usage_of(&self, customer: &str) -> Result<Option<Arc<Vec<UsageEntry>>>, Error> {
+        let Some(store) = self.store else {
+            return Ok(None);
+        };
+        if let Some(u) = self
+            .usage
+            .read()
+            .ok()
+            .and_then(|m| m.get(customer).cloned())
+        {
+            return Ok(Some(u));
+        }
+        let u = Arc::new(store.usage(customer, self.at)?);
+        if let Ok(mut m) = self.usage.write() {
+            m.insert(customer.to_owned(), Arc::clone(&u));
+        }
+        Ok(Some(u))
+    }
+
     fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, first: bool) {
         let ticket = match ticket {
             Ok(t) => t,
@@ -112,7 +152,17 @@ impl Job<'_> {
             );
             return chunk.errors.push(InputError::new(msg).into());
         };
-        let e = evaluate_with(&contract, &ticket, self.at, &self.options);
+        let usage = match self.usage_of(&ticket.customer) {
+            Ok(u) => u,
+            Err(e) => return chunk.errors.push(e),
+        };
+        let e = evaluate_in(
+            &contract,
+            &ticket,
+            self.at,
+            &self.options,
+            usage.as_deref().map(Vec::as_slice),
+        );
         // A script that failed fails this ticket's evaluation: it is still printed, with
         // the error finding, and counted.
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
@@ -216,6 +266,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         options: Options {
             explain: args.explain,
         },
+        store: None,
+        usage: RwLock::new(HashMap::new()),
     };
     if args.all {
         return all(cli, args, &job);
@@ -323,7 +375,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
 
 /// `evaluate TICKET_ID`: one stored ticket.
 fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
-    let store = crate::store::Store::open(&cli.db)?;
+    let store = Store::open(&cli.db)?;
+    let job = &job.with_store(&store);
     let Some(ticket) = store.get(id)? else {
         return Err(InputError::new(format!(
             "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
@@ -331,7 +384,6 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
         ))
         .into());
     };
-    drop(store);
     let mut chunk = Chunk::default();
     job.one(Ok(ticket), &mut chunk, true);
     let stdout = std::io::stdout();
@@ -351,7 +403,8 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
 
 /// `evaluate --all [--customer ID] [--open]`: every stored ticket, streamed in batches.
 fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
-    let store = crate::store::Store::open(&cli.db)?;
+    let store = Store::open(&cli.db)?;
+    let job = &job.with_store(&store);
     let stdout = std::io::stdout();
     let mut out: Box<dyn Write> = if job.format == Format::Human {
         Box::new(anstream::AutoStream::auto(stdout.lock()))
