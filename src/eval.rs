@@ -9,6 +9,8 @@
 //! set each target, which intervals counted, and which weekends, holidays and pauses were
 //! skipped.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
@@ -156,6 +158,51 @@ pub struct UsageEntry {
     pub approved: bool,
 }
 
+/// Allowance hours of all of a customer's tickets, summed once for an evaluation instant:
+/// per allowance, the hours of that month (approved and not) and of the month before.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerUsage {
+    month: (i32, u32),
+    totals: BTreeMap<String, (f64, f64, f64)>,
+}
+
+impl CustomerUsage {
+    /// Sums `entries` (the customer's worklogs, e.g. from the store) for the month of
+    /// `at` in `contract`'s zone, and the month before; work after `at` is not counted.
+    pub fn new(contract: &Contract, entries: &[UsageEntry], at: DateTime<Utc>) -> CustomerUsage {
+        let tz = contract.calendar.timezone();
+        let local = at.with_timezone(&tz);
+        let month = (local.year(), local.month());
+        let previous = if month.1 == 1 {
+            (month.0 - 1, 12)
+        } else {
+            (month.0, month.1 - 1)
+        };
+        let mut totals: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+        for e in entries.iter().filter(|e| e.at.to_utc() <= at) {
+            let Some(name) = e
+                .category
+                .as_deref()
+                .and_then(|id| contract.category(id))
+                .and_then(|c| c.allowance.clone())
+            else {
+                continue;
+            };
+            let d = e.at.with_timezone(&tz);
+            let m = (d.year(), d.month());
+            let slot = totals.entry(name).or_default();
+            if m == month && e.approved {
+                slot.0 += e.hours;
+            } else if m == month {
+                slot.1 += e.hours;
+            } else if m == previous {
+                slot.2 += e.hours;
+            }
+        }
+        CustomerUsage { month, totals }
+    }
+}
+
 /// The worklogs of a ticket as usage entries (positive hours only).
 pub fn usage_entries(ticket: &Ticket) -> Vec<UsageEntry> {
     let approved_at = ticket
@@ -297,15 +344,15 @@ pub fn evaluate_with(
     evaluate_in(contract, ticket, at, options, None)
 }
 
-/// Evaluates `ticket` with the allowance usage of all the customer's tickets (`usage`:
-/// every worklog of the customer around the month of `at`, e.g. from the store); without
-/// it, only the ticket's own worklogs count.
+/// Evaluates `ticket` with the allowance usage of all the customer's tickets (`usage`,
+/// summed by [`CustomerUsage::new`] for the same `at`); without it, only the ticket's own
+/// worklogs count.
 pub fn evaluate_in(
     contract: &Contract,
     ticket: &Ticket,
     at: DateTime<Utc>,
     options: &Options,
-    usage: Option<&[UsageEntry]>,
+    usage: Option<&CustomerUsage>,
 ) -> Evaluation {
     let mut ev = Evaluator::new(contract, ticket, at, options);
     ev.usage = usage;
@@ -457,8 +504,8 @@ struct Evaluator<'a> {
     ticket_dynamic: Option<rhai::Dynamic>,
     /// A hook failed: later hooks are not run.
     script_failed: bool,
-    /// The customer's worklogs, when known.
-    usage: Option<&'a [UsageEntry]>,
+    /// The customer's allowance hours, when known.
+    usage: Option<&'a CustomerUsage>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -1063,38 +1110,33 @@ impl<'a> Evaluator<'a> {
         } else {
             (month.0, month.1 - 1)
         };
-        // The work counted: this ticket's own worklogs, or all of the customer's when the
-        // caller (the store) supplies them.
-        let entries: Vec<UsageEntry> = match self.usage {
-            Some(all) => all
-                .iter()
-                .filter(|e| e.at.to_utc() <= self.at)
-                .filter(|e| {
-                    let cat = e.category.as_deref().and_then(|id| c.category(id));
-                    cat.and_then(|cat| cat.allowance.as_deref()) == Some(name)
-                })
-                .cloned()
-                .collect(),
-            None => usage_entries(self.ticket)
-                .into_iter()
-                .filter(|e| e.at.to_utc() <= self.at)
-                .collect(),
+        // The work counted: all of the customer's when the caller (the store) supplies
+        // it, otherwise this ticket's own worklogs.
+        let (approved, unapproved, before) = match self.usage {
+            Some(u) if u.month == month => u.totals.get(name).copied().unwrap_or_default(),
+            _ => {
+                let (mut approved, mut unapproved, mut before) = (0.0, 0.0, 0.0);
+                for e in usage_entries(self.ticket)
+                    .iter()
+                    .filter(|e| e.at.to_utc() <= self.at)
+                {
+                    let m = month_of(e.at);
+                    if m == previous {
+                        before += e.hours;
+                    } else if m == month && (!a.requires_approval || e.approved) {
+                        approved += e.hours;
+                    } else if m == month {
+                        unapproved += e.hours;
+                    }
+                }
+                (approved, unapproved, before)
+            }
         };
-        let (mut approved, mut unapproved, mut before) = (0.0, 0.0, 0.0);
-        for e in &entries {
-            let m = month_of(e.at);
-            if m == previous {
-                before += e.hours;
-            }
-            if m != month {
-                continue;
-            }
-            if !a.requires_approval || e.approved {
-                approved += e.hours;
-            } else {
-                unapproved += e.hours;
-            }
-        }
+        let (approved, unapproved) = if a.requires_approval {
+            (approved, unapproved)
+        } else {
+            (approved + unapproved, 0.0)
+        };
         let basis = if self.usage.is_some() {
             "customer"
         } else {

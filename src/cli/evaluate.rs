@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{Cli, Format, exit, output_error, render, report, write_machine};
 use crate::contract::{self, Contract, DirLoader, Loader};
 use crate::error::{Error, InputError};
-use crate::eval::{Options, UsageEntry, evaluate_in};
+use crate::eval::{CustomerUsage, Options, evaluate_in};
 use crate::store::Store;
 use crate::ticket::{Ticket, TicketReader, parse_json_line};
 
@@ -97,7 +97,7 @@ struct Job<'a> {
     /// The store, when evaluating stored tickets: allowances then count the worklogs of
     /// all the customer's tickets, read once per customer.
     store: Option<&'a Store>,
-    usage: RwLock<HashMap<String, Arc<Vec<UsageEntry>>>>,
+    usage: RwLock<HashMap<String, Arc<CustomerUsage>>>,
 }
 
 impl<'a> Job<'a> {
@@ -117,7 +117,11 @@ impl<'a> Job<'a> {
     }
 
     /// The worklogs of `customer` from the store (cached), if evaluating stored tickets.
-    fn usage_of(&self, customer: &str) -> Result<Option<Arc<Vec<UsageEntry>>>, Error> {
+    fn usage_of(
+        &self,
+        contract: &Contract,
+        customer: &str,
+    ) -> Result<Option<Arc<CustomerUsage>>, Error> {
         let Some(store) = self.store else {
             return Ok(None);
         };
@@ -129,7 +133,11 @@ impl<'a> Job<'a> {
         {
             return Ok(Some(u));
         }
-        let u = Arc::new(store.usage(customer, self.at)?);
+        let u = Arc::new(CustomerUsage::new(
+            contract,
+            &store.usage(customer, self.at)?,
+            self.at,
+        ));
         if let Ok(mut m) = self.usage.write() {
             m.insert(customer.to_owned(), Arc::clone(&u));
         }
@@ -152,17 +160,11 @@ impl<'a> Job<'a> {
             );
             return chunk.errors.push(InputError::new(msg).into());
         };
-        let usage = match self.usage_of(&ticket.customer) {
+        let usage = match self.usage_of(&contract, &ticket.customer) {
             Ok(u) => u,
             Err(e) => return chunk.errors.push(e),
         };
-        let e = evaluate_in(
-            &contract,
-            &ticket,
-            self.at,
-            &self.options,
-            usage.as_deref().map(Vec::as_slice),
-        );
+        let e = evaluate_in(&contract, &ticket, self.at, &self.options, usage.as_deref());
         // A script that failed fails this ticket's evaluation: it is still printed, with
         // the error finding, and counted.
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
