@@ -427,7 +427,9 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         first = false;
         Ok(())
     };
+    let bar = super::progress("tickets evaluated");
     let result = store.for_each(|t| {
+        bar.inc(1);
         if args.customer.as_ref().is_some_and(|c| *c != t.customer)
             || (args.open && !crate::store::is_open(&t))
         {
@@ -442,6 +444,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
     let result = result
         .and_then(|()| flush(&mut batch, &mut out))
         .and_then(|()| out.flush().map_err(output_error));
+    bar.finish_and_clear();
     match result {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);

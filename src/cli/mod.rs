@@ -176,3 +176,19 @@ pub(crate) fn output_error(e: std::io::Error) -> Error {
         source: e,
     }
 }
+
+/// A live count on stderr (`12,345 tickets imported (3s)`) when stderr is a
+/// terminal; a hidden bar, which prints nothing, otherwise.
+pub(crate) fn progress(what: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template("{spinner} {human_pos} {msg} ({elapsed})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    let bar = indicatif::ProgressBar::new_spinner()
+        .with_style(style)
+        .with_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}

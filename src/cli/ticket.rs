@@ -183,16 +183,19 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                     Box::new(TicketReader::new(reader, name.clone()))
                 };
             let mut skipped = 0usize;
-            let records = records.filter_map(|r| match r {
+            let bar = super::progress("tickets imported");
+            let records = records.inspect(|_| bar.inc(1)).filter_map(|r| match r {
                 Err(e) if *skip_bad => {
                     skipped += 1;
-                    super::report(&Error::Input(e));
+                    bar.suspend(|| super::report(&Error::Input(e)));
                     None
                 }
                 other => Some(other.map_err(Error::from)),
             });
             let store = Store::open(&cli.db)?;
-            let n = store.import(records, *upsert)?;
+            let n = store.import(records, *upsert);
+            bar.finish_and_clear();
+            let n = n?;
             if cli.format == Format::Human {
                 let skipped = if skipped > 0 {
                     format!(", skipped {skipped} bad records")
