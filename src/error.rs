@@ -197,6 +197,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Standard output could not be written (a closed pipe ends a command quietly).
+    #[error("cannot write to standard output: {0}")]
+    Output(#[source] std::io::Error),
     /// The ticket store failed (exit code 3).
     #[error("{path}: {message}")]
     Storage {
@@ -212,7 +215,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,
-            Error::Storage { .. } => 3,
+            Error::Storage { .. } | Error::Output(_) => 3,
         }
     }
 }

@@ -699,3 +699,168 @@ fn stored_tickets_count_allowance_hours_across_the_customer() {
     let a = eval("I-1", "2026-11-20T12:00:00+03:00");
     assert_eq!(a["used_hours"].as_f64(), Some(7.0));
 }
+
+#[test]
+fn the_monthly_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let t = |id: &str, cat: &str, reg: &str, events: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"customer\":\"acme\",\"category\":\"{cat}\",\"registered\":\"{reg}\",\"events\":[{events}]}}\n"
+        )
+    };
+    let ev = |at: &str, kind: &str| format!("{{\"at\":\"{at}\",\"kind\":\"{kind}\"}}");
+    let lines = [
+        // Met: assigned in 20 min, resolved after 3 working hours.
+        t(
+            "A-1",
+            "error.module_failure",
+            "2026-03-02T10:00:00+05:00",
+            &format!(
+                "{},{}",
+                ev("2026-03-02T10:20:00+05:00", "assigned"),
+                ev("2026-03-02T13:00:00+05:00", "resolved")
+            ),
+        ),
+        // Breached both: assigned after 2 h, resolved the next afternoon (9 h limit).
+        t(
+            "A-2",
+            "error.module_failure",
+            "2026-03-03T10:00:00+05:00",
+            &format!(
+                "{},{}",
+                ev("2026-03-03T12:00:00+05:00", "assigned"),
+                ev("2026-03-04T15:00:00+05:00", "resolved")
+            ),
+        ),
+        // Another month: not in the report.
+        t(
+            "A-3",
+            "error.module_failure",
+            "2026-04-01T10:00:00+05:00",
+            "",
+        ),
+    ]
+    .concat();
+    let out = Run::new(&["--db", &db, "ticket", "import", "-"])
+        .stdin(&lines)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "report",
+        "--customer",
+        "acme",
+        "--month",
+        "2026-03",
+    ])
+    .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "slaengine.report/v1");
+    let cat = &v["categories"][0];
+    assert_eq!(
+        (
+            cat["category"].as_str(),
+            cat["registered"].as_u64(),
+            cat["resolved"].as_u64()
+        ),
+        (Some("error.module_failure"), Some(2), Some(2))
+    );
+    assert_eq!(cat["metrics"]["assign"]["met"], 1);
+    assert_eq!(cat["metrics"]["assign"]["breached"], 1);
+    assert_eq!(cat["metrics"]["resolve"]["compliance_percent"], 50.0);
+    // Time to resolve: 3 h and 14 h (8 h on the 3rd, 6 h on the 4th).
+    assert_eq!(
+        (
+            cat["median_resolve_hours"].as_f64(),
+            cat["p90_resolve_hours"].as_f64()
+        ),
+        (Some(3.0), Some(14.0))
+    );
+    let breaches: Vec<(String, String)> = v["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["metric"].as_str().unwrap().to_owned(),
+                b["late"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        breaches,
+        [
+            ("resolve".to_owned(), "5h".to_owned()),
+            ("assign".to_owned(), "1h".to_owned())
+        ]
+    );
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "--format",
+        "csv",
+        "report",
+        "--customer",
+        "acme",
+        "--month",
+        "2026-03",
+    ])
+    .run();
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some(
+            "category,clause,registered,resolved,metric,met,breached,open,compliance_percent,median_resolve_hours,p90_resolve_hours"
+        )
+    );
+    assert!(
+        out.stdout
+            .contains("error.module_failure,3.2,2,2,resolve,1,1,0,50,3,14"),
+        "{}",
+        out.stdout
+    );
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "--format",
+        "markdown",
+        "report",
+        "--customer",
+        "acme",
+        "--month",
+        "2026-03",
+    ])
+    .run();
+    assert!(
+        out.stdout.starts_with("## acme — 2026-03"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("| error.module_failure | 3.2    | 2          | 2        |"),
+        "{}",
+        out.stdout
+    );
+    let out = Run::new(&[
+        "--db",
+        &db,
+        "report",
+        "--customer",
+        "acme",
+        "--month",
+        "March",
+    ])
+    .run();
+    assert_eq!(
+        (out.code, out.stderr.trim()),
+        (
+            2,
+            "error: --month: expected a month like `2026-03`, found `March`"
+        )
+    );
+}

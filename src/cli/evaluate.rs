@@ -353,7 +353,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         emit(chunk, &mut out)
     };
     match result.and_then(|()| out.flush().map_err(output_error)) {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+        Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);
         }
         Err(e) => return Err(e),
@@ -446,7 +446,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         .and_then(|()| out.flush().map_err(output_error));
     bar.finish_and_clear();
     match result {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+        Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);
         }
         Err(e) => return Err(e),

@@ -4,6 +4,7 @@
 mod calendar;
 mod evaluate;
 mod render;
+mod report;
 mod ticket;
 mod validate;
 
@@ -58,6 +59,10 @@ pub enum Format {
     Yaml,
     /// One compact JSON object per line.
     Jsonl,
+    /// CSV (`report` only).
+    Csv,
+    /// Markdown tables (`report` only).
+    Markdown,
 }
 
 /// The subcommands.
@@ -73,6 +78,8 @@ pub enum Command {
     /// Record tickets and their events in the ticket database.
     #[command(subcommand)]
     Ticket(ticket::Command),
+    /// The monthly report of a customer: compliance per category, allowance, breaches.
+    Report(report::Args),
 }
 
 /// Exit codes of the specification.
@@ -89,14 +96,24 @@ pub mod exit {
 
 /// Runs a parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> u8 {
+    let tables = matches!(cli.format, Format::Csv | Format::Markdown);
+    if tables && !matches!(cli.command, Command::Report(_)) {
+        report(&Error::Input(InputError::new(
+            "--format csv and --format markdown are for `report`: expected human, json, yaml or jsonl",
+        )));
+        return exit::BAD_INPUT;
+    }
     let result = match &cli.command {
         Command::Validate(args) => validate::run(&cli, args),
         Command::Evaluate(args) => evaluate::run(&cli, args),
         Command::Calendar(cmd) => calendar::run(&cli, cmd),
         Command::Ticket(cmd) => ticket::run(&cli, cmd),
+        Command::Report(args) => report::run(&cli, args),
     };
     match result {
         Ok(code) => code,
+        // Output piped into `head` and the like: stop quietly.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
         Err(e) => {
             report(&e);
             match e.exit_code() {
@@ -165,16 +182,13 @@ pub(crate) fn write_machine<T: serde::Serialize>(
             let text = serde_yaml::to_string(value).map_err(std::io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        Format::Human => Ok(()),
+        Format::Human | Format::Csv | Format::Markdown => Ok(()),
     }
 }
 
 /// Turns a failed write to stdout into an error (a closed pipe ends quietly).
 pub(crate) fn output_error(e: std::io::Error) -> Error {
-    Error::Io {
-        path: "standard output".into(),
-        source: e,
-    }
+    Error::Output(e)
 }
 
 /// A live count on stderr (`12,345 tickets imported (3s)`) when stderr is a
