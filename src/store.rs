@@ -19,12 +19,15 @@ use crate::ticket::{Event, EventKind, Ticket};
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Tickets by id, as JSON.
 const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1");
-/// Worklogs for allowances: `customer \0 YYYY-MM (UTC) \0 ticket` → JSON list of
+/// Worklogs for allowances: `customer \0 category \0 YYYY-MM (UTC) \0 ticket` → JSON list of
 /// [`UsageEntry`], kept in step with `tickets_v1` in every write.
 const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v1");
 
 /// The schema this build writes.
 pub const SCHEMA_VERSION: u64 = 1;
+
+/// redb's page cache: enough for streaming, small enough to keep memory flat.
+const CACHE: usize = 64 << 20;
 
 /// How long to wait for a database another process holds.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
@@ -50,7 +53,7 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let start = Instant::now();
         let db = loop {
-            match Database::create(&path) {
+            match Database::builder().set_cache_size(CACHE).create(&path) {
                 Ok(db) => break db,
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(Duration::from_millis(20));
@@ -138,34 +141,38 @@ impl Store {
         Ok(())
     }
 
-    /// Every worklog of `customer` from two calendar months (UTC) before `at` to `at`'s
-    /// month: enough for the month of `at` and the one before it (carry-over) in any
-    /// time zone.
+    /// The worklogs of `customer` on `categories` (those that count against an
+    /// allowance) from two calendar months (UTC) before `at` to `at`'s month: enough for
+    /// the month of `at` and the one before it (carry-over) in any time zone.
     pub fn usage(
         &self,
         customer: &str,
+        categories: &[&str],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<UsageEntry>, Error> {
         use chrono::Datelike;
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
         let table = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        let (mut y, mut m) = (at.year(), at.month());
-        for _ in 0..3 {
-            let start = format!("{customer}\u{0}{y:04}-{m:02}\u{0}");
-            let end = format!("{customer}\u{0}{y:04}-{m:02}\u{1}");
-            for row in table
-                .range(start.as_str()..end.as_str())
-                .map_err(|e| self.err(e))?
-            {
-                let (k, v) = row.map_err(|e| self.err(e))?;
-                let entries: Vec<UsageEntry> = serde_json::from_slice(v.value()).map_err(|e| {
-                    let key = k.value().replace('\u{0}', "/");
-                    self.err(format!("the worklog record `{key}` cannot be read: {e}"))
-                })?;
-                out.extend(entries);
+        for category in categories {
+            let (mut y, mut m) = (at.year(), at.month());
+            for _ in 0..3 {
+                let start = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{0}");
+                let end = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{1}");
+                for row in table
+                    .range(start.as_str()..end.as_str())
+                    .map_err(|e| self.err(e))?
+                {
+                    let (k, v) = row.map_err(|e| self.err(e))?;
+                    let entries: Vec<UsageEntry> =
+                        serde_json::from_slice(v.value()).map_err(|e| {
+                            let key = k.value().replace('\u{0}', "/");
+                            self.err(format!("the worklog record `{key}` cannot be read: {e}"))
+                        })?;
+                    out.extend(entries);
+                }
+                (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
             }
-            (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
         }
         Ok(out)
     }
@@ -301,14 +308,16 @@ impl Store {
     }
 }
 
-/// A ticket's worklogs grouped by index key (`customer \0 YYYY-MM \0 ticket`, UTC month).
+/// A ticket's worklogs grouped by index key (`customer \0 category \0 YYYY-MM \0
+/// ticket`, UTC month).
 fn buckets(t: &Ticket) -> std::collections::BTreeMap<String, Vec<UsageEntry>> {
     use chrono::Datelike;
     let mut out: std::collections::BTreeMap<String, Vec<UsageEntry>> = Default::default();
     for e in usage_entries(t) {
         let utc = e.at.to_utc();
+        let category = t.category.as_deref().unwrap_or("");
         let key = format!(
-            "{}\u{0}{:04}-{:02}\u{0}{}",
+            "{}\u{0}{category}\u{0}{:04}-{:02}\u{0}{}",
             t.customer,
             utc.year(),
             utc.month(),
@@ -440,19 +449,24 @@ mod tests {
         e.hours = Some(2.0);
         s.add_event("T-1", e.clone()).unwrap();
         s.add_event("T-2", e).unwrap();
-        let hours: f64 = s.usage("acme", at).unwrap().iter().map(|u| u.hours).sum();
+        let hours: f64 = s
+            .usage("acme", &["error"], at)
+            .unwrap()
+            .iter()
+            .map(|u| u.hours)
+            .sum();
         assert_eq!(hours, 4.0);
         // Replacing T-1 by a version without worklogs removes its entries.
         s.add(&[ticket("T-1")], true).unwrap();
-        let usage = s.usage("acme", at).unwrap();
+        let usage = s.usage("acme", &["error"], at).unwrap();
         assert_eq!(
             usage.iter().map(|u| u.ticket.as_str()).collect::<Vec<_>>(),
             ["T-2"]
         );
         // Other customers and months far away are not read.
-        assert!(s.usage("globex", at).unwrap().is_empty());
+        assert!(s.usage("globex", &["error"], at).unwrap().is_empty());
         assert!(
-            s.usage("acme", "2026-07-01T00:00:00Z".parse().unwrap())
+            s.usage("acme", &["error"], "2026-07-01T00:00:00Z".parse().unwrap())
                 .unwrap()
                 .is_empty()
         );

@@ -135,7 +135,7 @@ impl<'a> Job<'a> {
         }
         let u = Arc::new(CustomerUsage::new(
             contract,
-            &store.usage(customer, self.at)?,
+            &store.usage(customer, &counted_categories(contract), self.at)?,
             self.at,
         ));
         if let Ok(mut m) = self.usage.write() {
@@ -460,4 +460,14 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         return Ok(exit::BAD_INPUT);
     }
     Ok(exit::OK)
+}
+
+/// The categories of `contract` that count against an allowance.
+pub(crate) fn counted_categories(contract: &Contract) -> Vec<&str> {
+    contract
+        .categories
+        .values()
+        .filter(|c| c.allowance.is_some())
+        .map(|c| c.id.as_str())
+        .collect()
 }

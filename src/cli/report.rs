@@ -108,7 +108,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     // The report looks at the month as it ended (or as it stands, for the current one).
     let at = to.min(Utc::now()) - chrono::TimeDelta::seconds(1);
     let store = Store::open(&cli.db)?;
-    let usage = CustomerUsage::new(&contract, &store.usage(&args.customer, at)?, at);
+    let counted = super::evaluate::counted_categories(&contract);
+    let usage = CustomerUsage::new(&contract, &store.usage(&args.customer, &counted, at)?, at);
     let mut lines: BTreeMap<String, Line> = BTreeMap::new();
     let mut breaches = Vec::new();
     let mut allowances: BTreeMap<String, AllowanceUsage> = BTreeMap::new();
