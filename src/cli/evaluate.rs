@@ -193,38 +193,6 @@ impl<'a> Job<'a> {
         }
     }
 
-    /// Evaluates decoded tickets on all cores, in order.
-    fn tickets(&self, tickets: Vec<Ticket>, first: bool) -> Vec<Chunk> {
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let per = tickets.len().div_ceil(workers).max(1);
-        let mut parts: Vec<Vec<Ticket>> = Vec::new();
-        let mut it = tickets.into_iter().peekable();
-        while it.peek().is_some() {
-            parts.push(it.by_ref().take(per).collect());
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .enumerate()
-                .map(|(i, part)| {
-                    s.spawn(move || {
-                        let mut chunk = Chunk::default();
-                        for t in part {
-                            self.one(Ok(t), &mut chunk, first && i == 0);
-                        }
-                        chunk
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    }
-
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
     fn lines(&self, lines: &[(usize, String)], file: &str, first: bool) -> Vec<Chunk> {
         let workers = std::thread::available_parallelism()
@@ -403,55 +371,111 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
     Ok(if failed { exit::BAD_INPUT } else { exit::OK })
 }
 
-/// `evaluate --all [--customer ID] [--open]`: every stored ticket, streamed in batches.
+/// Tickets per batch in the `--all` pipeline.
+const PIPE_BATCH: usize = 512;
+
+/// `evaluate --all [--customer ID] [--open]`: every stored ticket, through a pipeline —
+/// this thread reads and decodes, a worker per core evaluates, a writer thread prints
+/// the batches back in id order — so reading, evaluating and writing overlap.
 fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::sync_channel;
+    use std::sync::{Arc, Mutex};
+
     let store = Store::open(&cli.db)?;
     let job = &job.with_store(&store);
-    let stdout = std::io::stdout();
-    let mut out: Box<dyn Write> = if job.format == Format::Human {
-        Box::new(anstream::AutoStream::auto(stdout.lock()))
-    } else {
-        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
-    };
-    let (mut done, mut failed, mut first) = (0usize, 0usize, true);
-    let mut batch: Vec<Ticket> = Vec::with_capacity(BATCH);
-    let mut flush = |batch: &mut Vec<Ticket>, out: &mut Box<dyn Write>| -> Result<(), Error> {
-        for chunk in job.tickets(std::mem::take(batch), first) {
-            done += chunk.done;
-            failed += chunk.errors.len();
-            out.write_all(&chunk.out).map_err(output_error)?;
-            for e in &chunk.errors {
-                report(e);
-            }
-        }
-        first = false;
-        Ok(())
-    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let stop = AtomicBool::new(false);
     let bar = super::progress("tickets evaluated");
-    let result = store.for_each(|t| {
-        bar.inc(1);
-        if args.customer.as_ref().is_some_and(|c| *c != t.customer)
-            || (args.open && !crate::store::is_open(&t))
-        {
-            return Ok(());
+    let (read, written) = std::thread::scope(|s| {
+        let (work_tx, work_rx) = sync_channel::<(usize, Vec<Ticket>)>(workers * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = sync_channel::<(usize, Chunk)>(workers * 2);
+        for _ in 0..workers {
+            let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
+            s.spawn(move || {
+                loop {
+                    let next = rx.lock().ok().and_then(|r| r.recv().ok());
+                    let Some((seq, tickets)) = next else { break };
+                    let mut chunk = Chunk::default();
+                    for t in tickets {
+                        job.one(Ok(t), &mut chunk, seq == 0);
+                    }
+                    if tx.send((seq, chunk)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        batch.push(t);
-        if batch.len() == BATCH {
-            flush(&mut batch, &mut out)?;
+        drop(done_tx);
+        let stop = &stop;
+        let writer = s.spawn(move || -> Result<(usize, usize), Error> {
+            let stdout = std::io::stdout();
+            let mut out: Box<dyn Write> = if job.format == Format::Human {
+                Box::new(anstream::AutoStream::auto(stdout.lock()))
+            } else {
+                Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+            };
+            let mut pending = std::collections::BTreeMap::new();
+            let (mut next, mut done, mut failed) = (0usize, 0usize, 0usize);
+            let mut result = Ok(());
+            for (seq, chunk) in done_rx {
+                pending.insert(seq, chunk);
+                while let Some(chunk) = pending.remove(&next) {
+                    next += 1;
+                    done += chunk.done;
+                    failed += chunk.errors.len();
+                    if result.is_ok() {
+                        result = out.write_all(&chunk.out).map_err(output_error);
+                        if result.is_err() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    for e in &chunk.errors {
+                        report(e);
+                    }
+                }
+            }
+            result.and_then(|()| out.flush().map_err(output_error))?;
+            Ok((done, failed))
+        });
+        let mut seq = 0;
+        let mut batch = Vec::with_capacity(PIPE_BATCH);
+        let read = store.for_each(|t| {
+            bar.inc(1);
+            if args.customer.as_ref().is_some_and(|c| *c != t.customer)
+                || (args.open && !crate::store::is_open(&t))
+            {
+                return Ok(());
+            }
+            batch.push(t);
+            if batch.len() == PIPE_BATCH && !stop.load(Ordering::Relaxed) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(PIPE_BATCH));
+                // The workers only go away if the output failed: the writer says why.
+                let _ = work_tx.send((seq, full));
+                seq += 1;
+            }
+            Ok(())
+        });
+        if !batch.is_empty() && !stop.load(Ordering::Relaxed) {
+            let _ = work_tx.send((seq, batch));
         }
-        Ok(())
+        drop(work_tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Output(std::io::Error::other("the writer stopped"))));
+        (read, written)
     });
-    let result = result
-        .and_then(|()| flush(&mut batch, &mut out))
-        .and_then(|()| out.flush().map_err(output_error));
     bar.finish_and_clear();
-    match result {
+    read?;
+    let (done, failed) = match written {
         Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);
         }
-        Err(e) => return Err(e),
-        Ok(()) => {}
-    }
+        other => other?,
+    };
     if failed > 0 {
         report(&Error::Input(InputError::new(format!(
             "{failed} of {} tickets could not be evaluated",
