@@ -3,8 +3,7 @@
 //! core; output keeps the input order.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -246,18 +245,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         let id = args.id.as_deref().unwrap_or_default();
         return stored(cli, &job, id);
     };
-    let (name, mut reader): (String, Box<dyn BufRead>) = if ticket_file == "-" {
-        ("standard input".into(), Box::new(std::io::stdin().lock()))
-    } else {
-        let file = File::open(ticket_file).map_err(|e| Error::Io {
-            path: ticket_file.to_owned(),
-            source: e,
-        })?;
-        (
-            ticket_file.to_owned(),
-            Box::new(BufReader::with_capacity(1 << 16, file)),
-        )
-    };
+    let (name, mut reader) = super::open_input(ticket_file)?;
     let stdout = std::io::stdout();
     let mut out: Box<dyn Write> = if format == Format::Human {
         Box::new(anstream::AutoStream::auto(stdout.lock()))

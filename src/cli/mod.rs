@@ -206,3 +206,19 @@ pub(crate) fn progress(what: &'static str) -> indicatif::ProgressBar {
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
     bar
 }
+
+/// Opens an input named on the command line: a file, or `-` for standard input. Returns
+/// the name to use in messages and a buffered reader.
+pub(crate) fn open_input(file: &str) -> Result<(String, Box<dyn std::io::BufRead>), Error> {
+    if file == "-" {
+        return Ok(("standard input".into(), Box::new(std::io::stdin().lock())));
+    }
+    let f = std::fs::File::open(file).map_err(|e| Error::Io {
+        path: file.to_owned(),
+        source: e,
+    })?;
+    Ok((
+        file.to_owned(),
+        Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+    ))
+}

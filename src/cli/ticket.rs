@@ -1,6 +1,6 @@
 //! `slaengine ticket add|event|show|list`: record tickets and their events in the store.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 
 use chrono::DateTime;
 
@@ -75,15 +75,7 @@ pub enum Command {
 
 /// Reads every ticket of `file` (`-` for standard input); the first bad one fails all.
 fn read_tickets(file: &str) -> Result<Vec<Ticket>, Error> {
-    let (name, reader): (String, Box<dyn BufRead>) = if file == "-" {
-        ("standard input".into(), Box::new(std::io::stdin().lock()))
-    } else {
-        let f = std::fs::File::open(file).map_err(|e| Error::Io {
-            path: file.to_owned(),
-            source: e,
-        })?;
-        (file.to_owned(), Box::new(BufReader::new(f)))
-    };
+    let (name, reader) = super::open_input(file)?;
     let tickets =
         TicketReader::new(reader, name.clone()).collect::<Result<Vec<_>, InputError>>()?;
     if tickets.is_empty() {
@@ -167,15 +159,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             upsert,
             skip_bad,
         } => {
-            let (name, reader): (String, Box<dyn BufRead>) = if file == "-" {
-                ("standard input".into(), Box::new(std::io::stdin().lock()))
-            } else {
-                let f = std::fs::File::open(file).map_err(|e| Error::Io {
-                    path: file.clone(),
-                    source: e,
-                })?;
-                (file.clone(), Box::new(BufReader::with_capacity(1 << 16, f)))
-            };
+            let (name, reader) = super::open_input(file)?;
             let records: Box<dyn Iterator<Item = Result<Ticket, InputError>>> =
                 if file.ends_with(".csv") {
                     Box::new(crate::ticket::csv_tickets(reader, &name)?)
