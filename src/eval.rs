@@ -20,6 +20,57 @@ use crate::duration::{Duration, DurationKind};
 use crate::script::{HookResult, ScriptError};
 use crate::ticket::{Event, EventKind, Ticket};
 
+/// RFC 3339 to the second (`2026-03-06T16:40:00+03:00`), written digit by digit: chrono's
+/// general formatter costs more than the rest of a bulk evaluation's output.
+pub(crate) fn instant_text(t: &DateTime<FixedOffset>) -> String {
+    use chrono::Timelike;
+    fn two(out: &mut String, v: u32) {
+        out.push(char::from(b'0' + (v / 10 % 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    }
+    let mut s = String::with_capacity(25);
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        two(&mut s, year as u32 / 100);
+        two(&mut s, year as u32 % 100);
+    } else {
+        return t.to_rfc3339();
+    }
+    s.push('-');
+    two(&mut s, t.month());
+    s.push('-');
+    two(&mut s, t.day());
+    s.push('T');
+    two(&mut s, t.hour());
+    s.push(':');
+    two(&mut s, t.minute());
+    s.push(':');
+    two(&mut s, t.second());
+    let off = t.offset().local_minus_utc();
+    s.push(if off < 0 { '-' } else { '+' });
+    let off = off.unsigned_abs();
+    two(&mut s, off / 3600);
+    s.push(':');
+    two(&mut s, off % 3600 / 60);
+    s
+}
+
+/// Serialises an instant with [`instant_text`].
+fn ser_time<S: serde::Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&instant_text(t))
+}
+
+/// Serialises an optional instant with [`instant_text`].
+fn ser_opt_time<S: serde::Serializer>(
+    t: &Option<DateTime<FixedOffset>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&instant_text(t)),
+        None => s.serialize_none(),
+    }
+}
+
 /// The `schema` of an evaluation in JSON output.
 pub const SCHEMA: &str = "slaengine.evaluation/v1";
 
@@ -100,11 +151,14 @@ pub struct MetricResult {
     /// The target in seconds (working seconds for a working-time target).
     pub target_seconds: Option<i64>,
     /// When the clock started.
+    #[serde(serialize_with = "ser_opt_time")]
     pub started: Option<DateTime<FixedOffset>>,
     /// When the target runs out, pauses taken into account. While paused: the deadline if
     /// work resumed at the evaluation instant.
+    #[serde(serialize_with = "ser_opt_time")]
     pub deadline: Option<DateTime<FixedOffset>>,
     /// When the clock stopped, if it has.
+    #[serde(serialize_with = "ser_opt_time")]
     pub stopped: Option<DateTime<FixedOffset>>,
     /// Time counted so far.
     pub elapsed_seconds: i64,
@@ -277,6 +331,7 @@ pub struct Evaluation {
     /// The category.
     pub category: CategoryRef,
     /// The evaluation instant, in the contract's zone.
+    #[serde(serialize_with = "ser_time")]
     pub at: DateTime<FixedOffset>,
     /// One result per metric of the contract, in declaration order.
     pub metrics: Vec<MetricResult>,
@@ -1210,7 +1265,7 @@ impl Evaluator<'_> {
     fn ticket_arg(&mut self) -> rhai::Dynamic {
         if self.ticket_dynamic.is_none() {
             // Shared: every hook call gets a reference, not a deep copy.
-            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket).into_shared());
+            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket));
         }
         self.ticket_dynamic.clone().unwrap_or_default()
     }
@@ -1432,57 +1487,14 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The evaluation so far as scripts see it: `category`, `metrics` (name, status,
-    /// target_seconds, elapsed_seconds, remaining_seconds, deadline), `allowance`,
-    /// `findings` (code, severity, message). Built by hand: serde is much slower here.
+    /// The evaluation so far as scripts see it (see [`crate::script::EvaluationView`]).
     fn evaluation_for_script(&self) -> rhai::Dynamic {
-        let opt_int = |v: Option<i64>| v.map_or(rhai::Dynamic::UNIT, rhai::Dynamic::from);
-        let metrics: rhai::Array = self
-            .metrics
-            .iter()
-            .map(|m| {
-                let mut map = rhai::Map::new();
-                map.insert("name".into(), m.name.clone().into());
-                map.insert("status".into(), m.status.as_str().into());
-                map.insert("target_seconds".into(), opt_int(m.target_seconds));
-                map.insert("elapsed_seconds".into(), m.elapsed_seconds.into());
-                map.insert("remaining_seconds".into(), opt_int(m.remaining_seconds));
-                let deadline = m
-                    .deadline
-                    .map_or(rhai::Dynamic::UNIT, |d| d.to_rfc3339().into());
-                map.insert("deadline".into(), deadline);
-                map.into()
-            })
-            .collect();
-        let findings: rhai::Array = self
-            .findings
-            .iter()
-            .map(|f| {
-                let mut map = rhai::Map::new();
-                map.insert("code".into(), f.code.clone().into());
-                let severity = match f.severity {
-                    Severity::Info => "info",
-                    Severity::Warning => "warning",
-                    Severity::Error => "error",
-                };
-                map.insert("severity".into(), severity.into());
-                map.insert("message".into(), f.message.clone().into());
-                map.into()
-            })
-            .collect();
-        let mut view = rhai::Map::new();
-        let category = self
-            .category
-            .map_or(rhai::Dynamic::UNIT, |c| c.id.clone().into());
-        view.insert("category".into(), category);
-        view.insert("metrics".into(), metrics.into());
-        let allowance = match &self.allowance {
-            Some(a) => rhai::serde::to_dynamic(a).unwrap_or_default(),
-            None => rhai::Dynamic::UNIT,
-        };
-        view.insert("allowance".into(), allowance);
-        view.insert("findings".into(), findings.into());
-        rhai::Dynamic::from(view).into_shared()
+        rhai::Dynamic::from(crate::script::EvaluationView::new(
+            self.category.map(|c| c.id.clone()),
+            self.metrics.clone(),
+            self.allowance.clone(),
+            self.findings.clone(),
+        ))
     }
 
     /// `findings(ticket, evaluation)`: extra findings from the scripts.
@@ -1596,6 +1608,25 @@ impl Evaluator<'_> {
                 );
                 usage
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_are_written_like_chrono_writes_them() {
+        for text in [
+            "2026-03-06T16:40:00+03:00",
+            "2026-11-01T01:30:05-05:00",
+            "2026-03-06T09:00:00+05:30",
+            "0999-01-02T03:04:05+00:00",
+        ] {
+            let t = DateTime::parse_from_rfc3339(text).unwrap();
+            assert_eq!(instant_text(&t), t.to_rfc3339());
+            assert_eq!(instant_text(&t), text);
         }
     }
 }

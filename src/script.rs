@@ -23,6 +23,7 @@ use rhai::{
 use crate::calendar::Calendar;
 use crate::duration::Duration;
 use crate::error::InputError;
+use crate::eval::instant_text;
 use crate::ticket::Ticket;
 
 /// The hooks a script may define, with their parameters.
@@ -198,6 +199,8 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
         }
         None
     });
+    register_ticket(&mut e);
+    register_evaluation(&mut e);
     let push = |s: &str| LOG.with(|l| l.borrow_mut().push(s.to_owned()));
     e.on_print(push);
     e.on_debug(move |s, _, _| push(s));
@@ -481,60 +484,162 @@ impl ScriptSet {
     }
 }
 
-/// RFC 3339 to the second (`2026-03-06T16:40:00+03:00`), faster than chrono's
-/// general formatter.
-fn instant_text(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    use std::fmt::Write;
-    let off = t.offset().local_minus_utc();
-    let (sign, off) = if off < 0 { ('-', -off) } else { ('+', off) };
-    let mut s = String::with_capacity(25);
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        off / 3600,
-        off % 3600 / 60
-    );
-    s
+/// The ticket as scripts see it: a `Ticket` value whose properties (`id`, `customer`,
+/// `product`, `category`, `summary`, `registered`, `fields`, `attachments`, `events`) are
+/// read on demand — building them all for every ticket would cost more than most hooks.
+/// Absent values read as `()`; instants are RFC 3339 strings; a misspelt property is an
+/// error.
+#[derive(Clone)]
+pub struct TicketView {
+    ticket: Arc<Ticket>,
+    fields: Arc<std::sync::OnceLock<Dynamic>>,
+    events: Arc<std::sync::OnceLock<Dynamic>>,
 }
 
-/// The ticket as scripts see it: a map with every key present (`()` where a value is
-/// absent), so that `ticket.product` is never an error; instants are RFC 3339 strings.
+impl TicketView {
+    /// A view of `ticket`.
+    pub fn new(ticket: &Ticket) -> TicketView {
+        TicketView {
+            ticket: Arc::new(ticket.clone()),
+            fields: Arc::default(),
+            events: Arc::default(),
+        }
+    }
+}
+
+fn opt_text(v: &Option<String>) -> Dynamic {
+    v.clone().map_or(Dynamic::UNIT, Dynamic::from)
+}
+
+/// Registers the `Ticket` type and its properties.
+fn register_ticket(e: &mut Engine) {
+    e.register_type_with_name::<TicketView>("Ticket");
+    e.register_get("id", |v: &mut TicketView| v.ticket.id.clone());
+    e.register_get("customer", |v: &mut TicketView| v.ticket.customer.clone());
+    e.register_get("product", |v: &mut TicketView| opt_text(&v.ticket.product));
+    e.register_get("category", |v: &mut TicketView| {
+        opt_text(&v.ticket.category)
+    });
+    e.register_get("summary", |v: &mut TicketView| v.ticket.summary.clone());
+    e.register_get("registered", |v: &mut TicketView| {
+        instant_text(&v.ticket.registered)
+    });
+    e.register_get("attachments", |v: &mut TicketView| {
+        v.ticket
+            .attachments
+            .iter()
+            .map(|a| Dynamic::from(a.clone()))
+            .collect::<Array>()
+    });
+    e.register_get("fields", |v: &mut TicketView| {
+        v.fields
+            .get_or_init(|| {
+                rhai::serde::to_dynamic(&v.ticket.fields).unwrap_or_else(|_| Map::new().into())
+            })
+            .clone()
+    });
+    e.register_get("events", |v: &mut TicketView| {
+        v.events
+            .get_or_init(|| {
+                let events: Array = v
+                    .ticket
+                    .events
+                    .iter()
+                    .map(|e| {
+                        let mut m = Map::new();
+                        m.insert("at".into(), instant_text(&e.at).into());
+                        m.insert("kind".into(), e.kind.as_str().into());
+                        m.insert("engineer".into(), opt_text(&e.engineer));
+                        m.insert("hours".into(), e.hours.map_or(Dynamic::UNIT, Dynamic::from));
+                        m.insert("note".into(), opt_text(&e.note));
+                        m.into()
+                    })
+                    .collect();
+                events.into()
+            })
+            .clone()
+    });
+}
+
+/// The ticket as a hook argument.
 pub fn ticket_for_script(ticket: &Ticket) -> Dynamic {
-    let mut map = Map::new();
-    let opt = |v: &Option<String>| v.clone().map_or(Dynamic::UNIT, Dynamic::from);
-    map.insert("id".into(), ticket.id.clone().into());
-    map.insert("customer".into(), ticket.customer.clone().into());
-    map.insert("product".into(), opt(&ticket.product));
-    map.insert("category".into(), opt(&ticket.category));
-    map.insert("summary".into(), ticket.summary.clone().into());
-    map.insert("registered".into(), instant_text(&ticket.registered).into());
-    let fields = rhai::serde::to_dynamic(&ticket.fields).unwrap_or_else(|_| Map::new().into());
-    map.insert("fields".into(), fields);
-    let attachments: Array = ticket
-        .attachments
-        .iter()
-        .map(|a| a.clone().into())
-        .collect();
-    map.insert("attachments".into(), attachments.into());
-    let events: Array = ticket
-        .events
-        .iter()
-        .map(|e| {
-            let mut m = Map::new();
-            m.insert("at".into(), instant_text(&e.at).into());
-            m.insert("kind".into(), e.kind.as_str().into());
-            m.insert("engineer".into(), opt(&e.engineer));
-            m.insert("hours".into(), e.hours.map_or(Dynamic::UNIT, Dynamic::from));
-            m.insert("note".into(), opt(&e.note));
-            m.into()
-        })
-        .collect();
-    map.insert("events".into(), events.into());
-    map.into()
+    Dynamic::from(TicketView::new(ticket))
+}
+
+/// The evaluation so far as `findings(ticket, evaluation)` sees it: a value whose
+/// properties `category`, `metrics` (maps of name, status, target_seconds,
+/// elapsed_seconds, remaining_seconds, deadline), `allowance` (the usage map or `()`) and
+/// `findings` (maps of code, severity, message) are built when read.
+#[derive(Clone)]
+pub struct EvaluationView(Arc<EvaluationParts>);
+
+struct EvaluationParts {
+    category: Option<String>,
+    metrics: Vec<crate::eval::MetricResult>,
+    allowance: Option<crate::eval::AllowanceUsage>,
+    findings: Vec<crate::eval::Finding>,
+}
+
+impl EvaluationView {
+    /// A view of an evaluation in progress.
+    pub fn new(
+        category: Option<String>,
+        metrics: Vec<crate::eval::MetricResult>,
+        allowance: Option<crate::eval::AllowanceUsage>,
+        findings: Vec<crate::eval::Finding>,
+    ) -> EvaluationView {
+        EvaluationView(Arc::new(EvaluationParts {
+            category,
+            metrics,
+            allowance,
+            findings,
+        }))
+    }
+}
+
+/// Registers the `Evaluation` type and its properties.
+fn register_evaluation(e: &mut Engine) {
+    use crate::eval::Severity;
+    e.register_type_with_name::<EvaluationView>("Evaluation");
+    e.register_get("category", |v: &mut EvaluationView| opt_text(&v.0.category));
+    e.register_get("metrics", |v: &mut EvaluationView| {
+        let opt_int = |v: Option<i64>| v.map_or(Dynamic::UNIT, Dynamic::from);
+        v.0.metrics
+            .iter()
+            .map(|m| {
+                let mut map = Map::new();
+                map.insert("name".into(), m.name.clone().into());
+                map.insert("status".into(), m.status.as_str().into());
+                map.insert("target_seconds".into(), opt_int(m.target_seconds));
+                map.insert("elapsed_seconds".into(), m.elapsed_seconds.into());
+                map.insert("remaining_seconds".into(), opt_int(m.remaining_seconds));
+                let deadline = m
+                    .deadline
+                    .map_or(Dynamic::UNIT, |d| instant_text(&d).into());
+                map.insert("deadline".into(), deadline);
+                Dynamic::from(map)
+            })
+            .collect::<Array>()
+    });
+    e.register_get("allowance", |v: &mut EvaluationView| match &v.0.allowance {
+        Some(a) => rhai::serde::to_dynamic(a).unwrap_or_default(),
+        None => Dynamic::UNIT,
+    });
+    e.register_get("findings", |v: &mut EvaluationView| {
+        v.0.findings
+            .iter()
+            .map(|f| {
+                let mut map = Map::new();
+                map.insert("code".into(), f.code.clone().into());
+                let severity = match f.severity {
+                    Severity::Info => "info",
+                    Severity::Warning => "warning",
+                    Severity::Error => "error",
+                };
+                map.insert("severity".into(), severity.into());
+                map.insert("message".into(), f.message.clone().into());
+                Dynamic::from(map)
+            })
+            .collect::<Array>()
+    });
 }
