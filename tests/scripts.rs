@@ -114,6 +114,10 @@ fn a_misspelt_property_is_an_error_not_unit() {
     );
     assert!(msg.starts_with("scripts/s.rhai:2:"), "{msg}");
     assert!(msg.contains("severty"), "{msg}");
+    let msg =
+        failure("fn targets(ticket, targets) {\n    if ticket.priorty == 1 { }\n    targets\n}\n");
+    assert!(msg.starts_with("scripts/s.rhai:2:"), "{msg}");
+    assert!(msg.contains("priorty"), "{msg}");
 }
 
 #[test]
