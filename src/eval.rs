@@ -255,6 +255,33 @@ impl CustomerUsage {
         }
         CustomerUsage { month, totals }
     }
+
+    /// The month's usage of the allowance `name` of `contract`, as in an evaluation
+    /// (`basis: customer`); `None` if the contract has no such allowance.
+    pub fn summary(&self, contract: &Contract, name: &str) -> Option<AllowanceUsage> {
+        let a = contract.allowances.get(name)?;
+        let (approved, unapproved, before) = self.totals.get(name).copied().unwrap_or_default();
+        let (approved, unapproved) = if a.requires_approval {
+            (approved, unapproved)
+        } else {
+            (approved + unapproved, 0.0)
+        };
+        let carried = a.carry_over.min((a.hours - before).max(0.0));
+        let included = a.hours + carried;
+        let used = approved + unapproved;
+        Some(AllowanceUsage {
+            name: name.to_owned(),
+            month: format!("{:04}-{:02}", self.month.0, self.month.1),
+            included_hours: included,
+            carried_over_hours: carried,
+            used_hours: used,
+            approved_hours: approved,
+            unapproved_hours: unapproved,
+            remaining_hours: (included - used).max(0.0),
+            over_hours: (used - included).max(0.0),
+            basis: "customer".into(),
+        })
+    }
 }
 
 /// The worklogs of a ticket as usage entries (positive hours only).

@@ -761,6 +761,16 @@ fn the_monthly_report() {
     assert_eq!(out.code, 0, "{out:?}");
     let v = json(&out.stdout);
     assert_eq!(v["schema"], "slaengine.report/v1");
+    // The allowance is reported even when no ticket of the month used it.
+    let a = &v["allowances"][0];
+    assert_eq!(
+        (
+            a["name"].as_str(),
+            a["used_hours"].as_f64(),
+            a["included_hours"].as_f64()
+        ),
+        (Some("small_changes"), Some(0.0), Some(20.0))
+    );
     let cat = &v["categories"][0];
     assert_eq!(
         (

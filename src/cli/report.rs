@@ -112,16 +112,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let usage = CustomerUsage::new(&contract, &store.usage(&args.customer, &counted, at)?, at);
     let mut lines: BTreeMap<String, Line> = BTreeMap::new();
     let mut breaches = Vec::new();
-    let mut allowances: BTreeMap<String, AllowanceUsage> = BTreeMap::new();
     store.for_each(|t| {
         if t.customer != args.customer {
             return Ok(());
         }
         let registered = t.registered.to_utc();
         let e = evaluate_in(&contract, &t, at, &Options::default(), Some(&usage));
-        if let Some(a) = e.allowance.clone() {
-            allowances.entry(a.name.clone()).or_insert(a);
-        }
         if registered < from || registered >= to {
             return Ok(());
         }
@@ -180,7 +176,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         month: args.month.clone(),
         at: at.with_timezone(&tz).fixed_offset().to_rfc3339(),
         categories,
-        allowances: allowances.into_values().collect(),
+        allowances: contract
+            .allowances
+            .keys()
+            .filter_map(|name| usage.summary(&contract, name))
+            .collect(),
         breaches,
     };
     let mut out = std::io::stdout().lock();
