@@ -22,9 +22,14 @@ const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1")
 /// Worklogs for allowances: `customer \0 category \0 YYYY-MM (UTC) \0 ticket` → JSON list of
 /// [`UsageEntry`], kept in step with `tickets_v1` in every write.
 const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v1");
+/// The ids of open tickets (not resolved, or reopened), kept in step with `tickets_v1`.
+const OPEN: TableDefinition<&str, ()> = TableDefinition::new("open_v1");
+/// Escalations the watcher has emitted: `ticket \0 metric \0 kind` → when.
+const ESCALATIONS: TableDefinition<&str, &str> = TableDefinition::new("escalations_v1");
 
-/// The schema this build writes.
-pub const SCHEMA_VERSION: u64 = 1;
+/// The schema this build writes. Version 2 added `open_v1` and `escalations_v1`, and
+/// the `changes` counter in `meta`.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// redb's page cache: enough for streaming, small enough to keep memory flat.
 const CACHE: usize = 64 << 20;
@@ -108,14 +113,109 @@ impl Store {
                     )));
                 }
                 Some(SCHEMA_VERSION) => {}
-                // Version 1 is the first: nothing older to migrate from yet.
+                // A new file, or version 1: build the open-ticket index from the tickets.
                 _ => {
+                    let tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+                    let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+                    for row in tickets.iter().map_err(|e| self.err(e))? {
+                        let (k, v) = row.map_err(|e| self.err(e))?;
+                        if is_open(&self.decode(k.value(), v.value())?) {
+                            open.insert(k.value(), ()).map_err(|e| self.err(e))?;
+                        }
+                    }
                     meta.insert("schema_version", SCHEMA_VERSION)
                         .map_err(|e| self.err(e))?;
                 }
             }
             tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            tx.open_table(OPEN).map_err(|e| self.err(e))?;
+            tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Counts a write of tickets in `meta` (`changes`), so that a reader can tell
+    /// cheaply whether anything changed since it last looked.
+    fn bump(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
+        let mut meta = tx.open_table(META).map_err(|e| self.err(e))?;
+        let n = meta
+            .get("changes")
+            .map_err(|e| self.err(e))?
+            .map_or(0, |v| v.value());
+        meta.insert("changes", n.wrapping_add(1))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// How many ticket writes the store has seen: equal numbers mean nothing changed.
+    pub fn changes(&self) -> Result<u64, Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let meta = tx.open_table(META).map_err(|e| self.err(e))?;
+        Ok(meta
+            .get("changes")
+            .map_err(|e| self.err(e))?
+            .map_or(0, |v| v.value()))
+    }
+
+    /// Records whether a ticket is open in the open-ticket index.
+    fn set_open(&self, table: &mut redb::Table<&str, ()>, t: &Ticket) -> Result<(), Error> {
+        if is_open(t) {
+            table.insert(t.id.as_str(), ()).map_err(|e| self.err(e))?;
+        } else {
+            table.remove(t.id.as_str()).map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with every open ticket in id order (one read transaction, streamed
+    /// through the open-ticket index).
+    pub fn for_each_open(
+        &self,
+        mut f: impl FnMut(Ticket) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        for row in open.iter().map_err(|e| self.err(e))? {
+            let (k, _) = row.map_err(|e| self.err(e))?;
+            let id = k.value();
+            let Some(v) = table.get(id).map_err(|e| self.err(e))? else {
+                return Err(self.err(format!(
+                    "the open-ticket index names `{id}`, which is not stored"
+                )));
+            };
+            f(self.decode(id, v.value())?)?;
+        }
+        Ok(())
+    }
+
+    /// The escalations already emitted, as keys made by [`escalation_key`].
+    pub fn escalations(&self) -> Result<std::collections::HashSet<String>, Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashSet::new();
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, _) = row.map_err(|e| self.err(e))?;
+            out.insert(k.value().to_owned());
+        }
+        Ok(out)
+    }
+
+    /// Records escalations (key from [`escalation_key`], time emitted) in one
+    /// transaction.
+    pub fn record_escalations(&self, done: &[(String, String)]) -> Result<(), Error> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
+            for (key, at) in done {
+                table
+                    .insert(key.as_str(), at.as_str())
+                    .map_err(|e| self.err(e))?;
+            }
         }
         tx.commit().map_err(|e| self.err(e))
     }
@@ -210,6 +310,7 @@ impl Store {
         {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             let mut bytes = Vec::with_capacity(512);
             for t in tickets {
                 let t = t?;
@@ -232,9 +333,11 @@ impl Store {
                     None => None,
                 };
                 self.reindex(&mut worklogs, old.as_ref(), &t)?;
+                self.set_open(&mut open, &t)?;
                 n += 1;
             }
         }
+        self.bump(&tx)?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(n)
     }
@@ -280,8 +383,11 @@ impl Store {
             table
                 .insert(id, bytes.as_slice())
                 .map_err(|e| self.err(e))?;
+            let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+            self.set_open(&mut open, &ticket)?;
             ticket
         };
+        self.bump(&tx)?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(ticket)
     }
@@ -326,6 +432,11 @@ fn buckets(t: &Ticket) -> std::collections::BTreeMap<String, Vec<UsageEntry>> {
         out.entry(key).or_default().push(e);
     }
     out
+}
+
+/// The key of an escalation: `ticket \0 metric \0 kind` (`at_risk`, `breached`).
+pub fn escalation_key(ticket: &str, metric: &str, kind: &str) -> String {
+    format!("{ticket}\u{0}{metric}\u{0}{kind}")
 }
 
 /// Whether a ticket is open: not resolved, or reopened after its last resolution.
@@ -494,5 +605,99 @@ mod tests {
             .unwrap();
         let s = Store::open(&path).unwrap();
         assert_eq!(s.get("T-1").unwrap().unwrap().id, "T-1");
+    }
+
+    fn open_ids(s: &Store) -> Vec<String> {
+        let mut ids = Vec::new();
+        s.for_each_open(|t| {
+            ids.push(t.id);
+            Ok(())
+        })
+        .unwrap();
+        ids
+    }
+
+    #[test]
+    fn the_open_index_and_change_counter_follow_every_write() {
+        let s = Store::in_memory().unwrap();
+        assert_eq!(s.changes().unwrap(), 0);
+        s.add(&[ticket("T-1"), ticket("T-2")], false).unwrap();
+        assert_eq!(open_ids(&s), ["T-1", "T-2"]);
+        s.add_event(
+            "T-1",
+            event("2026-03-02T11:00:00+03:00", EventKind::Resolved),
+        )
+        .unwrap();
+        assert_eq!(open_ids(&s), ["T-2"]);
+        s.add_event(
+            "T-1",
+            event("2026-03-02T12:00:00+03:00", EventKind::Reopened),
+        )
+        .unwrap();
+        assert_eq!(open_ids(&s), ["T-1", "T-2"]);
+        // Replacing a ticket by a resolved version closes it.
+        let mut closed = ticket("T-2");
+        closed
+            .events
+            .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
+        s.add(&[closed], true).unwrap();
+        assert_eq!(open_ids(&s), ["T-1"]);
+        assert_eq!(s.changes().unwrap(), 4);
+        // A refused write changes nothing.
+        assert!(s.add(&[ticket("T-1")], false).is_err());
+        assert_eq!(s.changes().unwrap(), 4);
+    }
+
+    #[test]
+    fn a_version_1_file_is_migrated_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.redb");
+        {
+            // A file as version 1 wrote it: no open-ticket index.
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let mut meta = tx.open_table(META).unwrap();
+                meta.insert("schema_version", 1).unwrap();
+                let mut tickets = tx.open_table(TICKETS).unwrap();
+                let mut closed = ticket("T-2");
+                closed
+                    .events
+                    .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
+                for t in [ticket("T-1"), closed] {
+                    let bytes = serde_json::to_vec(&t).unwrap();
+                    tickets.insert(t.id.as_str(), bytes.as_slice()).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(open_ids(&s), ["T-1"]);
+        drop(s);
+        // A newer schema than this build is refused, naming the file.
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META)
+                .unwrap()
+                .insert("schema_version", SCHEMA_VERSION + 1)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(
+            err.contains("newer than this slaengine understands"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn escalations_are_remembered() {
+        let s = Store::in_memory().unwrap();
+        assert!(s.escalations().unwrap().is_empty());
+        let key = escalation_key("T-1", "resolve", "breached");
+        s.record_escalations(&[(key.clone(), "2026-03-02T11:00:00+03:00".into())])
+            .unwrap();
+        assert!(s.escalations().unwrap().contains(&key));
     }
 }

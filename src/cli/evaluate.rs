@@ -431,11 +431,9 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         });
         let mut seq = 0;
         let mut batch = Vec::with_capacity(PIPE_BATCH);
-        let read = store.for_each(|t| {
+        let each = |t: Ticket| {
             bar.inc(1);
-            if args.customer.as_ref().is_some_and(|c| *c != t.customer)
-                || (args.open && !crate::store::is_open(&t))
-            {
+            if args.customer.as_ref().is_some_and(|c| *c != t.customer) {
                 return Ok(());
             }
             batch.push(t);
@@ -446,7 +444,13 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                 seq += 1;
             }
             Ok(())
-        });
+        };
+        // --open reads through the open-ticket index.
+        let read = if args.open {
+            store.for_each_open(each)
+        } else {
+            store.for_each(each)
+        };
         if !batch.is_empty() && !stop.load(Ordering::Relaxed) {
             let _ = work_tx.send((seq, batch));
         }

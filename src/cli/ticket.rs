@@ -224,8 +224,8 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         Command::List { customer, open } => {
             let store = Store::open(&cli.db)?;
             let mut first = true;
-            store.for_each(|t| {
-                if customer.as_ref().is_some_and(|c| *c != t.customer) || (*open && !is_open(&t)) {
+            let each = |t: crate::ticket::Ticket| {
+                if customer.as_ref().is_some_and(|c| *c != t.customer) {
                     return Ok(());
                 }
                 let res = if cli.format == Format::Human {
@@ -243,7 +243,12 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 };
                 first = false;
                 res.map_err(output_error)
-            })?;
+            };
+            if *open {
+                store.for_each_open(each)?;
+            } else {
+                store.for_each(each)?;
+            }
         }
     }
     Ok(exit::OK)
