@@ -4,7 +4,8 @@
 //! Rhai scripts; the pure core computes, for a ticket at an instant, every working-time
 //! deadline, status and allowance, and explains how it got there. With
 //! `default-features = false` the crate is only that core: no clock, no files, no
-//! terminal. The `store` feature adds the redb ticket store, `cli` the command line.
+//! terminal. The `store` feature adds the redb ticket store, `watch` the contract watcher
+//! (hot reload and escalations), `cli` the command line.
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
@@ -43,6 +44,8 @@ pub mod script;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod ticket;
+#[cfg(feature = "watch")]
+pub mod watch;
 mod yaml_index;
 
 pub use calendar::{Calendar, Window};

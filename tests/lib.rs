@@ -6,3 +6,4 @@ mod contract_errors;
 mod eval;
 mod scripts;
 mod store;
+mod watch;

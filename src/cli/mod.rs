@@ -7,6 +7,7 @@ mod render;
 mod report;
 mod ticket;
 mod validate;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -80,6 +81,9 @@ pub enum Command {
     Ticket(ticket::Command),
     /// The monthly report of a customer: compliance per category, allowance, breaches.
     Report(report::Args),
+    /// Keep the contracts loaded, reload them when their files change, and report
+    /// tickets at risk or breached (until SIGINT or SIGTERM).
+    Watch(watch::Args),
 }
 
 /// Exit codes of the specification.
@@ -109,6 +113,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Calendar(cmd) => calendar::run(&cli, cmd),
         Command::Ticket(cmd) => ticket::run(&cli, cmd),
         Command::Report(args) => report::run(&cli, args),
+        Command::Watch(args) => watch::run(&cli, args),
     };
     match result {
         Ok(code) => code,

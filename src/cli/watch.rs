@@ -1,0 +1,284 @@
+//! `slaengine watch`: keeps the contracts loaded, reloads them as their files change,
+//! and reports tickets as they pass `warn_at` and their deadlines — one line per event,
+//! human or JSON lines — optionally running a command per event.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::{Cli, Format, exit, output_error, report};
+use crate::error::{Error, InputError};
+use crate::watch::{ChangeFeed, Watch, WatchEvent, WatchEventKind};
+
+/// Arguments of `watch`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// How often to re-evaluate the open tickets (`1m`, `30s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = real_duration)]
+    pub interval: StdDuration,
+    /// The instant the watcher's clock starts from (RFC 3339); defaults to now.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Advance the clock by this much at every interval instead of following real time
+    /// (demos and tests: `--now … --interval 1s --step 1h` plays an hour per second).
+    #[arg(long, value_name = "DURATION", value_parser = real_duration)]
+    pub step: Option<StdDuration>,
+    /// A command run by `sh -c` for every event, with the event's JSON on its standard
+    /// input and `SLAENGINE_EVENT` set to its kind; its output goes to standard error.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// How long `--exec` may run before it is killed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = real_duration)]
+    pub exec_timeout: StdDuration,
+    /// How long the files must be quiet before a change is reloaded.
+    #[arg(long, value_name = "DURATION", default_value = "150ms", value_parser = real_duration)]
+    pub debounce: StdDuration,
+}
+
+/// Parses a real-time duration (`1m`, `30s`, `1h 30m`, `500ms`).
+fn real_duration(text: &str) -> Result<StdDuration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| {
+        format!("expected a duration like `1m`, `30s` or `500ms`, found `{text}` ({e})")
+    })?;
+    if d.is_zero() {
+        return Err(format!(
+            "expected a duration greater than zero, found `{text}`"
+        ));
+    }
+    Ok(d)
+}
+
+/// The watcher's clock: real time from a starting instant, or a fixed step per tick.
+struct Clock {
+    base: DateTime<Utc>,
+    started: Instant,
+    step: Option<chrono::Duration>,
+    ticks: i32,
+}
+
+impl Clock {
+    fn now(&self) -> DateTime<Utc> {
+        match self.step {
+            Some(step) => self.base + step * self.ticks,
+            None => {
+                self.base + chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// What the main loop waits for.
+enum Msg {
+    Changed(Result<Vec<PathBuf>, String>),
+    Stop,
+}
+
+/// One line for people.
+fn human(e: &WatchEvent) -> String {
+    let head = format!("{}  {:<14} ", e.time, e.event.as_str());
+    let ticket = || {
+        format!(
+            "{} ({}) {}",
+            e.ticket.as_deref().unwrap_or("?"),
+            e.customer.as_deref().unwrap_or("?"),
+            e.metric.as_deref().unwrap_or("?"),
+        )
+    };
+    let deadline = e
+        .deadline
+        .as_deref()
+        .map_or(String::new(), |d| format!(", deadline {d}"));
+    let body = match e.event {
+        WatchEventKind::Loaded => format!(
+            "{} revision {}",
+            e.contract,
+            e.revision.as_deref().unwrap_or("?")
+        ),
+        WatchEventKind::Reloaded => format!(
+            "{} revision {}{}, {} open ticket{} re-evaluated",
+            e.contract,
+            e.revision.as_deref().unwrap_or("?"),
+            e.previous_revision
+                .as_deref()
+                .map_or(String::new(), |p| format!(" (was {p})")),
+            e.tickets.unwrap_or(0),
+            if e.tickets == Some(1) { "" } else { "s" }
+        ),
+        WatchEventKind::ReloadFailed => {
+            let serving = e.revision.as_deref().map_or("not served".to_owned(), |r| {
+                format!("still serving revision {r}")
+            });
+            let rendered = e
+                .error
+                .as_ref()
+                .map_or(String::new(), |x| x.rendered.clone());
+            let indented: Vec<String> = rendered.lines().map(|l| format!("    {l}")).collect();
+            format!("{} {serving}\n{}", e.contract, indented.join("\n"))
+        }
+        WatchEventKind::Unloaded => {
+            let open = e.open_tickets.as_deref().unwrap_or_default();
+            format!(
+                "{} (file deleted){}",
+                e.contract,
+                if open.is_empty() {
+                    String::new()
+                } else {
+                    format!("; open tickets without a contract: {}", open.join(", "))
+                }
+            )
+        }
+        WatchEventKind::StatusChanged => format!(
+            "{}: {} → {}{deadline}",
+            ticket(),
+            e.from.map_or("?", |s| s.as_str()),
+            e.status.map_or("?", |s| s.as_str()),
+        ),
+        WatchEventKind::AtRisk | WatchEventKind::Breached => format!("{}{deadline}", ticket()),
+    };
+    head + body.as_str()
+}
+
+/// Runs `--exec` for each event on its own thread, so a slow command never holds up
+/// the watcher; failures and timeouts are logged on stderr.
+fn exec_worker(cmd: String, timeout: StdDuration) -> mpsc::Sender<(WatchEventKind, String)> {
+    let (tx, rx) = mpsc::channel::<(WatchEventKind, String)>();
+    std::thread::spawn(move || {
+        for (kind, json) in rx {
+            let what = format!("--exec `{cmd}` for a {} event", kind.as_str());
+            let child = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&cmd)
+                .env("SLAENGINE_EVENT", kind.as_str())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::from(std::io::stderr()))
+                .spawn();
+            let mut child = match child {
+                Ok(c) => c,
+                Err(e) => {
+                    report(&Error::Input(InputError::new(format!(
+                        "{what} could not start: {e}"
+                    ))));
+                    continue;
+                }
+            };
+            if let Some(mut stdin) = child.stdin.take() {
+                // A command that does not read its input is not an error.
+                let _ = stdin.write_all(json.as_bytes());
+                let _ = stdin.write_all(b"\n");
+            }
+            let start = Instant::now();
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Some(status),
+                    Ok(None) if start.elapsed() < timeout => {
+                        std::thread::sleep(StdDuration::from_millis(10));
+                    }
+                    Ok(None) | Err(_) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break None;
+                    }
+                }
+            };
+            match status {
+                Some(s) if s.success() => {}
+                Some(s) => report(&Error::Input(InputError::new(format!(
+                    "{what} failed: {s}"
+                )))),
+                None => report(&Error::Input(InputError::new(format!(
+                    "{what} was killed after {}",
+                    humantime::format_duration(timeout)
+                )))),
+            }
+        }
+    });
+    tx
+}
+
+/// Runs `watch` until SIGINT or SIGTERM.
+pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
+    if matches!(cli.format, Format::Json | Format::Yaml) {
+        return Err(InputError::new(
+            "`watch` prints one event per line: expected --format human or jsonl",
+        )
+        .into());
+    }
+    if !cli.contracts.is_dir() {
+        return Err(InputError::new(format!(
+            "expected a directory of contracts at `{}`, found none",
+            cli.contracts.display()
+        ))
+        .into());
+    }
+    let base = match args.now.as_deref() {
+        Some(t) => super::parse_time("--now", t)?,
+        None => Utc::now(),
+    };
+    let mut clock = Clock {
+        base,
+        started: Instant::now(),
+        step: match args.step {
+            Some(s) => Some(chrono::Duration::from_std(s).map_err(|_| {
+                InputError::new("--step: expected a duration shorter than a few centuries")
+            })?),
+            None => None,
+        },
+        ticks: 0,
+    };
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let stop = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(Msg::Stop);
+    })
+    .map_err(|e| Error::Output(std::io::Error::other(format!("cannot handle signals: {e}"))))?;
+
+    let mut watch = Watch::new(&cli.contracts, &cli.db);
+    let feed_tx = tx.clone();
+    let _feed = ChangeFeed::start(&watch.watched_dirs(), args.debounce, move |r| {
+        let _ = feed_tx.send(Msg::Changed(r));
+    })?;
+    let exec = args
+        .exec
+        .clone()
+        .map(|cmd| exec_worker(cmd, args.exec_timeout));
+    let mut out = anstream::stdout().lock();
+    let mut emit = |events: Vec<WatchEvent>| -> Result<(), Error> {
+        for e in &events {
+            let json = serde_json::to_string(e).map_err(|x| output_error(x.into()))?;
+            if cli.format == Format::Jsonl {
+                writeln!(out, "{json}").map_err(output_error)?;
+            } else {
+                writeln!(out, "{}", human(e)).map_err(output_error)?;
+            }
+            if let Some(exec) = &exec {
+                let _ = exec.send((e.event, json));
+            }
+        }
+        out.flush().map_err(output_error)
+    };
+    emit(watch.start(clock.now())?)?;
+    let mut next_tick = Instant::now() + args.interval;
+    loop {
+        let wait = next_tick.saturating_duration_since(Instant::now());
+        let result = match rx.recv_timeout(wait) {
+            Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Ok(Msg::Changed(Ok(paths))) => watch.changed(&paths, clock.now()),
+            Ok(Msg::Changed(Err(e))) => Err(InputError::new(format!("watching files: {e}")).into()),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                clock.ticks = clock.ticks.saturating_add(1);
+                next_tick += args.interval;
+                watch.tick(clock.now())
+            }
+        };
+        match result {
+            Ok(events) => emit(events)?,
+            // The watcher keeps going: a busy database or a vanished file is reported
+            // and retried at the next change or tick.
+            Err(e) => report(&e),
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,631 @@
+//! The watcher (feature `watch`): contracts reloaded when their files change, never
+//! serving a broken one, and escalation events as tickets pass `warn_at` and their
+//! deadlines.
+//!
+//! [`Watch`] holds the live contract set, the open tickets and what has been reported;
+//! it is driven by three calls — [`Watch::start`], [`Watch::changed`] (files changed) and
+//! [`Watch::tick`] (time passed) — each given the instant to evaluate at and returning
+//! the [`WatchEvent`]s to report. It has no clock and starts no thread of its own, so a
+//! test or a demo can drive it at any pace; [`ChangeFeed`] turns file-system
+//! notifications into [`Watch::changed`] calls, and `slaengine watch` adds the clock, the
+//! output and `--exec`.
+//!
+//! The ticket store is opened only for the moment a call needs it (to read the open
+//! tickets when another process changed them, and to record escalations), so `ticket add`
+//! and `ticket event` work while the watcher runs. Escalations are recorded in the store
+//! before they are reported: a transition is reported at most once, across restarts too.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::contract::{self, Contract, DirLoader, Loader};
+use crate::error::{Error, InputError};
+use crate::eval::{Evaluation, Options, Status, evaluate_in};
+use crate::store::{Store, escalation_key};
+use crate::ticket::Ticket;
+
+/// What happened, as `"event"` in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchEventKind {
+    /// A contract was loaded when the watcher started.
+    Loaded,
+    /// A changed contract (or its template or script) loaded; it is now served.
+    Reloaded,
+    /// A changed contract failed to load; the last good revision is still served.
+    ReloadFailed,
+    /// A contract file was deleted; its tickets have no contract.
+    Unloaded,
+    /// A reload changed the status of an open ticket's metric.
+    StatusChanged,
+    /// A running metric passed `warn_at` of its target.
+    AtRisk,
+    /// A metric passed its deadline.
+    Breached,
+}
+
+impl WatchEventKind {
+    /// The name used in output (`reload_failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventKind::Loaded => "loaded",
+            WatchEventKind::Reloaded => "reloaded",
+            WatchEventKind::ReloadFailed => "reload_failed",
+            WatchEventKind::Unloaded => "unloaded",
+            WatchEventKind::StatusChanged => "status_changed",
+            WatchEventKind::AtRisk => "at_risk",
+            WatchEventKind::Breached => "breached",
+        }
+    }
+}
+
+/// Where a contract failed to load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadError {
+    /// What was expected and what was found.
+    pub message: String,
+    /// The file at fault.
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+    /// The message with its source snippet, as `validate` prints it.
+    pub rendered: String,
+}
+
+impl From<&Error> for LoadError {
+    fn from(e: &Error) -> LoadError {
+        match e {
+            Error::Input(i) => LoadError {
+                message: i.message.clone(),
+                file: i.location.as_ref().map(|l| l.file.clone()),
+                line: i.location.as_ref().map(|l| l.line),
+                column: i.location.as_ref().map(|l| l.column),
+                rendered: i.render(),
+            },
+            other => LoadError {
+                message: other.to_string(),
+                file: None,
+                line: None,
+                column: None,
+                rendered: format!("error: {other}"),
+            },
+        }
+    }
+}
+
+/// One thing the watcher reports (`slaengine.watch/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WatchEvent {
+    /// `slaengine.watch/v1`.
+    pub schema: &'static str,
+    /// What happened.
+    pub event: WatchEventKind,
+    /// When, on the watcher's clock, in the contract's time zone (RFC 3339).
+    pub time: String,
+    /// The contract id.
+    pub contract: String,
+    /// The revision now served (after a failed reload: the last good one, if any).
+    pub revision: Option<String>,
+    /// The revision served before a reload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_revision: Option<String>,
+    /// How many open tickets a reload re-evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<usize>,
+    /// The ticket, for ticket events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// The ticket's customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The metric (`resolve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// The metric's status before (`status_changed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Status>,
+    /// The metric's status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The metric's deadline (RFC 3339, contract's zone), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Why a reload failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<LoadError>,
+    /// The open tickets left without a contract (`unloaded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_tickets: Option<Vec<String>>,
+}
+
+impl WatchEvent {
+    fn new(event: WatchEventKind, time: String, contract: &str) -> WatchEvent {
+        WatchEvent {
+            schema: "slaengine.watch/v1",
+            event,
+            time,
+            contract: contract.to_owned(),
+            revision: None,
+            previous_revision: None,
+            tickets: None,
+            ticket: None,
+            customer: None,
+            metric: None,
+            from: None,
+            status: None,
+            deadline: None,
+            error: None,
+            open_tickets: None,
+        }
+    }
+}
+
+/// The contracts served: id → contract. Replaced as a whole on every reload, so a
+/// reader holding one never sees a half-updated set.
+pub type ContractSet = Arc<BTreeMap<String, Arc<Contract>>>;
+
+/// The watcher's state: the live contracts, the open tickets, and what was reported.
+pub struct Watch {
+    loader: DirLoader,
+    dir: PathBuf,
+    root: PathBuf,
+    db: PathBuf,
+    live: ContractSet,
+    /// Contracts whose last load failed: reloaded on any change, since their
+    /// dependencies are unknown.
+    failed: BTreeSet<String>,
+    /// Open tickets by id, re-read when the store's change counter moves.
+    tickets: BTreeMap<String, Ticket>,
+    changes: Option<u64>,
+    /// The last status of each (ticket, metric).
+    statuses: HashMap<String, Vec<(String, Status)>>,
+    /// Escalation keys already reported (from the store).
+    escalated: HashSet<String>,
+}
+
+/// The canonical form of a path when it exists (so notification paths compare equal).
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn is_yaml(p: &str) -> bool {
+    p.ends_with(".yaml") || p.ends_with(".yml")
+}
+
+impl Watch {
+    /// A watcher of the contracts in `dir` (scripts in its parent's `scripts/`) and the
+    /// tickets in the store at `db`. Nothing is read until [`Watch::start`].
+    pub fn new(dir: impl Into<PathBuf>, db: impl Into<PathBuf>) -> Watch {
+        let dir = dir.into();
+        let loader = DirLoader::new(&dir);
+        let root = canonical(loader.dir().parent().unwrap_or(Path::new(".")));
+        let root = if root.as_os_str().is_empty() {
+            canonical(Path::new("."))
+        } else {
+            root
+        };
+        Watch {
+            dir: canonical(&dir),
+            root,
+            loader,
+            db: db.into(),
+            live: Arc::default(),
+            failed: BTreeSet::new(),
+            tickets: BTreeMap::new(),
+            changes: None,
+            statuses: HashMap::new(),
+            escalated: HashSet::new(),
+        }
+    }
+
+    /// The directories to watch, recursively: the contracts directory (templates
+    /// included) and, when it exists, the project's `scripts/`.
+    pub fn watched_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.dir.clone()];
+        let scripts = self.root.join("scripts");
+        if scripts.is_dir() {
+            dirs.push(scripts);
+        }
+        dirs
+    }
+
+    /// The contracts served now.
+    pub fn contracts(&self) -> ContractSet {
+        Arc::clone(&self.live)
+    }
+
+    /// How many open tickets the watcher follows.
+    pub fn open_tickets(&self) -> usize {
+        self.tickets.len()
+    }
+
+    fn stamp(&self, contract: Option<&Contract>, at: DateTime<Utc>) -> String {
+        match contract {
+            Some(c) => {
+                crate::eval::instant_text(&at.with_timezone(&c.calendar.timezone()).fixed_offset())
+            }
+            None => crate::eval::instant_text(&at.fixed_offset()),
+        }
+    }
+
+    /// Loads every contract, reads the open tickets and reports the escalations due at
+    /// `now` that were not reported before.
+    pub fn start(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {
+        let ids = self.loader.contract_ids().map_err(|e| Error::Io {
+            path: self.loader.display(""),
+            source: e,
+        })?;
+        let mut events = Vec::new();
+        let mut live = BTreeMap::new();
+        for id in ids {
+            match contract::load(&self.loader, &id) {
+                Ok(c) => {
+                    let mut ev =
+                        WatchEvent::new(WatchEventKind::Loaded, self.stamp(Some(&c), now), &id);
+                    ev.revision = Some(c.revision.clone());
+                    events.push(ev);
+                    live.insert(id, Arc::new(c));
+                }
+                Err(e) => {
+                    let mut ev =
+                        WatchEvent::new(WatchEventKind::ReloadFailed, self.stamp(None, now), &id);
+                    ev.error = Some(LoadError::from(&e));
+                    events.push(ev);
+                    self.failed.insert(id);
+                }
+            }
+        }
+        self.live = Arc::new(live);
+        {
+            let store = Store::open(&self.db)?;
+            self.escalated = store.escalations()?;
+            self.refresh(&store)?;
+        }
+        let ids: Vec<String> = self.tickets.keys().cloned().collect();
+        let evals = self.evaluate(&ids, now);
+        self.note_statuses(&evals, None, now);
+        events.extend(self.escalate(&evals, now)?);
+        Ok(events)
+    }
+
+    /// Re-reads the open tickets if the store changed since the last read.
+    fn refresh(&mut self, store: &Store) -> Result<(), Error> {
+        let n = store.changes()?;
+        if self.changes == Some(n) {
+            return Ok(());
+        }
+        let mut tickets = BTreeMap::new();
+        store.for_each_open(|t| {
+            tickets.insert(t.id.clone(), t);
+            Ok(())
+        })?;
+        self.statuses.retain(|id, _| tickets.contains_key(id));
+        self.tickets = tickets;
+        self.changes = Some(n);
+        Ok(())
+    }
+
+    /// The contracts a change of `paths` may affect: a contract file its contract, a
+    /// template or script every contract built from it — and every contract whose last
+    /// load failed.
+    fn affected(&self, paths: &[PathBuf]) -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        let mut any = false;
+        for p in paths {
+            let p = canonical(p.parent().unwrap_or(p)).join(p.file_name().unwrap_or_default());
+            if let Ok(rel) = p.strip_prefix(&self.dir) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if !is_yaml(&rel) {
+                    continue;
+                }
+                any = true;
+                if !rel.contains('/') {
+                    if let Some(stem) = rel.rsplit_once('.').map(|(s, _)| s) {
+                        ids.insert(stem.to_owned());
+                    }
+                } else {
+                    // `sources` names files as the loader displays them.
+                    let shown = self.loader.display(&rel);
+                    for (id, c) in self.live.iter() {
+                        if c.sources.contains(&shown) {
+                            ids.insert(id.clone());
+                        }
+                    }
+                }
+            } else if let Ok(rel) = p.strip_prefix(&self.root) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if !rel.ends_with(".rhai") {
+                    continue;
+                }
+                any = true;
+                for (id, c) in self.live.iter() {
+                    if c.scripts.contains(&rel) {
+                        ids.insert(id.clone());
+                    }
+                }
+            }
+        }
+        if any {
+            ids.extend(self.failed.iter().cloned());
+        }
+        ids
+    }
+
+    /// Files changed: reloads the contracts they affect, swaps in those that load,
+    /// keeps the last good revision of those that do not, unloads deleted ones; then
+    /// re-evaluates the open tickets of the customers whose terms changed.
+    pub fn changed(
+        &mut self,
+        paths: &[PathBuf],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WatchEvent>, Error> {
+        let ids = self.affected(paths);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let existing: BTreeSet<String> = self
+            .loader
+            .contract_ids()
+            .map_err(|e| Error::Io {
+                path: self.loader.display(""),
+                source: e,
+            })?
+            .into_iter()
+            .collect();
+        let mut live = (*self.live).clone();
+        let mut events = Vec::new();
+        let mut touched = BTreeSet::new();
+        for id in &ids {
+            let old = live.get(id).cloned();
+            if !existing.contains(id) {
+                self.failed.remove(id);
+                if let Some(old) = live.remove(id) {
+                    let mut ev =
+                        WatchEvent::new(WatchEventKind::Unloaded, self.stamp(Some(&old), now), id);
+                    ev.previous_revision = Some(old.revision.clone());
+                    ev.open_tickets = Some(
+                        self.tickets
+                            .values()
+                            .filter(|t| t.customer == *id)
+                            .map(|t| t.id.clone())
+                            .collect(),
+                    );
+                    events.push(ev);
+                    touched.insert(id.clone());
+                }
+                continue;
+            }
+            match contract::load(&self.loader, id) {
+                Ok(c) => {
+                    self.failed.remove(id);
+                    if old.as_ref().is_some_and(|o| o.revision == c.revision) {
+                        continue;
+                    }
+                    let mut ev =
+                        WatchEvent::new(WatchEventKind::Reloaded, self.stamp(Some(&c), now), id);
+                    ev.revision = Some(c.revision.clone());
+                    ev.previous_revision = old.map(|o| o.revision.clone());
+                    ev.tickets = Some(self.tickets.values().filter(|t| t.customer == *id).count());
+                    events.push(ev);
+                    live.insert(id.clone(), Arc::new(c));
+                    touched.insert(id.clone());
+                }
+                Err(e) => {
+                    self.failed.insert(id.clone());
+                    let mut ev = WatchEvent::new(
+                        WatchEventKind::ReloadFailed,
+                        self.stamp(old.as_deref(), now),
+                        id,
+                    );
+                    ev.revision = old.map(|o| o.revision.clone());
+                    ev.error = Some(LoadError::from(&e));
+                    events.push(ev);
+                }
+            }
+        }
+        self.live = Arc::new(live);
+        if touched.is_empty() {
+            return Ok(events);
+        }
+        let ids: Vec<String> = self
+            .tickets
+            .values()
+            .filter(|t| touched.contains(&t.customer))
+            .map(|t| t.id.clone())
+            .collect();
+        let evals = self.evaluate(&ids, now);
+        self.note_statuses(&evals, Some(&mut events), now);
+        events.extend(self.escalate(&evals, now)?);
+        Ok(events)
+    }
+
+    /// Time passed: re-reads the open tickets if another process changed them,
+    /// re-evaluates them at `now`, and reports each escalation not reported before.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {
+        {
+            let store = Store::open(&self.db)?;
+            self.refresh(&store)?;
+        }
+        let ids: Vec<String> = self.tickets.keys().cloned().collect();
+        let evals = self.evaluate(&ids, now);
+        self.note_statuses(&evals, None, now);
+        self.escalate(&evals, now)
+    }
+
+    /// Evaluates the open tickets `ids` that have a contract, on every core.
+    fn evaluate(&self, ids: &[String], now: DateTime<Utc>) -> Vec<Evaluation> {
+        let tickets: Vec<(&Ticket, Arc<Contract>)> = ids
+            .iter()
+            .filter_map(|id| self.tickets.get(id))
+            .filter_map(|t| self.live.get(&t.customer).map(|c| (t, Arc::clone(c))))
+            .collect();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let per = tickets.len().div_ceil(workers).max(1);
+        let options = Options::default();
+        if tickets.len() < 256 {
+            return tickets
+                .iter()
+                .map(|(t, c)| evaluate_in(c, t, now, &options, None))
+                .collect();
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = tickets
+                .chunks(per)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(t, c)| evaluate_in(c, t, now, &options, None))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
+    /// Remembers each metric's status; with `events`, reports those that changed.
+    fn note_statuses(
+        &mut self,
+        evals: &[Evaluation],
+        mut events: Option<&mut Vec<WatchEvent>>,
+        now: DateTime<Utc>,
+    ) {
+        for e in evals {
+            let now_text = instant_in(e, now);
+            let new: Vec<(String, Status)> = e
+                .metrics
+                .iter()
+                .map(|m| (m.name.clone(), m.status))
+                .collect();
+            if let (Some(events), Some(old)) = (events.as_deref_mut(), self.statuses.get(&e.ticket))
+            {
+                for m in &e.metrics {
+                    let before = old.iter().find(|(n, _)| *n == m.name).map(|(_, s)| *s);
+                    if before.is_some_and(|b| b != m.status) {
+                        let mut ev =
+                            ticket_event(WatchEventKind::StatusChanged, e, m, now_text.clone());
+                        ev.from = before;
+                        events.push(ev);
+                    }
+                }
+            }
+            self.statuses.insert(e.ticket.clone(), new);
+        }
+    }
+
+    /// The `at_risk` and `breached` transitions in `evals` not reported before: recorded
+    /// in the store first, then returned.
+    fn escalate(
+        &mut self,
+        evals: &[Evaluation],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WatchEvent>, Error> {
+        let mut events = Vec::new();
+        let mut keys = Vec::new();
+        for e in evals {
+            for m in &e.metrics {
+                let kind = match m.status {
+                    Status::AtRisk => WatchEventKind::AtRisk,
+                    Status::Breached => WatchEventKind::Breached,
+                    _ => continue,
+                };
+                let key = escalation_key(&e.ticket, &m.name, kind.as_str());
+                if self.escalated.contains(&key) {
+                    continue;
+                }
+                let time = instant_in(e, now);
+                keys.push((key, time.clone()));
+                events.push(ticket_event(kind, e, m, time));
+            }
+        }
+        if !keys.is_empty() {
+            Store::open(&self.db)?.record_escalations(&keys)?;
+            self.escalated.extend(keys.into_iter().map(|(k, _)| k));
+        }
+        Ok(events)
+    }
+}
+
+/// `now` in the zone of the evaluation's contract (the zone of its `at`).
+fn instant_in(e: &Evaluation, now: DateTime<Utc>) -> String {
+    crate::eval::instant_text(&now.with_timezone(e.at.offset()))
+}
+
+fn ticket_event(
+    kind: WatchEventKind,
+    e: &Evaluation,
+    m: &crate::eval::MetricResult,
+    time: String,
+) -> WatchEvent {
+    let mut ev = WatchEvent::new(kind, time, &e.contract.id);
+    ev.revision = Some(e.contract.revision.clone());
+    ev.ticket = Some(e.ticket.clone());
+    ev.customer = Some(e.customer.clone());
+    ev.metric = Some(m.name.clone());
+    ev.status = Some(m.status);
+    ev.deadline = m.deadline.as_ref().map(crate::eval::instant_text);
+    ev
+}
+
+/// File-system notifications for the watched directories, debounced (editors' save by
+/// rename, deletes, new files), access events dropped.
+pub struct ChangeFeed {
+    _debouncer: notify_debouncer_full::Debouncer<
+        notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+}
+
+impl ChangeFeed {
+    /// Watches `dirs` recursively; `send` is called from the debouncer's thread with the
+    /// changed paths of each debounced batch, or with a watcher error.
+    pub fn start(
+        dirs: &[PathBuf],
+        debounce: std::time::Duration,
+        mut send: impl FnMut(Result<Vec<PathBuf>, String>) + Send + 'static,
+    ) -> Result<ChangeFeed, Error> {
+        let handler = move |result: notify_debouncer_full::DebounceEventResult| match result {
+            Ok(events) => {
+                let mut paths: Vec<PathBuf> = events
+                    .iter()
+                    .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+                    .flat_map(|e| e.event.paths.iter().cloned())
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                if !paths.is_empty() {
+                    send(Ok(paths));
+                }
+            }
+            Err(errors) => {
+                for e in errors {
+                    send(Err(e.to_string()));
+                }
+            }
+        };
+        let mut debouncer = notify_debouncer_full::new_debouncer(debounce, None, handler)
+            .map_err(|e| InputError::new(format!("cannot watch files: {e}")))?;
+        for d in dirs {
+            debouncer
+                .watch(d, notify::RecursiveMode::Recursive)
+                .map_err(|e| Error::Io {
+                    path: d.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+        }
+        Ok(ChangeFeed {
+            _debouncer: debouncer,
+        })
+    }
+}
