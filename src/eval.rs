@@ -79,6 +79,9 @@ pub const SCHEMA: &str = "slaengine.evaluation/v1";
 pub struct Options {
     /// Record a trace a person can follow (`--explain`).
     pub explain: bool,
+    /// Compute the category and the metrics only: no allowance and no `findings` hook
+    /// (what a watcher needs to follow statuses and deadlines).
+    pub metrics_only: bool,
 }
 
 /// The contract an evaluation was made with.
@@ -567,6 +570,7 @@ pub fn format_seconds(secs: i64) -> String {
 }
 
 struct Evaluator<'a> {
+    metrics_only: bool,
     contract: &'a Contract,
     ticket: &'a Ticket,
     at: DateTime<Utc>,
@@ -598,6 +602,7 @@ impl<'a> Evaluator<'a> {
         options: &Options,
     ) -> Self {
         Evaluator {
+            metrics_only: options.metrics_only,
             contract,
             ticket,
             at,
@@ -672,8 +677,10 @@ impl<'a> Evaluator<'a> {
             let result = self.metric(metric);
             self.metrics.push(result);
         }
-        self.allowance();
-        self.script_findings();
+        if !self.metrics_only {
+            self.allowance();
+            self.script_findings();
+        }
     }
 
     fn finish(mut self) -> Evaluation {

@@ -15,7 +15,7 @@
 //! and `ticket event` work while the watcher runs. Escalations are recorded in the store
 //! before they are reported: a transition is reported at most once, across restarts too.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -185,8 +185,8 @@ pub struct Watch {
     changes: Option<u64>,
     /// The last status of each (ticket, metric).
     statuses: HashMap<String, Vec<(String, Status)>>,
-    /// Escalation keys already reported (from the store).
-    escalated: HashSet<String>,
+    /// Escalations already reported, by ticket: (metric, kind).
+    escalated: HashMap<String, Vec<(String, WatchEventKind)>>,
 }
 
 /// The canonical form of a path when it exists (so notification paths compare equal).
@@ -220,7 +220,7 @@ impl Watch {
             tickets: BTreeMap::new(),
             changes: None,
             statuses: HashMap::new(),
-            escalated: HashSet::new(),
+            escalated: HashMap::new(),
         }
     }
 
@@ -284,7 +284,22 @@ impl Watch {
         self.live = Arc::new(live);
         {
             let store = Store::open(&self.db)?;
-            self.escalated = store.escalations()?;
+            self.escalated = HashMap::new();
+            for key in store.escalations()? {
+                let mut parts = key.split('\u{0}');
+                let (Some(t), Some(m), Some(k)) = (parts.next(), parts.next(), parts.next()) else {
+                    continue;
+                };
+                let kind = match k {
+                    "at_risk" => WatchEventKind::AtRisk,
+                    "breached" => WatchEventKind::Breached,
+                    _ => continue,
+                };
+                self.escalated
+                    .entry(t.to_owned())
+                    .or_default()
+                    .push((m.to_owned(), kind));
+            }
             self.refresh(&store)?;
         }
         let ids: Vec<String> = self.tickets.keys().cloned().collect();
@@ -469,7 +484,10 @@ impl Watch {
             .map_or(1, |n| n.get())
             .min(8);
         let per = tickets.len().div_ceil(workers).max(1);
-        let options = Options::default();
+        let options = Options {
+            metrics_only: true,
+            ..Options::default()
+        };
         if tickets.len() < 256 {
             return tickets
                 .iter()
@@ -502,24 +520,33 @@ impl Watch {
         now: DateTime<Utc>,
     ) {
         for e in evals {
-            let now_text = instant_in(e, now);
-            let new: Vec<(String, Status)> = e
-                .metrics
-                .iter()
-                .map(|m| (m.name.clone(), m.status))
-                .collect();
-            if let (Some(events), Some(old)) = (events.as_deref_mut(), self.statuses.get(&e.ticket))
-            {
+            let old = self.statuses.get(&e.ticket);
+            let same = old.is_some_and(|old| {
+                old.len() == e.metrics.len()
+                    && old
+                        .iter()
+                        .zip(&e.metrics)
+                        .all(|((n, s), m)| *n == m.name && *s == m.status)
+            });
+            if same {
+                continue;
+            }
+            if let (Some(events), Some(old)) = (events.as_deref_mut(), old) {
                 for m in &e.metrics {
                     let before = old.iter().find(|(n, _)| *n == m.name).map(|(_, s)| *s);
                     if before.is_some_and(|b| b != m.status) {
-                        let mut ev =
-                            ticket_event(WatchEventKind::StatusChanged, e, m, now_text.clone());
+                        let time = instant_in(e, now);
+                        let mut ev = ticket_event(WatchEventKind::StatusChanged, e, m, time);
                         ev.from = before;
                         events.push(ev);
                     }
                 }
             }
+            let new = e
+                .metrics
+                .iter()
+                .map(|m| (m.name.clone(), m.status))
+                .collect();
             self.statuses.insert(e.ticket.clone(), new);
         }
     }
@@ -534,24 +561,34 @@ impl Watch {
         let mut events = Vec::new();
         let mut keys = Vec::new();
         for e in evals {
+            let done = self.escalated.get(&e.ticket);
             for m in &e.metrics {
                 let kind = match m.status {
                     Status::AtRisk => WatchEventKind::AtRisk,
                     Status::Breached => WatchEventKind::Breached,
                     _ => continue,
                 };
-                let key = escalation_key(&e.ticket, &m.name, kind.as_str());
-                if self.escalated.contains(&key) {
+                if done.is_some_and(|d| d.iter().any(|(n, k)| *n == m.name && *k == kind)) {
                     continue;
                 }
                 let time = instant_in(e, now);
-                keys.push((key, time.clone()));
+                keys.push((
+                    escalation_key(&e.ticket, &m.name, kind.as_str()),
+                    time.clone(),
+                ));
                 events.push(ticket_event(kind, e, m, time));
             }
         }
         if !keys.is_empty() {
             Store::open(&self.db)?.record_escalations(&keys)?;
-            self.escalated.extend(keys.into_iter().map(|(k, _)| k));
+            for ev in &events {
+                if let (Some(t), Some(m)) = (&ev.ticket, &ev.metric) {
+                    self.escalated
+                        .entry(t.clone())
+                        .or_default()
+                        .push((m.clone(), ev.event));
+                }
+            }
         }
         Ok(events)
     }

@@ -309,7 +309,10 @@ fn explain_names_the_layer_that_set_each_target_and_the_skipped_days() {
         &c,
         &t,
         at("2026-03-06T17:00:00+03:00"),
-        &Options { explain: true },
+        &Options {
+            explain: true,
+            ..Default::default()
+        },
     );
     let lines: Vec<String> = e
         .explain

@@ -259,7 +259,15 @@ fn hooks_do_not_rerun_the_top_level_and_print_goes_to_the_trace() {
     // If the top level ran on each call, the endless loop would fail every hook.
     let script = "loop { }\nfn targets(ticket, targets) {\n    print(\"printed\");\n    debug(\"debugged\");\n    log(\"logged\");\n    targets\n}\n";
     let c = load(script).unwrap();
-    let e = slaengine::evaluate_with(&c, &ticket(), at(), &slaengine::Options { explain: true });
+    let e = slaengine::evaluate_with(
+        &c,
+        &ticket(),
+        at(),
+        &slaengine::Options {
+            explain: true,
+            ..Default::default()
+        },
+    );
     assert!(
         e.findings.iter().all(|f| f.code != "script_failed"),
         "{:?}",

@@ -36,7 +36,10 @@ fn example_tickets() {
                         &contract,
                         &ticket,
                         at,
-                        &Options { explain: true },
+                        &Options {
+                            explain: true,
+                            ..Default::default()
+                        },
                     ));
                 }
             }

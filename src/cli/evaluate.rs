@@ -234,6 +234,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         at,
         options: Options {
             explain: args.explain,
+            ..Options::default()
         },
         store: None,
         usage: RwLock::new(HashMap::new()),
