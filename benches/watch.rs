@@ -23,9 +23,8 @@ fn project(dir: &Path, n: usize) {
     let contracts = dir.join("contracts");
     std::fs::create_dir_all(contracts.join("templates")).unwrap_or_default();
     std::fs::create_dir_all(dir.join("scripts")).unwrap_or_default();
-    for f in ["templates/standard.yaml"] {
-        let _ = std::fs::copy(root.join("contracts").join(f), contracts.join(f));
-    }
+    let template = "templates/standard.yaml";
+    let _ = std::fs::copy(root.join("contracts").join(template), contracts.join(template));
     for f in ["standard.rhai", "vip.rhai"] {
         let _ = std::fs::copy(root.join("scripts").join(f), dir.join("scripts").join(f));
     }
