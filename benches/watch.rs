@@ -24,7 +24,10 @@ fn project(dir: &Path, n: usize) {
     std::fs::create_dir_all(contracts.join("templates")).unwrap_or_default();
     std::fs::create_dir_all(dir.join("scripts")).unwrap_or_default();
     let template = "templates/standard.yaml";
-    let _ = std::fs::copy(root.join("contracts").join(template), contracts.join(template));
+    let _ = std::fs::copy(
+        root.join("contracts").join(template),
+        contracts.join(template),
+    );
     for f in ["standard.rhai", "vip.rhai"] {
         let _ = std::fs::copy(root.join("scripts").join(f), dir.join("scripts").join(f));
     }

@@ -389,6 +389,35 @@ fn exec_gets_each_event_and_a_failing_command_does_not_stop_the_watcher() {
 }
 
 #[test]
+fn a_slow_exec_is_killed_and_logged() {
+    let p = Project::new();
+    let mut w = p.watch(&[
+        "--interval",
+        "1h",
+        "--exec",
+        "sleep 30",
+        "--exec-timeout",
+        "300ms",
+    ]);
+    loaded(&mut w);
+    p.edit(
+        "contracts/acme.yaml",
+        "customer: ACME Corp",
+        "customer: ACME Corporation",
+    );
+    // The watcher is not held up by the command still running for `loaded`.
+    w.wait_event("reloaded", "acme");
+    std::thread::sleep(Duration::from_secs(2));
+    let (_, stderr) = w.stop();
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("`sleep 30` for a loaded event was killed after 300ms")),
+        "{stderr:?}"
+    );
+}
+
+#[test]
 fn bad_arguments_are_refused() {
     let p = Project::new();
     let (code, _, err) = p.run(&["watch", "--interval", "soon"], "");
