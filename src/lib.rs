@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod cases;
 pub mod contract;
 pub mod duration;
 pub mod error;

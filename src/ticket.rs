@@ -150,7 +150,9 @@ impl Ticket {
 
 /// Reads an RFC 3339 instant, saying what was expected when it is not one. (The error is
 /// raised inside the visitor so that serde_yaml reports the value's own location.)
-fn instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+pub(crate) fn instant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<DateTime<FixedOffset>, D::Error> {
     struct V;
     impl serde::de::Visitor<'_> for V {
         type Value = DateTime<FixedOffset>;

@@ -40,6 +40,15 @@ impl Project {
         Project { dir }
     }
 
+    /// The same, with the contract cases and their snapshots.
+    pub fn with_cases() -> Project {
+        let p = Project::new();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&root.join("tests/cases"), &p.path("tests/cases"));
+        copy_dir(&root.join("snapshots"), &p.path("snapshots"));
+        p
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }

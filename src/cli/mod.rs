@@ -2,6 +2,7 @@
 //! arguments, calling the library and printing in the requested format.
 
 mod calendar;
+mod cases;
 mod evaluate;
 mod render;
 mod report;
@@ -81,6 +82,9 @@ pub enum Command {
     Ticket(ticket::Command),
     /// The monthly report of a customer: compliance per category, allowance, breaches.
     Report(report::Args),
+    /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
+    /// them).
+    Test(cases::Args),
     /// Keep the contracts loaded, reload them when their files change, and report
     /// tickets at risk or breached (until SIGINT or SIGTERM).
     Watch(watch::Args),
@@ -114,6 +118,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Ticket(cmd) => ticket::run(&cli, cmd),
         Command::Report(args) => report::run(&cli, args),
         Command::Watch(args) => watch::run(&cli, args),
+        Command::Test(args) => cases::run(&cli, args),
     };
     match result {
         Ok(code) => code,

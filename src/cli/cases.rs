@@ -1,0 +1,321 @@
+//! `slaengine test [CONTRACT...] [--accept]`: every contract case evaluated with the
+//! current contracts and compared with its snapshot; a unified diff per changed case.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Cli, Format, exit, output_error, report, write_machine};
+use crate::cases;
+use crate::contract::{self, Contract, DirLoader};
+use crate::error::{Error, InputError};
+
+/// Arguments of `test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Contract ids whose cases to run; all when none are given.
+    #[arg(value_name = "CONTRACT")]
+    pub ids: Vec<String>,
+    /// Write missing snapshots and update changed ones instead of failing.
+    #[arg(long)]
+    pub accept: bool,
+    /// The cases directory (`<contract>/<case>.yaml`); defaults to `tests/cases` beside
+    /// the contracts directory.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// The snapshots directory; defaults to `snapshots` beside the contracts directory.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+}
+
+/// Where the project's files are: the contracts directory's parent.
+pub(crate) fn project_root(contracts: &Path) -> PathBuf {
+    match contracts.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// How a path under the project root is shown (and recorded as `input_file`).
+pub(crate) fn shown(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .ok()
+        .filter(|_| root == Path::new("."))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// One case file found on disk.
+pub(crate) struct CaseFile {
+    pub contract: String,
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// The case files under `dir`, by contract then name; only `ids` when given.
+pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Error> {
+    let io = |e: std::io::Error| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Err(InputError::new(format!(
+            "expected a directory of contract cases at `{}` (`<contract>/<case>.yaml`), found none",
+            dir.display()
+        ))
+        .into());
+    }
+    let mut contracts: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .collect();
+    contracts.sort_by_key(|e| e.file_name());
+    for c in contracts {
+        let contract = c.file_name().to_string_lossy().into_owned();
+        if !ids.is_empty() && !ids.contains(&contract) {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(c.path())
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push(CaseFile {
+                contract: contract.clone(),
+                name,
+                path,
+            });
+        }
+    }
+    for id in ids {
+        if !out.iter().any(|c| c.contract == *id) {
+            return Err(InputError::new(format!(
+                "no cases for contract `{id}`: expected files `{}`",
+                dir.join(id).join("<case>.yaml").display()
+            ))
+            .into());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and parses a case, checking that its ticket belongs to the folder's contract.
+pub(crate) fn read_case(root: &Path, f: &CaseFile) -> Result<cases::Case, Error> {
+    let file = shown(root, &f.path);
+    let text = std::fs::read_to_string(&f.path).map_err(|e| Error::Io {
+        path: file.clone(),
+        source: e,
+    })?;
+    let case = cases::parse(&text, &file)?;
+    if case.ticket.customer != f.contract {
+        return Err(InputError::new(format!(
+            "{file}: the ticket's customer is `{}`, expected `{}` (the case's folder)",
+            case.ticket.customer, f.contract
+        ))
+        .into());
+    }
+    Ok(case)
+}
+
+#[derive(Serialize)]
+struct CaseReport {
+    contract: String,
+    case: String,
+    file: String,
+    snapshot: String,
+    /// `passed`, `changed`, `missing`, `written`, `updated` or `error`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    schema: &'static str,
+    cases: Vec<CaseReport>,
+    passed: usize,
+    failed: usize,
+}
+
+/// A unified diff from the accepted body to the current one.
+pub(crate) fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string()
+}
+
+/// Colours a unified diff (stripped again when stdout is not a terminal).
+pub(crate) fn coloured(diff: &str) -> String {
+    use anstyle::AnsiColor::{Cyan, Green, Red};
+    diff.lines()
+        .map(|l| {
+            let style = if l.starts_with("+++") || l.starts_with("---") {
+                anstyle::Style::new().bold()
+            } else if l.starts_with('+') {
+                Green.on_default()
+            } else if l.starts_with('-') {
+                Red.on_default()
+            } else if l.starts_with("@@") {
+                Cyan.on_default()
+            } else {
+                anstyle::Style::new()
+            };
+            format!("{style}{l}{style:#}\n")
+        })
+        .collect()
+}
+
+/// Runs `test`.
+pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
+    let root = project_root(&cli.contracts);
+    let cases_dir = args
+        .cases
+        .clone()
+        .unwrap_or_else(|| root.join("tests").join("cases"));
+    let snap_dir = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| root.join("snapshots"));
+    let files = case_files(&cases_dir, &args.ids)?;
+    let loader = DirLoader::new(&cli.contracts);
+    let mut contracts: BTreeMap<String, Result<Contract, String>> = BTreeMap::new();
+    let mut reports = Vec::new();
+    let mut bad_input = false;
+    let human = cli.format == Format::Human;
+    let mut out = anstream::stdout().lock();
+    for f in &files {
+        let snap_path = snap_dir.join(format!(
+            "{}.snap",
+            cases::snapshot_name(&f.contract, &f.name)
+        ));
+        let mut r = CaseReport {
+            contract: f.contract.clone(),
+            case: f.name.clone(),
+            file: shown(&root, &f.path),
+            snapshot: shown(&root, &snap_path),
+            status: "passed",
+            diff: None,
+            error: None,
+        };
+        let contract = contracts.entry(f.contract.clone()).or_insert_with(|| {
+            contract::load(&loader, &f.contract).map_err(|e| {
+                report(&e);
+                e.to_string()
+            })
+        });
+        let body = match (contract, read_case(&root, f)) {
+            (Err(e), _) => Err(format!("the contract `{}` does not load: {e}", f.contract)),
+            (_, Err(e)) => {
+                report(&e);
+                Err(e.to_string())
+            }
+            (Ok(c), Ok(case)) => Ok(cases::body(c, &case)),
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(e) => {
+                bad_input = true;
+                r.status = "error";
+                r.error = Some(e);
+                reports.push(r);
+                continue;
+            }
+        };
+        let accepted = match std::fs::read_to_string(&snap_path) {
+            Ok(text) => Some(cases::snapshot_body(&text).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(Error::Io {
+                    path: r.snapshot.clone(),
+                    source: e,
+                });
+            }
+        };
+        let label = format!("{}/{}", f.contract, f.name);
+        match accepted {
+            Some(old) if old == body => {}
+            Some(old) => {
+                let diff = unified(&old, &body, &r.snapshot, &format!("{label} (now)"));
+                r.status = if args.accept { "updated" } else { "changed" };
+                r.diff = Some(diff);
+            }
+            None => r.status = if args.accept { "written" } else { "missing" },
+        }
+        if args.accept && matches!(r.status, "updated" | "written") {
+            if let Some(dir) = snap_path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                    path: dir.display().to_string(),
+                    source: e,
+                })?;
+            }
+            let text = cases::snapshot_file(&r.file, &body);
+            // Write beside, then rename: a snapshot is never half-written.
+            let tmp = snap_path.with_extension("snap.tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, &snap_path))
+                .map_err(|e| Error::Io {
+                    path: r.snapshot.clone(),
+                    source: e,
+                })?;
+        }
+        if human {
+            let red = anstyle::AnsiColor::Red.on_default().bold();
+            let line = match r.status {
+                "changed" => format!("{red}FAILED{red:#} {label}: the evaluation changed"),
+                "missing" => format!(
+                    "{red}FAILED{red:#} {label}: no snapshot `{}` (run `slaengine test --accept` to write it)",
+                    r.snapshot
+                ),
+                "updated" => format!("updated {label} → {}", r.snapshot),
+                "written" => format!("written {label} → {}", r.snapshot),
+                _ => String::new(),
+            };
+            if !line.is_empty() {
+                writeln!(out, "{line}").map_err(output_error)?;
+            }
+            if let Some(diff) = &r.diff {
+                write!(out, "{}", coloured(diff)).map_err(output_error)?;
+            }
+        }
+        reports.push(r);
+    }
+    let failed = reports
+        .iter()
+        .filter(|r| matches!(r.status, "changed" | "missing" | "error"))
+        .count();
+    let passed = reports.len() - failed;
+    if human {
+        writeln!(out, "{passed} passed, {failed} failed").map_err(output_error)?;
+    } else {
+        let summary = Summary {
+            schema: "slaengine.test/v1",
+            cases: reports,
+            passed,
+            failed,
+        };
+        write_machine(&mut out, cli.format, &summary, true).map_err(output_error)?;
+    }
+    Ok(if bad_input {
+        exit::BAD_INPUT
+    } else if failed > 0 {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    })
+}

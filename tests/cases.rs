@@ -1,0 +1,39 @@
+//! The contract cases (`tests/cases/<contract>/<case>.yaml`) through insta, over the same
+//! `snapshots/<contract>__<case>.snap` files that `slaengine test` reads and writes: both
+//! build the body with `slaengine::cases::body`, so they agree byte for byte. Review
+//! changes with `cargo insta review` or `slaengine test --accept`; under `CI=true` a
+//! missing or changed snapshot fails.
+//!
+//! This is its own test crate because insta's glob failure count is process-wide.
+
+use slaengine::cases;
+use slaengine::contract::{self, DirLoader};
+
+#[test]
+fn contract_cases() {
+    // Tests run in the package root; the same relative paths as `slaengine test`.
+    let loader = DirLoader::new("contracts");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("cases", "*/*.yaml", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let contract_id = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy();
+            let case_name = path.file_stem().unwrap().to_string_lossy();
+            let case = cases::parse(&text, &path.display().to_string()).unwrap();
+            let contract = contract::load(&loader, &contract_id).unwrap();
+            let body = cases::body(&contract, &case);
+            let mut named = insta::Settings::clone_current();
+            named.remove_snapshot_suffix();
+            named.bind(|| {
+                insta::assert_snapshot!(cases::snapshot_name(&contract_id, &case_name), body);
+            });
+        });
+    });
+}
