@@ -480,35 +480,12 @@ impl Watch {
             .filter_map(|id| self.tickets.get(id))
             .filter_map(|t| self.live.get(&t.customer).map(|c| (t, Arc::clone(c))))
             .collect();
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let per = tickets.len().div_ceil(workers).max(1);
         let options = Options {
             metrics_only: true,
             ..Options::default()
         };
-        if tickets.len() < 256 {
-            return tickets
-                .iter()
-                .map(|(t, c)| evaluate_in(c, t, now, &options, None))
-                .collect();
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = tickets
-                .chunks(per)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|(t, c)| evaluate_in(c, t, now, &options, None))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+        crate::parallel::map(&tickets, |(t, c)| {
+            Some(evaluate_in(c, t, now, &options, None))
         })
     }
 

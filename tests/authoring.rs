@@ -102,3 +102,195 @@ fn a_missing_snapshot_fails_with_a_hint_and_a_broken_contract_is_bad_input() {
     assert_eq!(code, 2);
     assert!(err.contains("no cases for contract `nobody`"), "{err}");
 }
+
+/// `n` ACME complete failures registered on consecutive Tuesdays at 10:00 and resolved
+/// three working hours later (met under 4 working hours, breached under 2), and `n`
+/// module failures resolved the same way (1 working day: met either way).
+fn seed(p: &Project, n: usize) {
+    let mut lines = String::new();
+    for i in 0..n {
+        let day = 3 + 7 * (i % 4);
+        for (prefix, category) in [
+            ("CF", "error.complete_failure"),
+            ("MF", "error.module_failure"),
+        ] {
+            lines.push_str(&format!(
+                "{{\"id\":\"{prefix}-{i}\",\"customer\":\"acme\",\"product\":\"erp\",\"category\":\"{category}\",\"registered\":\"2026-03-{day:02}T10:00:00+05:00\",\"events\":[{{\"at\":\"2026-03-{day:02}T10:10:00+05:00\",\"kind\":\"assigned\"}},{{\"at\":\"2026-03-{day:02}T13:00:00+05:00\",\"kind\":\"resolved\"}}]}}\n"
+            ));
+        }
+    }
+    lines.push_str("{\"id\":\"G-1\",\"customer\":\"globex\",\"product\":\"erp\",\"category\":\"error.complete_failure\",\"registered\":\"2026-03-03T10:00:00+03:00\"}\n");
+    let (code, _, err) = p.run(&["ticket", "import", "-"], &lines);
+    assert_eq!(code, 0, "{err}");
+}
+
+fn tighten(p: &Project) {
+    p.edit(
+        "contracts/acme.yaml",
+        "error.complete_failure: { resolve: 4 working hours }",
+        "error.complete_failure: { resolve: 2 working hours }",
+    );
+}
+
+const AT: &str = "2026-03-31T12:00:00+05:00";
+
+#[test]
+fn diff_reports_exactly_the_affected_tickets() {
+    let p = Project::with_cases();
+    seed(&p, 6);
+    // The deployed contracts, as a directory.
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("contracts").display().to_string();
+    tighten(&p);
+    let (code, out, err) = p.run(
+        &["--format", "json", "diff", "--base", &base, "--at", AT],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema"], "slaengine.diff/v1");
+    let contracts = v["contracts"].as_array().unwrap();
+    let acme = contracts.iter().find(|c| c["id"] == "acme").unwrap();
+    assert_eq!(acme["status"], "changed");
+    assert_eq!(acme["tickets_evaluated"], 12);
+    let mut changed: Vec<&str> = acme["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket"].as_str().unwrap())
+        .collect();
+    changed.sort();
+    assert_eq!(changed, ["CF-0", "CF-1", "CF-2", "CF-3", "CF-4", "CF-5"]);
+    assert_eq!(acme["newly_breached"], 6);
+    assert_eq!(acme["newly_met"], 0);
+    // 12 tickets × 2 metrics all met before; 6 resolutions breached after.
+    assert_eq!(acme["compliance_before"], 100.0);
+    assert_eq!(acme["compliance_after"], 75.0);
+    let first = &acme["tickets"][0]["changes"];
+    assert!(
+        first
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "status"
+                && c["metric"] == "resolve"
+                && c["before"] == "met"
+                && c["after"] == "breached"),
+        "{first}"
+    );
+    assert!(
+        acme["cases_changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "complete-failure")
+    );
+    for other in ["globex", "initech"] {
+        let c = contracts.iter().find(|c| c["id"] == other).unwrap();
+        assert_eq!(c["status"], "unchanged", "{c}");
+        assert_eq!(c["tickets_evaluated"], 0, "{c}");
+    }
+    assert_eq!(v["tickets_changed"], 6);
+
+    // For CI: a newly breached ticket fails the check.
+    let (code, out, _) = p.run(
+        &["diff", "--base", &base, "--at", AT, "--fail-on", "breach"],
+        "",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("6 tickets changed, 6 newly breached"), "{out}");
+}
+
+#[test]
+fn diff_against_a_git_revision_leaves_the_working_tree_alone() {
+    let p = Project::with_cases();
+    seed(&p, 2);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(p.path(""))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "contracts", "scripts", "tests", "snapshots"]);
+    git(&["commit", "-qm", "deployed"]);
+    tighten(&p);
+    let before = std::fs::read_to_string(p.path("contracts/acme.yaml")).unwrap();
+    let (code, out, err) = p.run(&["diff", "--base", "HEAD", "--at", AT, "acme"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 tickets changed, 2 newly breached"), "{out}");
+    assert!(
+        out.contains("CF-0  resolve target 4 working hours → 2 working hours"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path("contracts/acme.yaml")).unwrap(),
+        before
+    );
+
+    let (code, _, err) = p.run(&["diff", "--base", "no-such-rev"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected a contracts directory or a git revision, found `no-such-rev`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn diff_reports_a_contract_that_does_not_load_on_either_side() {
+    let p = Project::with_cases();
+    seed(&p, 1);
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("contracts").display().to_string();
+    p.edit(
+        "contracts/acme.yaml",
+        "extends: standard",
+        "extends: standrd",
+    );
+    let (code, out, _) = p.run(&["diff", "--base", &base, "--at", AT], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("acme: cannot compare"), "{out}");
+    assert!(out.contains("the current contract does not load"), "{out}");
+    assert!(out.contains("contracts/acme.yaml:3:10"), "{out}");
+
+    // A broken base: the current side is fine, so the report says so and exits 0.
+    let (code, out, _) = p.run(&["diff", "--base", "contracts", "--at", AT, "globex"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("globex: unchanged"), "{out}");
+    p.edit(
+        "contracts/acme.yaml",
+        "extends: standrd",
+        "extends: standard",
+    );
+    std::fs::create_dir_all(p.path("old/contracts")).unwrap();
+    std::fs::write(p.path("old/contracts/acme.yaml"), "extends: nothing\n").unwrap();
+    let (code, out, _) = p.run(
+        &[
+            "--format",
+            "json",
+            "diff",
+            "--base",
+            "old/contracts",
+            "--at",
+            AT,
+            "acme",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["contracts"][0]["status"], "error");
+    assert!(
+        v["contracts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the base does not load")
+    );
+}

@@ -3,6 +3,7 @@
 
 mod calendar;
 mod cases;
+mod diff;
 mod evaluate;
 mod render;
 mod report;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
     /// them).
     Test(cases::Args),
+    /// What an edit of the contracts changes: every stored ticket and case evaluated
+    /// under the base and the current contracts.
+    Diff(diff::Args),
     /// Keep the contracts loaded, reload them when their files change, and report
     /// tickets at risk or breached (until SIGINT or SIGTERM).
     Watch(watch::Args),
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Report(args) => report::run(&cli, args),
         Command::Watch(args) => watch::run(&cli, args),
         Command::Test(args) => cases::run(&cli, args),
+        Command::Diff(args) => diff::run(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -153,3 +153,11 @@ pub fn evaluation(e: &Evaluation) -> String {
     }
     out
 }
+
+/// An RFC 3339 instant as people read it in tables (`Tue 2026-03-10 16:40`); the text
+/// itself if it is not one.
+pub fn short_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%a %Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
