@@ -6,6 +6,10 @@
 //! weekday, and the template's scripts run before the contract's own.
 
 mod raw;
+#[cfg(feature = "schema")]
+mod schema;
+#[cfg(feature = "schema")]
+pub use schema::contract_schema;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

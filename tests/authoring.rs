@@ -95,7 +95,7 @@ fn a_missing_snapshot_fails_with_a_hint_and_a_broken_contract_is_bad_input() {
     );
     let (code, out, err) = p.run(&["test", "globex"], "");
     assert_eq!(code, 2, "{out}");
-    assert!(err.contains("contracts/globex.yaml:15:15"), "{err}");
+    assert!(err.contains("contracts/globex.yaml:16:15"), "{err}");
     assert!(last_line(&out).starts_with("0 passed"), "{out}");
 
     let (code, _, err) = p.run(&["test", "nobody"], "");
@@ -258,7 +258,7 @@ fn diff_reports_a_contract_that_does_not_load_on_either_side() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("acme: cannot compare"), "{out}");
     assert!(out.contains("the current contract does not load"), "{out}");
-    assert!(out.contains("contracts/acme.yaml:3:10"), "{out}");
+    assert!(out.contains("contracts/acme.yaml:4:10"), "{out}");
 
     // A broken base: the current side is fine, so the report says so and exits 0.
     let (code, out, _) = p.run(&["diff", "--base", "contracts", "--at", AT, "globex"], "");

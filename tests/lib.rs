@@ -5,6 +5,7 @@ mod cli;
 mod contract;
 mod contract_errors;
 mod eval;
+mod schema;
 mod scripts;
 mod store;
 mod watch;

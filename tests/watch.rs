@@ -237,7 +237,7 @@ fn an_edit_reloads_a_broken_one_is_refused_and_the_old_terms_stay() {
         err["file"].as_str().unwrap().ends_with("acme.yaml"),
         "{err}"
     );
-    assert_eq!(err["line"], 12, "{err}");
+    assert_eq!(err["line"], 13, "{err}");
     assert!(err["message"].as_str().unwrap().contains("lots"), "{err}");
     // The old terms stay: no status changed for the open ticket.
     assert!(!w.seen.iter().any(|v| v["event"] == "status_changed"));

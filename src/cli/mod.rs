@@ -86,6 +86,8 @@ pub enum Command {
     /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
     /// them).
     Test(cases::Args),
+    /// Print the JSON Schema of the contract format (for editors: see the README).
+    Schema,
     /// What an edit of the contracts changes: every stored ticket and case evaluated
     /// under the base and the current contracts.
     Diff(diff::Args),
@@ -124,6 +126,14 @@ pub fn run(cli: Cli) -> u8 {
         Command::Watch(args) => watch::run(&cli, args),
         Command::Test(args) => cases::run(&cli, args),
         Command::Diff(args) => diff::run(&cli, args),
+        Command::Schema => {
+            let schema = crate::contract::contract_schema();
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &schema)
+                .map_err(|e| output_error(e.into()))
+                .and_then(|()| writeln!(out).map_err(output_error))
+                .map(|()| exit::OK)
+        }
     };
     match result {
         Ok(code) => code,

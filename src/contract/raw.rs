@@ -363,29 +363,42 @@ impl<'de> Deserialize<'de> for TargetValue {
 
 /// `valid: { from, to }`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawValid {
+    /// The first day the contract applies.
     pub from: Option<Date>,
+    /// The last day the contract applies.
     pub to: Option<Date>,
 }
 
 /// `calendar:`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCalendar {
+    /// The IANA time zone of the service hours.
     pub timezone: Option<Zone>,
+    /// Weekly opening windows: `{ mon-fri: ["09:00-18:00"] }`.
     pub week: Option<Week>,
+    /// Dates closed all day.
     pub holidays: Option<Vec<Date>>,
+    /// Dates with their own windows (a short pre-holiday day, a working Saturday).
     pub exceptions: Option<Ordered<Windows>>,
+    /// The length of "1 working day" (default: the longest weekday's open time).
     pub day_length: Option<Duration>,
 }
 
 /// One metric.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
+    /// The event that starts the clock (`registered`).
     pub starts: Option<String>,
+    /// The event that stops it (`assigned`, `resolved`).
     pub stops: Option<String>,
+    /// Whether `paused` … `resumed` stops the clock.
     pub pausable: Option<bool>,
 }
 
@@ -445,36 +458,58 @@ impl<'de> Deserialize<'de> for RawCategory {
 
 /// One allowance.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawAllowance {
+    /// Hours included per month.
     pub hours: Option<f64>,
+    /// The period: `month`.
     pub per: Option<String>,
+    /// Whether work must be approved (an `approved` event) before it is done.
     pub requires_approval: Option<bool>,
+    /// Unused hours that may be carried into the next month.
     pub carry_over: Option<f64>,
+    /// The categories whose work counts (besides those naming the allowance).
     pub categories: Option<Vec<String>>,
 }
 
 /// One contract or template file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawContract {
+    /// A title for the terms.
     pub title: Option<String>,
+    /// The customer's name.
     pub customer: Option<String>,
+    /// The template this file extends (`standard` for `templates/standard.yaml`): maps
+    /// merge key by key, scalars and lists replace.
     pub extends: Option<String>,
+    /// Products covered; empty means any.
     pub products: Option<Vec<String>>,
+    /// When the contract applies: `{ from: 2026-01-01, to: 2026-12-31 }`.
     pub valid: Option<RawValid>,
+    /// Service hours: time zone, weekly windows, holidays, exceptions.
     pub calendar: Option<RawCalendar>,
+    /// Share of a target after which a running metric is at risk (default 75%).
     pub warn_at: Option<Share>,
+    /// Clocks with a start and a stop event: `assign`, `resolve`.
     pub metrics: Option<Ordered<RawMetric>>,
+    /// Targets for every category unless it says otherwise, by metric.
     pub defaults: Option<Ordered<TargetValue>>,
+    /// Request categories by id (`error.module_failure`).
     pub categories: Option<Ordered<RawCategory>>,
+    /// Hours of work included per month, by name.
     pub allowances: Option<Ordered<RawAllowance>>,
+    /// Rhai scripts, paths from the project root (`scripts/vip.rhai`).
     pub scripts: Option<Vec<String>>,
+    /// Sandbox limits for the scripts (never beyond the built-in ceiling).
     pub limits: Option<RawLimits>,
 }
 
 /// `limits:` for scripts; each at least 1 and at most the ceiling.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {
     pub operations: Option<u64>,
