@@ -14,7 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_slaengine");
+mod common;
+use common::{BIN, import_tickets, show};
 
 /// A project with `n` customer contracts (`c000`…), each extending the standard template
 /// with its own script, like `acme`.
@@ -35,27 +36,6 @@ fn project(dir: &Path, n: usize) {
     for i in 0..n {
         let _ = std::fs::write(contracts.join(format!("c{i:03}.yaml")), &acme);
     }
-}
-
-/// Stores `n` open tickets of customer `c000`.
-fn tickets(dir: &Path, n: usize) {
-    let mut lines = String::with_capacity(n * 200);
-    for i in 0..n {
-        let day = 2 + i % 27;
-        let hour = 9 + i % 8;
-        lines.push_str(&format!(
-            "{{\"id\":\"T-{i:07}\",\"customer\":\"c000\",\"product\":\"erp\",\"category\":\"error.module_failure\",\"summary\":\"Export crashes\",\"registered\":\"2026-03-{day:02}T{hour:02}:10:00+05:00\"}}\n"
-        ));
-    }
-    let file = dir.join("tickets.jsonl");
-    let _ = std::fs::write(&file, lines);
-    let ok = Command::new(BIN)
-        .args(["ticket", "import", "tickets.jsonl"])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "importing the tickets failed");
 }
 
 struct Watcher {
@@ -132,21 +112,9 @@ fn latencies(dir: &Path, rounds: usize) -> Vec<Duration> {
     out
 }
 
-fn show(what: &str, d: &[Duration]) -> Duration {
-    let median = d[d.len() / 2];
-    println!(
-        "{what}: median {:.0} ms (min {:.0}, max {:.0}, {} runs)",
-        median.as_secs_f64() * 1e3,
-        d[0].as_secs_f64() * 1e3,
-        d[d.len() - 1].as_secs_f64() * 1e3,
-        d.len()
-    );
-    median
-}
-
 fn main() {
     // `cargo test --benches` runs benches with `--bench` absent: measure only when asked.
-    if !std::env::args().any(|a| a == "--bench") {
+    if !common::asked() {
         return;
     }
     let n: usize = std::env::var("WATCH_BENCH_TICKETS")
@@ -161,7 +129,7 @@ fn main() {
         "write → reloaded, 100 contracts, no tickets",
         &latencies(dir.path(), 21),
     );
-    tickets(dir.path(), n);
+    import_tickets(dir.path(), "c000", "+05:00", n);
     let busy = show(
         &format!("write → reloaded, 100 contracts, {n} open tickets re-evaluated"),
         &latencies(dir.path(), 11),
