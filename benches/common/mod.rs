@@ -1,5 +1,7 @@
 //! Helpers shared by the whole-process benchmarks.
 
+#![allow(dead_code, reason = "each benchmark uses a part of these helpers")]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
