@@ -153,7 +153,9 @@ struct Summary {
 
 /// A unified diff from the accepted body to the current one.
 pub(crate) fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    // Bodies end without a newline; diff them as whole lines.
+    let (old, new) = (format!("{old}\n"), format!("{new}\n"));
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(old_name, new_name)

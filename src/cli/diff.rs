@@ -491,7 +491,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let report_value = Report {
         schema: "slaengine.diff/v1",
         base: args.base.clone(),
-        at: crate::eval::instant_text(&at.fixed_offset()),
+        at: args
+            .at
+            .clone()
+            .unwrap_or_else(|| crate::eval::instant_text(&at.fixed_offset())),
         tickets_changed: sum(|d| d.tickets_changed),
         newly_breached: sum(|d| d.newly_breached),
         newly_met: sum(|d| d.newly_met),
