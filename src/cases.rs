@@ -50,6 +50,7 @@ struct RawCase {
 
 /// Parses a case file; `file` names it in errors (with line and column).
 pub fn parse(text: &str, file: &str) -> Result<Case, InputError> {
+    crate::yaml_index::check_nesting(text, file)?;
     let raw: RawCase = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file))?;
     if raw.at.is_empty() {
         return Err(InputError::new(format!(

@@ -272,6 +272,7 @@ fn parse_layer(
         ))
         .into());
     }
+    crate::yaml_index::check_nesting(&text, &display)?;
     let raw: RawContract = serde_yaml::from_str(&text).map_err(|e| {
         let mut err = yaml_error(&e, &text, &display);
         if err.location.is_none() {

@@ -109,14 +109,39 @@ impl InputError {
             let pad = " ".repeat(num.len());
             out.push_str(&format!("\n{pad}--> {loc}"));
             if let Some(text) = &self.source_line {
-                let indent: String = text
+                // A very long line is shown as a window around the column.
+                let chars: Vec<char> = text.chars().collect();
+                let column = loc.column.saturating_sub(1).min(chars.len());
+                let start = column.saturating_sub(SNIPPET / 2);
+                let end = (start + SNIPPET).min(chars.len());
+                // Control characters would disturb the terminal: show them as `�`.
+                let mut shown: String = chars[start..end]
+                    .iter()
+                    .map(|&c| {
+                        if c.is_control() && c != '\t' {
+                            '�'
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                let mut lead = String::new();
+                if start > 0 {
+                    shown.insert(0, '…');
+                    lead.push(' ');
+                }
+                if end < chars.len() {
+                    shown.push('…');
+                }
+                let indent: String = lead
                     .chars()
-                    .take(loc.column.saturating_sub(1))
+                    .chain(chars[start..column].iter().copied())
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
+                let width = self.width.max(1).min(end.saturating_sub(column).max(1));
                 out.push_str(&format!(
-                    "\n{pad} |\n{num} | {text}\n{pad} | {indent}{}",
-                    "^".repeat(self.width.max(1))
+                    "\n{pad} |\n{num} | {shown}\n{pad} | {indent}{}",
+                    "^".repeat(width)
                 ));
             }
         }
@@ -137,6 +162,9 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// The most characters of a source line shown in a snippet.
+const SNIPPET: usize = 120;
 
 /// The width of the token starting at 1-based `column` of `line`: a quoted string up to
 /// its closing quote, a flow collection up to its bracket, otherwise up to the end of a

@@ -45,14 +45,34 @@ impl DirLoader {
     }
 }
 
+/// The largest contract, template or script file read (16 MiB): far beyond any real one,
+/// small enough that a runaway file is refused before it is read.
+pub const MAX_FILE: u64 = 16 << 20;
+
 fn read_opt(path: &Path) -> io::Result<Option<String>> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the file is {:.1} MiB: expected a contract or script file of at most {} MiB",
+                    m.len() as f64 / (1 << 20) as f64,
+                    MAX_FILE >> 20
+                ),
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
     match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes());
+            let (line, column) = crate::ticket::line_column(&text, offset);
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "expected UTF-8 text, found invalid bytes at offset {}",
-                    e.utf8_error().valid_up_to()
+                    "expected UTF-8 text, found an invalid byte at line {line}, column {column} (byte {offset}): save the file as UTF-8"
                 ),
             )
         }),

@@ -214,6 +214,9 @@ fn strip_json_position(message: &str) -> String {
 
 /// Parses a stream of YAML documents.
 fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError>> {
+    if let Err(e) = crate::yaml_index::check_nesting(text, file) {
+        return vec![Err(e)];
+    }
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         match Ticket::deserialize(doc) {
@@ -249,11 +252,42 @@ fn strip_position(message: &str) -> String {
 
 /// Turns a serde_yaml error into an [`InputError`] at its location in `text`.
 pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
-    let message = strip_position(&e.to_string());
-    match e.location() {
-        Some(loc) => InputError::at(message, file, text, loc.line(), loc.column()),
-        None => InputError::new(format!("{file}: {message}")),
+    let raw = e.to_string();
+    // Some scanner errors give a byte offset instead of a location.
+    let offset = raw
+        .rsplit_once(" at position ")
+        .and_then(|(head, n)| n.trim().parse::<usize>().ok().map(|n| (head.to_owned(), n)));
+    let message = match &offset {
+        Some((head, _)) => head.clone(),
+        None => strip_position(&raw),
+    };
+    let message = if message.contains("repetition limit exceeded") {
+        "the file expands YAML aliases (`*name`) too many times (an alias bomb?): expected plain data, with each value written out".to_owned()
+    } else if message.contains("recursion limit exceeded") {
+        "values nested too deeply: expected plain data".to_owned()
+    } else {
+        message
+    };
+    match (offset, e.location()) {
+        (Some((_, n)), _) => {
+            let (line, column) = line_column(text, n);
+            InputError::at(message, file, text, line, column)
+        }
+        (None, Some(loc)) => InputError::at(message, file, text, loc.line(), loc.column()),
+        (None, None) => InputError::new(format!("{file}: {message}")),
     }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 impl InputError {
@@ -304,11 +338,15 @@ impl<R: BufRead> Iterator for TicketReader<R> {
             return yaml.next();
         }
         loop {
-            self.buffer.clear();
-            match self.reader.read_line(&mut self.buffer) {
+            match read_text_line(
+                &mut self.reader,
+                &mut self.buffer,
+                self.line_no + 1,
+                &self.file,
+            ) {
                 Ok(0) => return None,
                 Ok(_) => self.line_no += 1,
-                Err(e) => return Some(Err(self.read_error(e))),
+                Err(e) => return Some(Err(e)),
             }
             let line = self.buffer.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {
@@ -317,12 +355,19 @@ impl<R: BufRead> Iterator for TicketReader<R> {
             // The first line with content decides: JSON lines, or YAML documents.
             if !self.json && !is_json(line) {
                 // YAML: read the rest and parse it as documents.
-                let mut text = std::mem::take(&mut self.buffer);
-                let prefix = "\n".repeat(self.line_no - 1);
-                if let Err(e) = self.reader.read_to_string(&mut text) {
+                let mut bytes = std::mem::take(&mut self.buffer).into_bytes();
+                if let Err(e) = self.reader.read_to_end(&mut bytes) {
                     return Some(Err(self.read_error(e)));
                 }
-                let text = format!("{prefix}{text}");
+                let prefix = "\n".repeat(self.line_no - 1);
+                let text = match String::from_utf8(bytes) {
+                    Ok(t) => format!("{prefix}{t}"),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        let lossy = format!("{prefix}{}", String::from_utf8_lossy(e.as_bytes()));
+                        return Some(Err(not_utf8(&lossy, prefix.len() + at, &self.file)));
+                    }
+                };
                 let docs = parse_yaml_documents(&text, &self.file);
                 let mut iter = docs.into_iter();
                 let first = iter.next();
@@ -331,6 +376,44 @@ impl<R: BufRead> Iterator for TicketReader<R> {
             }
             self.json = true;
             return Some(parse_json_line(line, self.line_no, &self.file));
+        }
+    }
+}
+
+/// The error for invalid UTF-8 at byte `offset` of `text` (decoded lossily).
+fn not_utf8(text: &str, offset: usize, file: &str) -> InputError {
+    let (line, column) = line_column(text, offset);
+    InputError::at(
+        "expected UTF-8 text, found an invalid byte: save the file as UTF-8",
+        file,
+        text,
+        line,
+        column,
+    )
+}
+
+/// Reads the next line (number `line_no`) into `buf` as UTF-8 text; `Ok(0)` at the end.
+/// Invalid UTF-8 is an error at its line and column, not a bare I/O error.
+pub(crate) fn read_text_line(
+    reader: &mut impl BufRead,
+    buf: &mut String,
+    line_no: usize,
+    file: &str,
+) -> Result<usize, InputError> {
+    let mut bytes = std::mem::take(buf).into_bytes();
+    bytes.clear();
+    let n = reader
+        .read_until(b'\n', &mut bytes)
+        .map_err(|e| InputError::new(format!("cannot read `{file}`: {e}")))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            *buf = text;
+            Ok(n)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Err(not_utf8(&lossy, at, file).relocated(line_no))
         }
     }
 }

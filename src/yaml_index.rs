@@ -140,3 +140,71 @@ mod tests {
         assert_eq!(i.key("list.0.k"), Some((6, 5)));
     }
 }
+
+/// How deep `[…]` and `{…}` may nest in a file people write by hand.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// Refuses flow collections nested deeper than [`MAX_NESTING`] before the YAML parser
+/// sees them: its scanner takes time quadratic in the depth, so a file of 100,000 `[`
+/// would hang it for minutes. Quoted text and comments are skipped; the error points at
+/// the bracket that went too deep.
+pub(crate) fn check_nesting(text: &str, file: &str) -> Result<(), crate::InputError> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = '\n';
+    for ch in text.chars() {
+        if ch == '\n' {
+            (line, col, comment, prev) = (line + 1, 0, false, ch);
+            continue;
+        }
+        col += 1;
+        if comment {
+            continue;
+        }
+        match quote {
+            Some('"') if ch == '"' && prev != '\\' => quote = None,
+            Some('\'') if ch == '\'' => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' if prev.is_whitespace() || "[{,:".contains(prev) => quote = Some(ch),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(crate::InputError::at(
+                            format!(
+                                "brackets nested more than {MAX_NESTING} levels deep: expected plain data like `[a, b]` or `{{ key: value }}`"
+                            ),
+                            file,
+                            text,
+                            line,
+                            col,
+                        ));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = ch;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::check_nesting;
+
+    #[test]
+    fn deep_brackets_are_refused_at_the_bracket_and_text_is_not_counted() {
+        let deep = format!("a: 1\nb: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = check_nesting(&deep, "x.yaml").unwrap_err();
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 4 + 64));
+        let ok = "a: [[1, 2], {b: [3]}]\nc: \"[[[[[[\" # [[[[[[[[\nd: it's [fine]\n";
+        assert!(check_nesting(ok, "x.yaml").is_ok());
+        let quoted = format!("a: '{}'\n", "[".repeat(1000));
+        assert!(check_nesting(&quoted, "x.yaml").is_ok());
+    }
+}

@@ -279,11 +279,24 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         let mut r = Ok(());
         loop {
             let mut line = String::new();
-            let n = reader.read_line(&mut line).map_err(|e| Error::Io {
-                path: name.clone(),
-                source: e,
-            })?;
             line_no += 1;
+            let n = match crate::ticket::read_text_line(&mut reader, &mut line, line_no, &name) {
+                Ok(n) => n,
+                // A line that is not UTF-8 fails alone, like a line that is not JSON.
+                Err(e) => {
+                    r = emit(
+                        Chunk {
+                            errors: vec![e.into()],
+                            ..Chunk::default()
+                        },
+                        &mut out,
+                    );
+                    if r.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            };
             if n > 0 && !line.trim().is_empty() {
                 batch.push((line_no, line));
             }
