@@ -26,7 +26,10 @@ fn load(script: &str) -> Result<slaengine::contract::Contract, Error> {
     // A wall-clock budget far above what these scripts need, so that on a loaded machine
     // the limit under test (operations, sizes, depth) is still the one that stops them.
     let loader = MemoryLoader::new()
-        .with("acme.yaml", &format!("{CONTRACT}limits: {{ millis: 2000 }}\n"))
+        .with(
+            "acme.yaml",
+            &format!("{CONTRACT}limits: {{ millis: 2000 }}\n"),
+        )
         .with_root("scripts/s.rhai", script);
     contract::load(&loader, "acme")
 }
