@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::duration::{Duration, DurationKind};
@@ -413,6 +413,15 @@ impl Calendar {
     }
 
     /// The offset in force at UTC second `t`.
+    /// `t` as local time in the calendar's zone, with its UTC offset (from the zone's
+    /// table of offset changes: cheaper than asking chrono-tz).
+    pub fn to_local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        match FixedOffset::east_opt(self.offset(t.timestamp())) {
+            Some(off) => t.with_timezone(&off),
+            None => t.with_timezone(&self.tz).fixed_offset(),
+        }
+    }
+
     fn offset(&self, t: i64) -> i32 {
         if (TABLE_FROM..TABLE_TO).contains(&t) {
             let tr = &self.zone.transitions;

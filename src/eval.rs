@@ -20,6 +20,8 @@ use crate::duration::{Duration, DurationKind};
 use crate::script::{HookResult, ScriptError};
 use crate::ticket::{Event, EventKind, Ticket};
 
+mod json;
+
 /// RFC 3339 to the second (`2026-03-06T16:40:00+03:00`), written digit by digit: chrono's
 /// general formatter costs more than the rest of a bulk evaluation's output.
 pub(crate) fn instant_text(t: &DateTime<FixedOffset>) -> String {
@@ -623,7 +625,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
-        t.with_timezone(&self.tz).fixed_offset()
+        self.contract.calendar.to_local(t)
     }
 
     /// `Fri 2026-03-06 16:40` in the contract's zone.

@@ -301,16 +301,22 @@ fn at_risk_and_breached_fire_once_each_also_across_a_restart() {
     w.wait_for("breached resolve", |v| {
         v["event"] == "breached" && v["metric"] == "resolve"
     });
-    // While it runs, another process adds a ticket and an event.
-    p.add(&OPEN_TICKET.replace("T-1", "T-2"));
+    // While it runs, other processes add a ticket (assigned in time, in the same write:
+    // the watcher's clock is already past its assignment deadline) and an event.
+    p.add(&format!(
+        "{}events:\n  - {{ at: 2026-03-10T09:20:00+05:00, kind: assigned, engineer: ivanov }}\n",
+        OPEN_TICKET.replace("T-1", "T-2")
+    ));
     let (code, _, err) = p.run(
         &[
             "ticket",
             "event",
             "T-2",
-            "assigned",
+            "worklog",
+            "--hours",
+            "1",
             "--at",
-            "2026-03-10T09:20:00+05:00",
+            "2026-03-10T11:00:00+05:00",
         ],
         "",
     );

@@ -185,6 +185,11 @@ impl<'a> Job<'a> {
                     .extend_from_slice(render::evaluation(&e).as_bytes());
                 Ok(())
             }
+            Format::Jsonl => {
+                e.write_json(&mut chunk.out);
+                chunk.out.push(b'\n');
+                Ok(())
+            }
             f => write_machine(&mut chunk.out, f, &e, at_start),
         };
         if let Err(e) = res {
