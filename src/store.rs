@@ -37,6 +37,38 @@ const CACHE: usize = 64 << 20;
 /// How long to wait for a database another process holds.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
 
+thread_local! {
+    /// Set while a storage call that turns a panic into an error is running.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside a storage call whose panics become errors (so a
+/// panic hook need not report them).
+pub(crate) fn catching_panics() -> bool {
+    CATCHING.with(|c| c.get())
+}
+
+/// Runs `f`, turning a panic inside redb (it panics on some kinds of damage, e.g. a
+/// malformed allocator state) into an error that names the file.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let was = CATCHING.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(was));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown damage".to_owned());
+        Err(storage(
+            path,
+            format!(
+                "the database file is damaged ({what}): restore it from a backup, or move it away to start a new one"
+            ),
+        ))
+    })
+}
+
 /// The ticket store.
 pub struct Store {
     db: Database,
@@ -45,9 +77,18 @@ pub struct Store {
 
 /// A storage failure (exit code 3), naming the file.
 fn storage(path: &Path, what: impl std::fmt::Display) -> Error {
+    let mut message = what.to_string();
+    // Say what a full disk or a file-size limit means for the user's data.
+    if message.contains("No space left on device") || message.contains("File too large") {
+        message = format!(
+            "{message}: the disk is full or the file reached its size limit; the command was undone and the database is as it was"
+        );
+    } else if message.contains("Permission denied") || message.contains("Read-only file system") {
+        message = format!("{message}: expected a database file this user may write");
+    }
     Error::Storage {
         path: path.display().to_string(),
-        message: what.to_string(),
+        message,
     }
 }
 
@@ -56,6 +97,10 @@ impl Store {
     /// holds it, and migrates its schema forward.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
+        guarded(&path.clone(), || Store::open_unguarded(path))
+    }
+
+    fn open_unguarded(path: PathBuf) -> Result<Store, Error> {
         let start = Instant::now();
         let db = loop {
             match Database::builder().set_cache_size(CACHE).create(&path) {
@@ -174,10 +219,15 @@ impl Store {
         &self,
         mut f: impl FnMut(Ticket) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
-        let open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
-        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
-        for row in open.iter().map_err(|e| self.err(e))? {
+        let path = &self.path;
+        let tx = guarded(path, || self.db.begin_read().map_err(|e| self.err(e)))?;
+        let open = guarded(path, || tx.open_table(OPEN).map_err(|e| self.err(e)))?;
+        let table = guarded(path, || tx.open_table(TICKETS).map_err(|e| self.err(e)))?;
+        let mut rows = guarded(path, || open.iter().map_err(|e| self.err(e)))?;
+        while let Some(ticket) = guarded(path, || {
+            let Some(row) = rows.next() else {
+                return Ok(None);
+            };
             let (k, _) = row.map_err(|e| self.err(e))?;
             let id = k.value();
             let Some(v) = table.get(id).map_err(|e| self.err(e))? else {
@@ -185,7 +235,9 @@ impl Store {
                     "the open-ticket index names `{id}`, which is not stored"
                 )));
             };
-            f(self.decode(id, v.value())?)?;
+            self.decode(id, v.value()).map(Some)
+        })? {
+            f(ticket)?;
         }
         Ok(())
     }
@@ -404,11 +456,20 @@ impl Store {
 
     /// Calls `f` with every ticket in id order (one read transaction, streamed).
     pub fn for_each(&self, mut f: impl FnMut(Ticket) -> Result<(), Error>) -> Result<(), Error> {
-        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
-        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
-        for row in table.iter().map_err(|e| self.err(e))? {
-            let (k, v) = row.map_err(|e| self.err(e))?;
-            f(self.decode(k.value(), v.value())?)?;
+        let path = &self.path;
+        let tx = guarded(path, || self.db.begin_read().map_err(|e| self.err(e)))?;
+        let table = guarded(path, || tx.open_table(TICKETS).map_err(|e| self.err(e)))?;
+        let mut rows = guarded(path, || table.iter().map_err(|e| self.err(e)))?;
+        // Each step of redb's iterator is guarded (it panics on some damage); `f` is not.
+        while let Some(ticket) = guarded(path, || {
+            rows.next()
+                .map(|row| {
+                    let (k, v) = row.map_err(|e| self.err(e))?;
+                    self.decode(k.value(), v.value())
+                })
+                .transpose()
+        })? {
+            f(ticket)?;
         }
         Ok(())
     }

@@ -460,6 +460,24 @@ impl Watch {
         Ok(events)
     }
 
+    /// Reloads every contract, as if each file had changed (after the contracts
+    /// directory came back, say).
+    pub fn rescan(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {
+        // The directory may be a new one: compare paths with its canonical form again.
+        self.dir = canonical(self.loader.dir());
+        let mut ids: BTreeSet<String> = self.live.keys().cloned().collect();
+        ids.extend(self.failed.iter().cloned());
+        ids.extend(self.loader.contract_ids().map_err(|e| Error::Io {
+            path: self.loader.display(""),
+            source: e,
+        })?);
+        let paths: Vec<PathBuf> = ids
+            .iter()
+            .map(|id| self.dir.join(format!("{id}.yaml")))
+            .collect();
+        self.changed(&paths, now)
+    }
+
     /// Time passed: re-reads the open tickets if another process changed them,
     /// re-evaluates them at `now`, and reports each escalation not reported before.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {

@@ -5,6 +5,7 @@ mod cli;
 mod contract;
 mod contract_errors;
 mod eval;
+mod faults;
 mod hostile;
 mod schema;
 mod scripts;

@@ -127,6 +127,7 @@ impl Project {
             child,
             events: rx,
             stderr: erx,
+            err_seen: Vec::new(),
             seen: Vec::new(),
         }
     }
@@ -137,6 +138,7 @@ pub struct Watcher {
     child: Child,
     events: mpsc::Receiver<Value>,
     stderr: mpsc::Receiver<String>,
+    err_seen: Vec<String>,
     pub seen: Vec<Value>,
 }
 
@@ -160,6 +162,12 @@ impl Watcher {
                 ),
             }
         }
+    }
+
+    /// The lines the watcher printed on stderr so far (kept for [`Watcher::stop`]).
+    pub fn stderr_lines(&mut self) -> Vec<String> {
+        self.err_seen.extend(self.stderr.try_iter());
+        self.err_seen.clone()
     }
 
     /// Waits for the `event` of `contract`.
@@ -188,7 +196,7 @@ impl Watcher {
         let status = self.child.wait().unwrap();
         assert_eq!(status.code(), Some(0), "SIGTERM ends the watcher cleanly");
         self.drain_for(Duration::from_millis(200));
-        let stderr: Vec<String> = self.stderr.try_iter().collect();
+        let stderr = self.stderr_lines();
         (std::mem::take(&mut self.seen), stderr)
     }
 }

@@ -110,6 +110,22 @@ pub mod exit {
 
 /// Runs a parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> u8 {
+    // A bug (or a library that panics on a damaged file) ends the command with a message
+    // and exit code 3, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        if crate::store::catching_panics() {
+            return;
+        }
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: internal error, please report it: {info}"
+        );
+    }));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_command(cli)))
+        .unwrap_or(exit::INTERNAL)
+}
+
+fn run_command(cli: Cli) -> u8 {
     let tables = matches!(cli.format, Format::Csv | Format::Markdown);
     if tables && !matches!(cli.command, Command::Report(_)) {
         report(&Error::Input(InputError::new(

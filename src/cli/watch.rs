@@ -236,10 +236,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     .map_err(|e| Error::Output(std::io::Error::other(format!("cannot handle signals: {e}"))))?;
 
     let mut watch = Watch::new(&cli.contracts, &cli.db);
-    let feed_tx = tx.clone();
-    let _feed = ChangeFeed::start(&watch.watched_dirs(), args.debounce, move |r| {
-        let _ = feed_tx.send(Msg::Changed(r));
-    })?;
+    let start_feed = |dirs: &[PathBuf]| {
+        let feed_tx = tx.clone();
+        ChangeFeed::start(dirs, args.debounce, move |r| {
+            let _ = feed_tx.send(Msg::Changed(r));
+        })
+    };
+    let mut feed = Some(start_feed(&watch.watched_dirs())?);
     let exec = args
         .exec
         .clone()
@@ -262,15 +265,39 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     emit(watch.start(clock.now())?)?;
     let mut next_tick = Instant::now() + args.interval;
     loop {
-        let wait = next_tick.saturating_duration_since(Instant::now());
+        // Wake at least every second to notice a contracts directory that vanished.
+        let wait = next_tick
+            .saturating_duration_since(Instant::now())
+            .min(StdDuration::from_secs(1));
         let result = match rx.recv_timeout(wait) {
             Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Ok(Msg::Changed(Ok(paths))) => watch.changed(&paths, clock.now()),
             Ok(Msg::Changed(Err(e))) => Err(InputError::new(format!("watching files: {e}")).into()),
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                clock.ticks = clock.ticks.saturating_add(1);
-                next_tick += args.interval;
-                watch.tick(clock.now())
+                let present = cli.contracts.is_dir();
+                if !present && feed.is_some() {
+                    // Its watch died with it: serve the last good contracts meanwhile.
+                    feed = None;
+                    Err(InputError::new(format!(
+                        "the contracts directory `{}` vanished: still serving the last good contracts, waiting for it to come back",
+                        cli.contracts.display()
+                    ))
+                    .into())
+                } else if present && feed.is_none() {
+                    match start_feed(&watch.watched_dirs()) {
+                        Ok(f) => {
+                            feed = Some(f);
+                            watch.rescan(clock.now())
+                        }
+                        Err(e) => Err(e),
+                    }
+                } else if Instant::now() >= next_tick {
+                    clock.ticks = clock.ticks.saturating_add(1);
+                    next_tick += args.interval;
+                    watch.tick(clock.now())
+                } else {
+                    Ok(Vec::new())
+                }
             }
         };
         match result {

@@ -1,0 +1,180 @@
+//! Faults: a full disk during an import, a truncated or damaged database file, the
+//! contracts directory vanishing under `watch`. Each gives a clear error naming the file
+//! (exit 3 for storage), never a panic, and no committed ticket is lost.
+
+use super::watch::Project;
+
+/// A project with 300 stored tickets; returns it with their export.
+fn stored() -> (Project, String) {
+    let p = Project::new();
+    let mut lines = String::new();
+    for i in 0..300 {
+        lines.push_str(&format!(
+            "{{\"id\":\"T-{i:04}\",\"customer\":\"acme\",\"category\":\"error.module_failure\",\"summary\":\"Export crashes on report {i}\",\"registered\":\"2026-03-10T10:00:00+05:00\"}}\n"
+        ));
+    }
+    let (code, _, err) = p.run(&["ticket", "import", "-"], &lines);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = p.run(&["ticket", "export"], "");
+    assert_eq!(code, 0, "{err}");
+    (p, out)
+}
+
+fn export(p: &Project) -> String {
+    let (code, out, err) = p.run(&["ticket", "export"], "");
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+/// Runs `slaengine ARGS` under `sh` with a file-size limit of `bytes` (SIGXFSZ ignored,
+/// so a write past it fails like a full disk).
+fn with_file_limit(p: &Project, bytes: u64, args: &str) -> (i32, String) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" {args}",
+            bytes.div_ceil(512)
+        ))
+        .arg(env!("CARGO_BIN_EXE_slaengine"))
+        .current_dir(p.path(""))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_full_disk_during_an_import_undoes_it_and_loses_nothing() {
+    let (p, before) = stored();
+    let mut big = String::new();
+    for i in 0..20_000 {
+        big.push_str(&format!(
+            "{{\"id\":\"X-{i:05}\",\"customer\":\"acme\",\"summary\":\"{}\",\"registered\":\"2026-03-10T10:00:00+05:00\"}}\n",
+            "x".repeat(200)
+        ));
+    }
+    std::fs::write(p.path("big.jsonl"), big).unwrap();
+    let size = std::fs::metadata(p.path("slaengine.redb")).unwrap().len();
+    let (code, err) = with_file_limit(&p, size + 64 * 1024, "ticket import big.jsonl");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("slaengine.redb"), "{err}");
+    assert!(
+        err.contains("the disk is full or the file reached its size limit"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        export(&p),
+        before,
+        "every committed ticket is still there, nothing half-written"
+    );
+    // And the database takes writes again once there is room.
+    let (code, _, err) = p.run(
+        &[
+            "ticket",
+            "event",
+            "T-0001",
+            "assigned",
+            "--at",
+            "2026-03-10T10:30:00+05:00",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_truncated_database_is_refused_naming_the_file() {
+    let (p, _) = stored();
+    let path = p.path("slaengine.redb");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    for args in [
+        &["ticket", "list"][..],
+        &["evaluate", "--all", "--at", "2026-03-10T12:00:00+05:00"][..],
+        &["ticket", "event", "T-0001", "comment"][..],
+    ] {
+        let (code, _, err) = p.run(args, "");
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains("slaengine.redb"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn flipped_bytes_give_errors_naming_the_file_never_a_panic() {
+    let (p, _) = stored();
+    let path = p.path("slaengine.redb");
+    let good = std::fs::read(&path).unwrap();
+    // A small deterministic generator: the same damage on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut errors = 0;
+    for _ in 0..25 {
+        let mut bad = good.clone();
+        for _ in 0..16 {
+            let i = (next() % bad.len() as u64) as usize;
+            bad[i] ^= 0xff;
+        }
+        std::fs::write(&path, &bad).unwrap();
+        for args in [
+            &["ticket", "list"][..],
+            &[
+                "evaluate",
+                "--all",
+                "--format",
+                "jsonl",
+                "--at",
+                "2026-03-10T12:00:00+05:00",
+            ][..],
+        ] {
+            let (code, _, err) = p.run(args, "");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            assert!(matches!(code, 0 | 3), "{args:?}: exit {code}: {err}");
+            if code == 3 {
+                errors += 1;
+                assert!(err.contains("slaengine.redb"), "{args:?}: {err}");
+            }
+        }
+    }
+    assert!(errors > 0, "some damage must be detected");
+}
+
+#[test]
+fn the_contracts_directory_vanishing_under_watch_is_reported_and_survived() {
+    let p = Project::new();
+    let mut w = p.watch(&["--interval", "1h"]);
+    for c in ["acme", "globex", "initech"] {
+        w.wait_event("loaded", c);
+    }
+    let saved = p.path("saved");
+    std::fs::rename(p.path("contracts"), &saved).unwrap();
+    std::fs::create_dir(p.path("elsewhere")).unwrap();
+    // Gone: the watcher says so and keeps serving the last good contracts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !w.stderr_lines().iter().any(|l| l.contains("vanished")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no error about the vanished directory"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Back: a later edit is reloaded again.
+    std::fs::rename(&saved, p.path("contracts")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.edit(
+        "contracts/acme.yaml",
+        "customer: ACME Corp",
+        "customer: ACME Corporation",
+    );
+    w.wait_event("reloaded", "acme");
+    let (_, stderr) = w.stop();
+    assert!(stderr.iter().all(|l| !l.contains("panicked")), "{stderr:?}");
+}
