@@ -7,6 +7,7 @@ mod contract_errors;
 mod eval;
 mod faults;
 mod hostile;
+mod load;
 mod schema;
 mod scripts;
 mod store;

@@ -164,6 +164,13 @@ impl Watcher {
         }
     }
 
+    /// The watcher's resident memory in KiB (from `/proc`), if it can be read.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// The lines the watcher printed on stderr so far (kept for [`Watcher::stop`]).
     pub fn stderr_lines(&mut self) -> Vec<String> {
         self.err_seen.extend(self.stderr.try_iter());
