@@ -255,21 +255,29 @@ impl Store {
     }
 
     /// Records escalations (key from [`escalation_key`], time emitted) in one
-    /// transaction.
-    pub fn record_escalations(&self, done: &[(String, String)]) -> Result<(), Error> {
+    /// transaction and returns the keys that were new: a key another watcher recorded
+    /// first is left alone and not returned, so each transition is reported once even
+    /// with two watchers on one database.
+    pub fn record_escalations(&self, done: &[(String, String)]) -> Result<Vec<String>, Error> {
         if done.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let mut fresh = Vec::new();
         {
             let mut table = tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
             for (key, at) in done {
+                if table.get(key.as_str()).map_err(|e| self.err(e))?.is_some() {
+                    continue;
+                }
                 table
                     .insert(key.as_str(), at.as_str())
                     .map_err(|e| self.err(e))?;
+                fresh.push(key.clone());
             }
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(fresh)
     }
 
     /// Replaces the worklog index entries of a ticket (`old` is its previous version).
@@ -757,8 +765,15 @@ mod tests {
         let s = Store::in_memory().unwrap();
         assert!(s.escalations().unwrap().is_empty());
         let key = escalation_key("T-1", "resolve", "breached");
-        s.record_escalations(&[(key.clone(), "2026-03-02T11:00:00+03:00".into())])
+        let first = s
+            .record_escalations(&[(key.clone(), "2026-03-02T11:00:00+03:00".into())])
             .unwrap();
+        assert_eq!(first, [key.clone()]);
         assert!(s.escalations().unwrap().contains(&key));
+        // Recorded already (by another watcher, say): not new.
+        let again = s
+            .record_escalations(&[(key.clone(), "2026-03-02T12:00:00+03:00".into())])
+            .unwrap();
+        assert!(again.is_empty());
     }
 }

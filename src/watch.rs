@@ -187,6 +187,8 @@ pub struct Watch {
     statuses: HashMap<String, Vec<(String, Status)>>,
     /// Escalations already reported, by ticket: (metric, kind).
     escalated: HashMap<String, Vec<(String, WatchEventKind)>>,
+    /// See [`Watch::take_deferred_error`].
+    deferred: Option<Error>,
 }
 
 /// The canonical form of a path when it exists (so notification paths compare equal).
@@ -221,6 +223,7 @@ impl Watch {
             changes: None,
             statuses: HashMap::new(),
             escalated: HashMap::new(),
+            deferred: None,
         }
     }
 
@@ -456,8 +459,19 @@ impl Watch {
             .collect();
         let evals = self.evaluate(&ids, now);
         self.note_statuses(&evals, Some(&mut events), now);
-        events.extend(self.escalate(&evals, now)?);
+        // The reload happened whatever the store says: its events are reported; an
+        // escalation that could not be recorded is retried at the next tick.
+        match self.escalate(&evals, now) {
+            Ok(more) => events.extend(more),
+            Err(e) => self.deferred = Some(e),
+        }
         Ok(events)
+    }
+
+    /// An error met after a reload was already done (recording its escalations), to be
+    /// reported beside the reload's events.
+    pub fn take_deferred_error(&mut self) -> Option<Error> {
+        self.deferred.take()
     }
 
     /// Reloads every contract, as if each file had changed (after the contracts
@@ -574,18 +588,28 @@ impl Watch {
                 events.push(ticket_event(kind, e, m, time));
             }
         }
-        if !keys.is_empty() {
-            Store::open(&self.db)?.record_escalations(&keys)?;
-            for ev in &events {
-                if let (Some(t), Some(m)) = (&ev.ticket, &ev.metric) {
-                    self.escalated
-                        .entry(t.clone())
-                        .or_default()
-                        .push((m.clone(), ev.event));
-                }
+        if keys.is_empty() {
+            return Ok(events);
+        }
+        // Only the transitions this watcher recorded first are reported.
+        let fresh: std::collections::HashSet<String> = Store::open(&self.db)?
+            .record_escalations(&keys)?
+            .into_iter()
+            .collect();
+        for ev in &events {
+            if let (Some(t), Some(m)) = (&ev.ticket, &ev.metric) {
+                self.escalated
+                    .entry(t.clone())
+                    .or_default()
+                    .push((m.clone(), ev.event));
             }
         }
-        Ok(events)
+        Ok(events
+            .into_iter()
+            .zip(keys)
+            .filter(|(_, (key, _))| fresh.contains(key))
+            .map(|(ev, _)| ev)
+            .collect())
     }
 }
 

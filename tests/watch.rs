@@ -460,3 +460,30 @@ fn bad_arguments_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn two_watchers_on_one_database_report_each_transition_once() {
+    let p = Project::new();
+    p.add(OPEN_TICKET);
+    // Half an hour per tick, ten ticks a second: past the next morning in 7 s.
+    let args = ["--now", START, "--interval", "100ms", "--step", "30m"];
+    let mut a = p.watch(&args);
+    let mut b = p.watch(&args);
+    loaded(&mut a);
+    loaded(&mut b);
+    std::thread::sleep(Duration::from_secs(7));
+    let (ea, _) = a.stop();
+    let (eb, _) = b.stop();
+    let all: Vec<&Value> = ea.iter().chain(&eb).collect();
+    for (metric, kind) in [
+        ("resolve", "at_risk"),
+        ("resolve", "breached"),
+        ("assign", "breached"),
+    ] {
+        let n = all
+            .iter()
+            .filter(|v| v["ticket"] == "T-1" && v["metric"] == metric && v["event"] == kind)
+            .count();
+        assert_eq!(n, 1, "{metric} {kind}: {all:#?}");
+    }
+}

@@ -300,6 +300,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 }
             }
         };
+        if let Some(e) = watch.take_deferred_error() {
+            report(&e);
+        }
         match result {
             Ok(events) => emit(events)?,
             // The watcher keeps going: a busy database or a vanished file is reported
