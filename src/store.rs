@@ -768,7 +768,7 @@ mod tests {
         let first = s
             .record_escalations(&[(key.clone(), "2026-03-02T11:00:00+03:00".into())])
             .unwrap();
-        assert_eq!(first, [key.clone()]);
+        assert_eq!(first, std::slice::from_ref(&key));
         assert!(s.escalations().unwrap().contains(&key));
         // Recorded already (by another watcher, say): not new.
         let again = s
