@@ -94,7 +94,8 @@ impl Loader for DirLoader {
         let mut ids = Vec::new();
         for entry in std::fs::read_dir(&self.dir)? {
             let path = entry?.path();
-            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            // Contracts are `<id>.yaml` (the loader reads exactly that name).
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml");
             if is_yaml && path.is_file() {
                 if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
                     ids.push(stem.to_owned());

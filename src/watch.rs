@@ -197,7 +197,7 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 fn is_yaml(p: &str) -> bool {
-    p.ends_with(".yaml") || p.ends_with(".yml")
+    p.ends_with(".yaml")
 }
 
 impl Watch {

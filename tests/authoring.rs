@@ -294,3 +294,38 @@ fn diff_reports_a_contract_that_does_not_load_on_either_side() {
             .starts_with("the base does not load")
     );
 }
+
+#[test]
+fn diff_fails_on_a_new_contract_that_does_not_load_and_on_an_unknown_id() {
+    let p = Project::with_cases();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("contracts").display().to_string();
+    std::fs::write(
+        p.path("contracts/newco.yaml"),
+        "extends: standard\ncustomer: NewCo\nwarn_at: lots\n",
+    )
+    .unwrap();
+    let (code, out, _) = p.run(
+        &["diff", "--base", &base, "--at", AT, "--fail-on", "change"],
+        "",
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("newco: cannot compare"), "{out}");
+    assert!(out.contains("the current contract does not load"), "{out}");
+    assert!(out.contains("contracts/newco.yaml:3:10"), "{out}");
+    // A good new contract is a change for --fail-on change.
+    std::fs::write(
+        p.path("contracts/newco.yaml"),
+        "extends: standard\ncustomer: NewCo\n",
+    )
+    .unwrap();
+    let (code, out, _) = p.run(
+        &["diff", "--base", &base, "--at", AT, "--fail-on", "change"],
+        "",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("newco: new (revision"), "{out}");
+    let (code, out, _) = p.run(&["diff", "--base", &base, "nosuch"], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no contract `nosuch` on either side"), "{out}");
+}

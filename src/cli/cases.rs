@@ -84,7 +84,7 @@ pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Er
             .map_err(io)?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
             .collect();
         files.sort();
         for path in files {

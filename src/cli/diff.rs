@@ -51,10 +51,20 @@ pub struct Args {
     pub fail_on: Option<FailOn>,
 }
 
+/// `git -C dir`, with messages in English (they are matched).
+fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.arg("-C").arg(dir).env("LC_ALL", "C");
+    c
+}
+
 /// Contract files at a git revision, read with `git show` (cached): the working tree is
 /// not touched.
 struct GitLoader {
+    /// The commit, resolved once.
     rev: String,
+    /// The revision as the user gave it, for messages.
+    label: String,
     contracts: PathBuf,
     root: PathBuf,
     cache: Mutex<HashMap<(bool, String), Option<String>>>,
@@ -63,21 +73,22 @@ struct GitLoader {
 impl GitLoader {
     fn new(rev: &str, contracts: &Path) -> Result<GitLoader, String> {
         let root = project_root(contracts);
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(contracts)
+        let out = git(contracts)
             .args(["rev-parse", "--verify", "--quiet"])
             .arg(format!("{rev}^{{commit}}"))
             .output()
             .map_err(|e| format!("git could not be run: {e}"))?;
-        if !out.status.success() {
+        let commit = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !out.status.success() || commit.is_empty() {
             return Err(format!(
                 "no commit `{rev}` in the git repository of `{}`",
                 contracts.display()
             ));
         }
         Ok(GitLoader {
-            rev: rev.to_owned(),
+            // Resolved once: every file is read from the same commit.
+            rev: commit,
+            label: rev.to_owned(),
             contracts: contracts.to_path_buf(),
             root,
             cache: Mutex::new(HashMap::new()),
@@ -90,9 +101,7 @@ impl GitLoader {
             return Ok(hit);
         }
         let dir = if in_root { &self.root } else { &self.contracts };
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
+        let out = git(dir)
             .arg("show")
             .arg(format!("{}:./{path}", self.rev))
             .output()?;
@@ -126,9 +135,7 @@ impl Loader for GitLoader {
     }
 
     fn contract_ids(&self) -> std::io::Result<Vec<String>> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.contracts)
+        let out = git(&self.contracts)
             .args(["ls-tree", "--name-only", &self.rev])
             .output()?;
         if !out.status.success() {
@@ -138,7 +145,7 @@ impl Loader for GitLoader {
         }
         let mut ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
             .lines()
-            .filter_map(|l| l.strip_suffix(".yaml").or_else(|| l.strip_suffix(".yml")))
+            .filter_map(|l| l.strip_suffix(".yaml"))
             .map(str::to_owned)
             .collect();
         ids.sort();
@@ -146,11 +153,11 @@ impl Loader for GitLoader {
     }
 
     fn display(&self, path: &str) -> String {
-        format!("{}:{}", self.rev, self.contracts.join(path).display())
+        format!("{}:{}", self.label, self.contracts.join(path).display())
     }
 
     fn display_root(&self, path: &str) -> String {
-        format!("{}:{path}", self.rev)
+        format!("{}:{path}", self.label)
     }
 }
 
@@ -273,8 +280,24 @@ fn changes(before: &Evaluation, after: &Evaluation) -> Vec<Change> {
     out
 }
 
-fn breached(e: &Evaluation) -> bool {
-    e.metrics.iter().any(|m| m.status == Status::Breached)
+/// Whether some metric's status went from `before` to `after` as `moved` says (a metric
+/// missing on one side counts as not applicable there).
+fn moved_from_to(
+    before: &Evaluation,
+    after: &Evaluation,
+    moved: impl Fn(Status, Status) -> bool,
+) -> bool {
+    let status = |e: &Evaluation, name: &str| {
+        e.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(Status::NotApplicable, |m| m.status)
+    };
+    after
+        .metrics
+        .iter()
+        .chain(&before.metrics)
+        .any(|m| moved(status(before, &m.name), status(after, &m.name)))
 }
 
 /// Met and breached metrics of an evaluation, for compliance.
@@ -379,22 +402,28 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     },
                 );
             }
-            (Err(e), Ok(_)) if missing(&e) => d.status = "added",
-            (Ok(_), Err(e)) if missing(&e) => {
-                d.status = "removed";
-                current_broken = true;
-            }
-            (Err(e), _) => {
-                d.status = "error";
-                d.error = Some(format!("the base does not load: {}", render_error(&e)));
-            }
-            (_, Err(e)) => {
+            // The current side first: a contract about to be deployed that does not load
+            // is the thing to hear about.
+            (_, Err(e)) if !missing(&e) => {
                 d.status = "error";
                 d.error = Some(format!(
                     "the current contract does not load: {}",
                     render_error(&e)
                 ));
                 current_broken = true;
+            }
+            (Err(b), Err(_)) if missing(&b) => {
+                d.status = "error";
+                d.error = Some(format!(
+                    "no contract `{id}` on either side: expected a file `{id}.yaml`"
+                ));
+                current_broken = true;
+            }
+            (Err(e), Ok(_)) if missing(&e) => d.status = "added",
+            (Ok(_), Err(_)) => d.status = "removed",
+            (Err(e), _) => {
+                d.status = "error";
+                d.error = Some(format!("the base does not load: {}", render_error(&e)));
             }
         }
         diffs.insert(id.clone(), d);
@@ -437,10 +466,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     continue;
                 }
                 d.tickets_changed += 1;
-                if breached(&c) && !breached(&b) {
+                if moved_from_to(&b, &c, |x, y| {
+                    x != Status::Breached && y == Status::Breached
+                }) {
                     d.newly_breached += 1;
                 }
-                if breached(&b) && !breached(&c) {
+                if moved_from_to(&b, &c, |x, y| x == Status::Breached && y == Status::Met) {
                     d.newly_met += 1;
                 }
                 d.tickets.push(TicketDiff {
@@ -510,7 +541,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     out.flush().map_err(output_error)?;
     let failed = match args.fail_on {
         Some(FailOn::Breach) => report_value.newly_breached > 0,
-        Some(FailOn::Change) => report_value.tickets_changed + report_value.cases_changed > 0,
+        Some(FailOn::Change) => {
+            report_value.tickets_changed + report_value.cases_changed > 0
+                || report_value
+                    .contracts
+                    .iter()
+                    .any(|d| matches!(d.status, "added" | "removed"))
+        }
         None => false,
     };
     Ok(if current_broken {
