@@ -335,36 +335,47 @@ impl Watch {
     fn affected(&self, paths: &[PathBuf]) -> BTreeSet<String> {
         let mut ids = BTreeSet::new();
         let mut any = false;
+        // A path relative to `base`, as given or with its directory resolved (symlinks,
+        // `..`), with `/` separators.
+        let relative = |p: &Path, base: &Path| -> Option<String> {
+            let resolved =
+                canonical(p.parent().unwrap_or(p)).join(p.file_name().unwrap_or_default());
+            p.strip_prefix(base)
+                .or_else(|_| resolved.strip_prefix(base))
+                .ok()
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+        };
+        let trim = |s: &str| s.trim_start_matches("./").to_owned();
         for p in paths {
-            let p = canonical(p.parent().unwrap_or(p)).join(p.file_name().unwrap_or_default());
-            if let Ok(rel) = p.strip_prefix(&self.dir) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if !is_yaml(&rel) {
+            let name = p.to_string_lossy();
+            if name.ends_with(".rhai") {
+                // A script: every contract that lists it (paths from the project root).
+                let Some(rel) = relative(p, &self.root) else {
                     continue;
+                };
+                any = true;
+                let rel = trim(&rel);
+                for (id, c) in self.live.iter() {
+                    if c.scripts.iter().any(|s| trim(s) == rel) {
+                        ids.insert(id.clone());
+                    }
                 }
+            } else if is_yaml(&name) {
+                let Some(rel) = relative(p, &self.dir) else {
+                    continue;
+                };
                 any = true;
                 if !rel.contains('/') {
-                    if let Some(stem) = rel.rsplit_once('.').map(|(s, _)| s) {
+                    if let Some(stem) = rel.strip_suffix(".yaml") {
                         ids.insert(stem.to_owned());
                     }
                 } else {
-                    // `sources` names files as the loader displays them.
+                    // A template: `sources` names files as the loader displays them.
                     let shown = self.loader.display(&rel);
                     for (id, c) in self.live.iter() {
                         if c.sources.contains(&shown) {
                             ids.insert(id.clone());
                         }
-                    }
-                }
-            } else if let Ok(rel) = p.strip_prefix(&self.root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if !rel.ends_with(".rhai") {
-                    continue;
-                }
-                any = true;
-                for (id, c) in self.live.iter() {
-                    if c.scripts.contains(&rel) {
-                        ids.insert(id.clone());
                     }
                 }
             }

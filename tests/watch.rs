@@ -453,6 +453,11 @@ fn bad_arguments_are_refused() {
     let (code, _, err) = p.run(&["watch", "--interval", "soon"], "");
     assert_eq!(code, 2);
     assert!(err.contains("expected a duration like `1m`"), "{err}");
+    for huge in [["--interval", "500000000000y"], ["--step", "300000y"]] {
+        let (code, _, err) = p.run(&["watch", huge[0], huge[1]], "");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("at most a year"), "{err}");
+    }
     let (code, _, err) = p.run(&["--contracts", "nowhere", "watch"], "");
     assert_eq!(code, 2);
     assert!(

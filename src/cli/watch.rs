@@ -38,7 +38,8 @@ pub struct Args {
     pub debounce: StdDuration,
 }
 
-/// Parses a real-time duration (`1m`, `30s`, `1h 30m`, `500ms`).
+/// Parses a real-time duration (`1m`, `30s`, `1h 30m`, `500ms`), above zero and at most
+/// a year (so clock arithmetic cannot overflow).
 fn real_duration(text: &str) -> Result<StdDuration, String> {
     let d = humantime::parse_duration(text).map_err(|e| {
         format!("expected a duration like `1m`, `30s` or `500ms`, found `{text}` ({e})")
@@ -46,6 +47,11 @@ fn real_duration(text: &str) -> Result<StdDuration, String> {
     if d.is_zero() {
         return Err(format!(
             "expected a duration greater than zero, found `{text}`"
+        ));
+    }
+    if d > StdDuration::from_secs(366 * 86_400) {
+        return Err(format!(
+            "expected a duration of at most a year, found `{text}`"
         ));
     }
     Ok(d)
@@ -61,12 +67,14 @@ struct Clock {
 
 impl Clock {
     fn now(&self) -> DateTime<Utc> {
-        match self.step {
-            Some(step) => self.base + step * self.ticks,
-            None => {
-                self.base + chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default()
-            }
-        }
+        // Past the end of time the clock stops rather than overflowing.
+        let offset = match self.step {
+            Some(step) => step.checked_mul(self.ticks),
+            None => chrono::Duration::from_std(self.started.elapsed()).ok(),
+        };
+        offset
+            .and_then(|d| self.base.checked_add_signed(d))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
