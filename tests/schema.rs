@@ -73,3 +73,31 @@ fn the_schema_flags_common_mistakes() {
         assert!(!validator.is_valid(&yaml(bad)), "not flagged: {bad}");
     }
 }
+
+#[test]
+fn what_the_loader_accepts_the_schema_accepts() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    for target in [
+        "2 hours",
+        "1 working week",
+        "30s",
+        "1w",
+        ".5h",
+        "1.5 hrs",
+        "1h30m",
+        "90 working minutes",
+        "3 calendar days",
+    ] {
+        let text = format!(
+            "calendar: {{ timezone: Europe/Moscow, week: {{ mon-fri: [\"9:00-18:00\"] }} }}\nmetrics: {{ resolve: {{ starts: registered, stops: resolved }} }}\ncategories:\n  error.module_failure: {{ resolve: {target} }}\n"
+        );
+        if let Err(e) = slaengine::contract::parse_str("x", &text) {
+            panic!("the loader refuses `{target}`: {e}");
+        }
+        let errors: Vec<String> = validator
+            .iter_errors(&yaml(&text))
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{target}: {errors:#?}");
+    }
+}

@@ -10,11 +10,11 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use super::raw::{Date, Ordered, RawCategory, Share, TargetValue, Week, Windows, Zone};
 use crate::duration::Duration;
 
-/// A duration as contracts write it.
-const DURATION: &str =
-    r"^\s*(\d+(\.\d+)?\s*(working|calendar)\s+(minutes?|hours?|days?)|(\d+(\.\d+)?[dhm])+)\s*$";
-/// A window of a day.
-const WINDOW: &str = r"^\s*([01]\d|2[0-3]):[0-5]\d\s*-\s*(([01]\d|2[0-3]):[0-5]\d|24:00)\s*$";
+/// A duration as contracts write it: numbers each followed by a unit word (the loader
+/// checks the words; the pattern only catches what is surely wrong, like `four hours`).
+const DURATION: &str = r"^\s*(\d+(\.\d*)?|\.\d+)\s*[A-Za-z][A-Za-z ]*(\s*(\d+(\.\d*)?|\.\d+)\s*[A-Za-z][A-Za-z ]*)*\s*$";
+/// A window of a day: `H:MM-H:MM` (the loader checks the times).
+const WINDOW: &str = r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$";
 
 impl JsonSchema for Duration {
     fn schema_name() -> Cow<'static, str> {
