@@ -144,6 +144,19 @@ impl Store {
 
     /// Creates the tables, records the schema version, refuses a newer schema.
     fn migrate(&self) -> Result<(), Error> {
+        // Up to date (the usual case): a read, so a command that only reads never writes.
+        {
+            let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+            if let Ok(meta) = tx.open_table(META) {
+                let found = meta
+                    .get("schema_version")
+                    .map_err(|e| self.err(e))?
+                    .map(|v| v.value());
+                if found == Some(SCHEMA_VERSION) {
+                    return Ok(());
+                }
+            }
+        }
         let tx = self.db.begin_write().map_err(|e| self.err(e))?;
         {
             let mut meta = tx.open_table(META).map_err(|e| self.err(e))?;

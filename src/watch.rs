@@ -179,7 +179,7 @@ pub struct Watch {
     live: ContractSet,
     /// Contracts whose last load failed: reloaded on any change, since their
     /// dependencies are unknown.
-    failed: BTreeSet<String>,
+    failed: BTreeMap<String, String>,
     /// Open tickets by id, re-read when the store's change counter moves.
     tickets: BTreeMap<String, Ticket>,
     changes: Option<u64>,
@@ -218,7 +218,7 @@ impl Watch {
             loader,
             db: db.into(),
             live: Arc::default(),
-            failed: BTreeSet::new(),
+            failed: BTreeMap::new(),
             tickets: BTreeMap::new(),
             changes: None,
             statuses: HashMap::new(),
@@ -280,7 +280,7 @@ impl Watch {
                         WatchEvent::new(WatchEventKind::ReloadFailed, self.stamp(None, now), &id);
                     ev.error = Some(LoadError::from(&e));
                     events.push(ev);
-                    self.failed.insert(id);
+                    self.failed.insert(id, e.to_string());
                 }
             }
         }
@@ -329,10 +329,11 @@ impl Watch {
         Ok(())
     }
 
-    /// The contracts a change of `paths` may affect: a contract file its contract, a
-    /// template or script every contract built from it — and every contract whose last
-    /// load failed.
-    fn affected(&self, paths: &[PathBuf]) -> BTreeSet<String> {
+    /// The contracts a change of `paths` affects: a contract file its contract, a
+    /// template or script every contract built from it; and whether any contract,
+    /// template or script changed at all (then every contract whose last load failed is
+    /// tried again too, its dependencies being unknown).
+    fn affected(&self, paths: &[PathBuf]) -> (BTreeSet<String>, bool) {
         let mut ids = BTreeSet::new();
         let mut any = false;
         // A path relative to `base`, as given or with its directory resolved (symlinks,
@@ -380,10 +381,7 @@ impl Watch {
                 }
             }
         }
-        if any {
-            ids.extend(self.failed.iter().cloned());
-        }
-        ids
+        (ids, any)
     }
 
     /// Files changed: reloads the contracts they affect, swaps in those that load,
@@ -394,7 +392,11 @@ impl Watch {
         paths: &[PathBuf],
         now: DateTime<Utc>,
     ) -> Result<Vec<WatchEvent>, Error> {
-        let ids = self.affected(paths);
+        let (direct, any) = self.affected(paths);
+        let mut ids = direct.clone();
+        if any {
+            ids.extend(self.failed.keys().cloned());
+        }
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -446,7 +448,13 @@ impl Watch {
                     touched.insert(id.clone());
                 }
                 Err(e) => {
-                    self.failed.insert(id.clone());
+                    // A contract that was already failing, reloaded only because some
+                    // other file changed, is reported again only if its error changed.
+                    let text = e.to_string();
+                    let again = self.failed.insert(id.clone(), text.clone()) == Some(text);
+                    if again && !direct.contains(id) {
+                        continue;
+                    }
                     let mut ev = WatchEvent::new(
                         WatchEventKind::ReloadFailed,
                         self.stamp(old.as_deref(), now),
@@ -491,7 +499,7 @@ impl Watch {
         // The directory may be a new one: compare paths with its canonical form again.
         self.dir = canonical(self.loader.dir());
         let mut ids: BTreeSet<String> = self.live.keys().cloned().collect();
-        ids.extend(self.failed.iter().cloned());
+        ids.extend(self.failed.keys().cloned());
         ids.extend(self.loader.contract_ids().map_err(|e| Error::Io {
             path: self.loader.display(""),
             source: e,
