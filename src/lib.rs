@@ -41,6 +41,7 @@ pub mod duration;
 pub mod error;
 pub mod eval;
 pub mod loader;
+#[cfg(feature = "watch")]
 mod parallel;
 pub mod script;
 #[cfg(feature = "store")]

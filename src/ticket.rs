@@ -218,13 +218,25 @@ fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError
         return vec![Err(e)];
     }
     let mut out = Vec::new();
+    let documents = text.matches("\n---").count() + 1;
+    let mut last_error: Option<(usize, usize)> = None;
     for doc in serde_yaml::Deserializer::from_str(text) {
+        // The stream cannot yield more documents than it has separators; a deserializer
+        // that stops advancing after an error would otherwise repeat it for ever (found
+        // by fuzzing).
+        if out.len() >= documents {
+            break;
+        }
         match Ticket::deserialize(doc) {
             Ok(t) => out.push(Ok(t)),
             Err(e) => {
                 let err = yaml_error(&e, text, file);
-                // After a syntax error the rest of the stream cannot be trusted.
-                let fatal = e.location().is_none() || e.to_string().contains("did not find");
+                let at = e.location().map(|l| (l.line(), l.column()));
+                // After a syntax error the rest of the stream cannot be trusted, nor
+                // after an error that is not past the previous one.
+                let fatal =
+                    at.is_none() || at <= last_error || e.to_string().contains("did not find");
+                last_error = at;
                 out.push(Err(err));
                 if fatal {
                     break;

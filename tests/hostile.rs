@@ -414,3 +414,18 @@ fn a_50_mb_json_line_is_handled_and_a_broken_one_writes_nothing() {
         r.err
     );
 }
+
+#[test]
+fn a_ticket_the_fuzzer_found_hanging_the_parser_is_an_error_at_once() {
+    // fuzz/corpus/ticket/regression-hang-unknown-event-field.yaml: the YAML stream kept
+    // repeating the error of an event with a misspelt key.
+    let p = Project::new();
+    let text = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus/ticket/regression-hang-unknown-event-field.yaml"),
+    )
+    .unwrap();
+    let r = bounded(&p, &["evaluate", "--ticket", "-"], &text);
+    assert_eq!(r.code, 2, "{}", r.err);
+    assert!(r.took < Duration::from_secs(10), "{:?}", r.took);
+}
