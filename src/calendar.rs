@@ -192,13 +192,24 @@ fn bisect(tz: Tz, mut lo: i64, mut hi: i64) -> i64 {
     hi
 }
 
+/// How far apart the zone scan samples offsets. Every zone of the tz database keeps an
+/// offset for at least this long between 1970 and 2100 (checked for all of them by the
+/// ignored test `every_zone_keeps_its_offsets_for_a_week`), so no pair of changes can
+/// hide between two samples.
+const SCAN_STEP: i64 = 7 * DAY_S;
+
 impl ZoneTable {
     fn build(tz: Tz) -> ZoneTable {
+        ZoneTable::scan(tz, SCAN_STEP)
+    }
+
+    /// Samples the offset every `step` seconds and bisects each change.
+    fn scan(tz: Tz, step: i64) -> ZoneTable {
         let initial = tz_offset(tz, TABLE_FROM);
         let mut transitions = Vec::new();
         let (mut t, mut off) = (TABLE_FROM, initial);
         while t < TABLE_TO {
-            let next = (t + DAY_S).min(TABLE_TO);
+            let next = (t + step).min(TABLE_TO);
             let o = tz_offset(tz, next);
             if o != off {
                 // Find every change inside the step (normally exactly one).
@@ -756,6 +767,43 @@ mod tests {
             *day = windows.iter().map(|s| w(s)).collect();
         }
         week
+    }
+
+    /// Zones whose offsets change often or oddly: Ramadan suspensions of DST, half-hour
+    /// DST, a skipped day, two-hour DST, wartime-style double changes.
+    const ODD_ZONES: [Tz; 8] = [
+        Tz::Africa__Casablanca,
+        Tz::Asia__Gaza,
+        Tz::Pacific__Apia,
+        Tz::Australia__Lord_Howe,
+        Tz::Antarctica__Troll,
+        Tz::Europe__Moscow,
+        Tz::America__Sao_Paulo,
+        Tz::Africa__Cairo,
+    ];
+
+    fn same_scan(tz: Tz) {
+        let daily = ZoneTable::scan(tz, DAY_S);
+        let weekly = ZoneTable::scan(tz, SCAN_STEP);
+        assert_eq!(daily.initial, weekly.initial, "{tz}");
+        assert_eq!(daily.transitions, weekly.transitions, "{tz}");
+    }
+
+    #[test]
+    fn the_weekly_zone_scan_finds_what_a_daily_one_finds() {
+        for tz in ODD_ZONES {
+            same_scan(tz);
+        }
+    }
+
+    /// Every zone (about 600; a minute or more in a debug build):
+    /// `cargo test --release --lib -- --ignored every_zone`.
+    #[test]
+    #[ignore]
+    fn every_zone_keeps_its_offsets_for_a_week() {
+        for tz in chrono_tz::TZ_VARIANTS {
+            same_scan(tz);
+        }
     }
 
     fn standard() -> Calendar {

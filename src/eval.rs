@@ -229,36 +229,35 @@ impl CustomerUsage {
     /// Sums `entries` (the customer's worklogs, e.g. from the store) for the month of
     /// `at` in `contract`'s zone, and the month before; work after `at` is not counted.
     pub fn new(contract: &Contract, entries: &[UsageEntry], at: DateTime<Utc>) -> CustomerUsage {
-        let tz = contract.calendar.timezone();
-        let local = at.with_timezone(&tz);
+        let mut counter = CustomerUsage::counter(contract, at);
+        for e in entries {
+            if let Some(category) = e.category.as_deref() {
+                counter.add(category, e.at.to_utc(), e.hours, e.approved);
+            }
+        }
+        counter.finish()
+    }
+
+    /// A counter to which worklogs are added one by one (as a store streams them), with
+    /// the same result as [`CustomerUsage::new`].
+    pub fn counter(contract: &Contract, at: DateTime<Utc>) -> UsageCounter<'_> {
+        let local = contract.calendar.to_local(at);
         let month = (local.year(), local.month());
         let previous = if month.1 == 1 {
             (month.0 - 1, 12)
         } else {
             (month.0, month.1 - 1)
         };
-        let mut totals: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
-        for e in entries.iter().filter(|e| e.at.to_utc() <= at) {
-            let Some(name) = e
-                .category
-                .as_deref()
-                .and_then(|id| contract.category(id))
-                .and_then(|c| c.allowance.clone())
-            else {
-                continue;
-            };
-            let d = e.at.with_timezone(&tz);
-            let m = (d.year(), d.month());
-            let slot = totals.entry(name).or_default();
-            if m == month && e.approved {
-                slot.0 += e.hours;
-            } else if m == month {
-                slot.1 += e.hours;
-            } else if m == previous {
-                slot.2 += e.hours;
-            }
+        UsageCounter {
+            contract,
+            at,
+            previous,
+            last: None,
+            usage: CustomerUsage {
+                month,
+                totals: BTreeMap::new(),
+            },
         }
-        CustomerUsage { month, totals }
     }
 
     /// The month's usage of the allowance `name` of `contract`, as in an evaluation
@@ -286,6 +285,60 @@ impl CustomerUsage {
             over_hours: (used - included).max(0.0),
             basis: "customer".into(),
         })
+    }
+}
+
+/// Sums worklogs into a [`CustomerUsage`] (see [`CustomerUsage::counter`]).
+pub struct UsageCounter<'c> {
+    contract: &'c Contract,
+    at: DateTime<Utc>,
+    previous: (i32, u32),
+    usage: CustomerUsage,
+    /// The last category looked up and its allowance.
+    last: Option<(String, Option<&'c str>)>,
+}
+
+impl UsageCounter<'_> {
+    /// Counts `hours` of work done at `at` on a ticket of `category` (approved in advance
+    /// or not); work after the evaluation instant, or on a category without an
+    /// allowance, is not counted.
+    pub fn add(&mut self, category: &str, at: DateTime<Utc>, hours: f64, approved: bool) {
+        if at > self.at {
+            return;
+        }
+        // Worklogs come grouped by category: look each category up once.
+        let name = match &self.last {
+            Some((c, name)) if c == category => *name,
+            _ => {
+                let name = self
+                    .contract
+                    .category(category)
+                    .and_then(|c| c.allowance.as_deref());
+                self.last = Some((category.to_owned(), name));
+                name
+            }
+        };
+        let Some(name) = name else {
+            return;
+        };
+        let d = self.contract.calendar.to_local(at);
+        let m = (d.year(), d.month());
+        let slot = match self.usage.totals.get_mut(name) {
+            Some(slot) => slot,
+            None => self.usage.totals.entry(name.to_owned()).or_default(),
+        };
+        if m == self.usage.month && approved {
+            slot.0 += hours;
+        } else if m == self.usage.month {
+            slot.1 += hours;
+        } else if m == self.previous {
+            slot.2 += hours;
+        }
+    }
+
+    /// The sums.
+    pub fn finish(self) -> CustomerUsage {
+        self.usage
     }
 }
 

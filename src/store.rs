@@ -3,33 +3,43 @@
 //! Every command is one write transaction, so a failed or interrupted command leaves the
 //! file as it was. The database is opened only for the length of a command; a second
 //! process that finds it busy retries for a few seconds and then says which file is busy.
-//! Records are JSON bytes, so a record that fails to decode is an error naming the
-//! ticket, never a panic. The schema carries a version, checked (and migrated) on open.
+//! Records are compact binary (postcard, see [`record`]), so bulk reads decode quickly; a
+//! record that fails to decode is an error naming the ticket, never a panic. The schema
+//! carries a version, checked (and migrated) on open.
+
+mod record;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use crate::contract::Contract;
 use crate::error::{Error, InputError};
-use crate::eval::{UsageEntry, usage_entries};
+use crate::eval::{CustomerUsage, UsageEntry, usage_entries};
 use crate::ticket::{Event, EventKind, Ticket};
 
 /// Metadata: `schema_version`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// Tickets by id, as JSON.
-const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1");
-/// Worklogs for allowances: `customer \0 category \0 YYYY-MM (UTC) \0 ticket` → JSON list of
-/// [`UsageEntry`], kept in step with `tickets_v1` in every write.
-const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v1");
-/// The ids of open tickets (not resolved, or reopened), kept in step with `tickets_v1`.
+/// Tickets by id, as binary records ([`record::encode_ticket`]).
+const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v2");
+/// Worklogs for allowances: `customer \0 category \0 YYYY-MM (UTC) \0 ticket` → binary
+/// list of (instant, hours, approved) ([`record::encode_usage`]), kept in step with
+/// `tickets_v2` in every write.
+const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v2");
+/// The ids of open tickets (not resolved, or reopened), kept in step with `tickets_v2`.
 const OPEN: TableDefinition<&str, ()> = TableDefinition::new("open_v1");
+/// Tickets by id as JSON, in schema versions 1 and 2 (read only to migrate).
+const TICKETS_JSON: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v1");
+/// The worklog index as JSON, in schema versions 1 and 2 (dropped by the migration).
+const WORKLOGS_JSON: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v1");
 /// Escalations the watcher has emitted: `ticket \0 metric \0 kind` → when.
 const ESCALATIONS: TableDefinition<&str, &str> = TableDefinition::new("escalations_v1");
 
 /// The schema this build writes. Version 2 added `open_v1` and `escalations_v1`, and
-/// the `changes` counter in `meta`.
-pub const SCHEMA_VERSION: u64 = 2;
+/// the `changes` counter in `meta`; version 3 stores tickets and worklogs as binary
+/// records (`tickets_v2`, `worklogs_v2`) instead of JSON.
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// redb's page cache: enough for streaming, small enough to keep memory flat.
 const CACHE: usize = 64 << 20;
@@ -171,16 +181,10 @@ impl Store {
                     )));
                 }
                 Some(SCHEMA_VERSION) => {}
-                // A new file, or version 1: build the open-ticket index from the tickets.
+                // A new file, or version 1 or 2: rewrite the JSON records as binary ones
+                // and rebuild the indexes from them.
                 _ => {
-                    let tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
-                    let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
-                    for row in tickets.iter().map_err(|e| self.err(e))? {
-                        let (k, v) = row.map_err(|e| self.err(e))?;
-                        if is_open(&self.decode(k.value(), v.value())?) {
-                            open.insert(k.value(), ()).map_err(|e| self.err(e))?;
-                        }
-                    }
+                    self.migrate_json(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)
                         .map_err(|e| self.err(e))?;
                 }
@@ -191,6 +195,38 @@ impl Store {
             tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Moves the tickets of a version 1 or 2 file (JSON records in `tickets_v1`) into
+    /// `tickets_v2`, rebuilds the worklog and open-ticket indexes, and drops the old
+    /// tables. Nothing to do for a new file.
+    fn migrate_json(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
+        {
+            let old = tx.open_table(TICKETS_JSON).map_err(|e| self.err(e))?;
+            let mut tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+            let mut bytes = Vec::with_capacity(512);
+            for row in old.iter().map_err(|e| self.err(e))? {
+                let (k, v) = row.map_err(|e| self.err(e))?;
+                let t: Ticket = serde_json::from_slice(v.value()).map_err(|e| {
+                    self.err(format!(
+                        "the record of ticket `{}` cannot be read: {e}",
+                        k.value()
+                    ))
+                })?;
+                bytes.clear();
+                record::encode_ticket(&t, &mut bytes).map_err(|e| self.err(e))?;
+                tickets
+                    .insert(t.id.as_str(), bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+                self.reindex(&mut worklogs, None, &t)?;
+                self.set_open(&mut open, &t)?;
+            }
+        }
+        tx.delete_table(TICKETS_JSON).map_err(|e| self.err(e))?;
+        tx.delete_table(WORKLOGS_JSON).map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// Counts a write of tickets in `meta` (`changes`), so that a reader can tell
@@ -305,11 +341,47 @@ impl Store {
                 table.remove(key.as_str()).map_err(|e| self.err(e))?;
             }
         }
+        let mut bytes = Vec::new();
         for (key, entries) in buckets(new) {
-            let bytes = serde_json::to_vec(&entries).map_err(|e| self.err(e))?;
+            bytes.clear();
+            record::encode_usage(&entries, &mut bytes).map_err(|e| self.err(e))?;
             table
                 .insert(key.as_str(), bytes.as_slice())
                 .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f(category, key, worklogs)` for each worklog record of `customer` on
+    /// `categories` from two calendar months (UTC) before `at` to `at`'s month: enough
+    /// for the month of `at` and the one before it (carry-over) in any time zone.
+    fn worklog_records(
+        &self,
+        customer: &str,
+        categories: &[&str],
+        at: chrono::DateTime<chrono::Utc>,
+        mut f: impl FnMut(&str, &str, &[u8]) -> Result<(), String>,
+    ) -> Result<(), Error> {
+        use chrono::Datelike;
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        for category in categories {
+            let (mut y, mut m) = (at.year(), at.month());
+            for _ in 0..3 {
+                let start = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{0}");
+                let end = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{1}");
+                for row in table
+                    .range(start.as_str()..end.as_str())
+                    .map_err(|e| self.err(e))?
+                {
+                    let (k, v) = row.map_err(|e| self.err(e))?;
+                    f(category, k.value(), v.value()).map_err(|e| {
+                        let key = k.value().replace('\u{0}', "/");
+                        self.err(format!("the worklog record `{key}` cannot be read: {e}"))
+                    })?;
+                }
+                (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+            }
         }
         Ok(())
     }
@@ -323,35 +395,42 @@ impl Store {
         categories: &[&str],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<UsageEntry>, Error> {
-        use chrono::Datelike;
-        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
-        let table = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for category in categories {
-            let (mut y, mut m) = (at.year(), at.month());
-            for _ in 0..3 {
-                let start = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{0}");
-                let end = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{1}");
-                for row in table
-                    .range(start.as_str()..end.as_str())
-                    .map_err(|e| self.err(e))?
-                {
-                    let (k, v) = row.map_err(|e| self.err(e))?;
-                    let entries: Vec<UsageEntry> =
-                        serde_json::from_slice(v.value()).map_err(|e| {
-                            let key = k.value().replace('\u{0}', "/");
-                            self.err(format!("the worklog record `{key}` cannot be read: {e}"))
-                        })?;
-                    out.extend(entries);
-                }
-                (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
-            }
-        }
+        self.worklog_records(customer, categories, at, |category, key, bytes| {
+            // `customer \0 category \0 month \0 ticket`
+            let ticket = key.split('\u{0}').nth(3).unwrap_or_default();
+            let category = Some(category).filter(|c| !c.is_empty());
+            record::decode_usage(bytes, ticket, category, &mut out)
+        })?;
         Ok(out)
     }
 
+    /// The allowance hours of all of `customer`'s tickets under `contract` for the month
+    /// of `at` (the same as [`CustomerUsage::new`] over [`Store::usage`], without
+    /// materialising the worklogs).
+    pub fn customer_usage(
+        &self,
+        contract: &Contract,
+        customer: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<CustomerUsage, Error> {
+        let categories: Vec<&str> = contract
+            .categories
+            .values()
+            .filter(|c| c.allowance.is_some())
+            .map(|c| c.id.as_str())
+            .collect();
+        let mut counter = CustomerUsage::counter(contract, at);
+        self.worklog_records(customer, &categories, at, |category, _, bytes| {
+            record::for_each_work(bytes, |t, hours, approved| {
+                counter.add(category, t.to_utc(), hours, approved);
+            })
+        })?;
+        Ok(counter.finish())
+    }
+
     fn decode(&self, id: &str, bytes: &[u8]) -> Result<Ticket, Error> {
-        serde_json::from_slice(bytes)
+        record::decode_ticket(bytes)
             .map_err(|e| self.err(format!("the record of ticket `{id}` cannot be read: {e}")))
     }
 
@@ -388,7 +467,7 @@ impl Store {
             for t in tickets {
                 let t = t?;
                 bytes.clear();
-                serde_json::to_writer(&mut bytes, &t).map_err(|e| self.err(e))?;
+                record::encode_ticket(&t, &mut bytes).map_err(|e| self.err(e))?;
                 let previous = table
                     .insert(t.id.as_str(), bytes.as_slice())
                     .map_err(|e| self.err(e))?
@@ -452,7 +531,8 @@ impl Store {
             ticket.events.push(event);
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
             self.reindex(&mut worklogs, Some(&before), &ticket)?;
-            let bytes = serde_json::to_vec(&ticket).map_err(|e| self.err(e))?;
+            let mut bytes = Vec::new();
+            record::encode_ticket(&ticket, &mut bytes).map_err(|e| self.err(e))?;
             table
                 .insert(id, bytes.as_slice())
                 .map_err(|e| self.err(e))?;
@@ -731,31 +811,59 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_file_is_migrated_forward() {
+    fn version_1_and_2_files_are_migrated_forward() {
+        for version in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.redb");
+            let mut closed = ticket("T-2");
+            closed.category = Some("support.small_change".into());
+            closed.events.push(Event {
+                hours: Some(1.5),
+                ..event("2026-03-02T10:00:00+03:00", EventKind::Worklog)
+            });
+            closed
+                .events
+                .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
+            {
+                // A file as versions 1 and 2 wrote it: JSON records, a JSON worklog
+                // index, no open-ticket index in version 1.
+                let db = Database::create(&path).unwrap();
+                let tx = db.begin_write().unwrap();
+                {
+                    let mut meta = tx.open_table(META).unwrap();
+                    meta.insert("schema_version", version).unwrap();
+                    let mut tickets = tx.open_table(TICKETS_JSON).unwrap();
+                    let mut worklogs = tx.open_table(WORKLOGS_JSON).unwrap();
+                    for t in [ticket("T-1"), closed.clone()] {
+                        let bytes = serde_json::to_vec(&t).unwrap();
+                        tickets.insert(t.id.as_str(), bytes.as_slice()).unwrap();
+                        for (key, entries) in buckets(&t) {
+                            let bytes = serde_json::to_vec(&entries).unwrap();
+                            worklogs.insert(key.as_str(), bytes.as_slice()).unwrap();
+                        }
+                    }
+                }
+                tx.commit().unwrap();
+            }
+            let s = Store::open(&path).unwrap();
+            assert_eq!(open_ids(&s), ["T-1"], "version {version}");
+            assert_eq!(s.get("T-2").unwrap().unwrap(), closed);
+            let at = "2026-03-31T00:00:00Z".parse().unwrap();
+            let usage = s.usage("acme", &["support.small_change"], at).unwrap();
+            assert_eq!(usage, usage_entries(&closed));
+            drop(s);
+            // The JSON tables are gone; opening again changes nothing.
+            let db = Database::open(&path).unwrap();
+            let tx = db.begin_read().unwrap();
+            assert!(tx.open_table(TICKETS_JSON).is_err());
+            assert!(tx.open_table(WORKLOGS_JSON).is_err());
+            drop(tx);
+            drop(db);
+            let s = Store::open(&path).unwrap();
+            assert_eq!(s.get("T-1").unwrap().unwrap(), ticket("T-1"));
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.redb");
-        {
-            // A file as version 1 wrote it: no open-ticket index.
-            let db = Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            {
-                let mut meta = tx.open_table(META).unwrap();
-                meta.insert("schema_version", 1).unwrap();
-                let mut tickets = tx.open_table(TICKETS).unwrap();
-                let mut closed = ticket("T-2");
-                closed
-                    .events
-                    .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
-                for t in [ticket("T-1"), closed] {
-                    let bytes = serde_json::to_vec(&t).unwrap();
-                    tickets.insert(t.id.as_str(), bytes.as_slice()).unwrap();
-                }
-            }
-            tx.commit().unwrap();
-        }
-        let s = Store::open(&path).unwrap();
-        assert_eq!(open_ids(&s), ["T-1"]);
-        drop(s);
         // A newer schema than this build is refused, naming the file.
         {
             let db = Database::create(&path).unwrap();

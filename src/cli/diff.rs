@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::cases::{case_files, project_root, read_case};
-use super::evaluate::counted_categories;
 use super::{Cli, Format, exit, output_error, render, write_machine};
 use crate::cases;
 use crate::contract::{self, Contract, DirLoader, Loader};
@@ -434,13 +433,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         let store = Store::open(&cli.db)?;
         let mut usage = HashMap::new();
         for (id, s) in &sides {
-            let entries_b = store.usage(id, &counted_categories(&s.base), at)?;
-            let entries_c = store.usage(id, &counted_categories(&s.current), at)?;
             usage.insert(
                 id.clone(),
                 (
-                    CustomerUsage::new(&s.base, &entries_b, at),
-                    CustomerUsage::new(&s.current, &entries_c, at),
+                    store.customer_usage(&s.base, id, at)?,
+                    store.customer_usage(&s.current, id, at)?,
                 ),
             );
         }

@@ -132,11 +132,7 @@ impl<'a> Job<'a> {
         {
             return Ok(Some(u));
         }
-        let u = Arc::new(CustomerUsage::new(
-            contract,
-            &store.usage(customer, &counted_categories(contract), self.at)?,
-            self.at,
-        ));
+        let u = Arc::new(store.customer_usage(contract, customer, self.at)?);
         if let Ok(mut m) = self.usage.write() {
             m.insert(customer.to_owned(), Arc::clone(&u));
         }
@@ -495,14 +491,4 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         return Ok(exit::BAD_INPUT);
     }
     Ok(exit::OK)
-}
-
-/// The categories of `contract` that count against an allowance.
-pub(crate) fn counted_categories(contract: &Contract) -> Vec<&str> {
-    contract
-        .categories
-        .values()
-        .filter(|c| c.allowance.is_some())
-        .map(|c| c.id.as_str())
-        .collect()
 }

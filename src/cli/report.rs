@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{Cli, Format, exit, output_error, write_machine};
 use crate::contract::{self, DirLoader};
 use crate::error::{Error, InputError};
-use crate::eval::{AllowanceUsage, CustomerUsage, Options, Status, evaluate_in, format_seconds};
+use crate::eval::{AllowanceUsage, Options, Status, evaluate_in, format_seconds};
 use crate::store::Store;
 
 /// Arguments of `report`.
@@ -108,8 +108,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     // The report looks at the month as it ended (or as it stands, for the current one).
     let at = to.min(Utc::now()) - chrono::TimeDelta::seconds(1);
     let store = Store::open(&cli.db)?;
-    let counted = super::evaluate::counted_categories(&contract);
-    let usage = CustomerUsage::new(&contract, &store.usage(&args.customer, &counted, at)?, at);
+    let usage = store.customer_usage(&contract, &args.customer, at)?;
     let mut lines: BTreeMap<String, Line> = BTreeMap::new();
     let mut breaches = Vec::new();
     store.for_each(|t| {

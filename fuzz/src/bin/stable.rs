@@ -137,17 +137,17 @@ fn main() {
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(500));
-                if let Ok(c) = current.lock() {
-                    if c.0.elapsed() > Duration::from_secs(10) {
-                        let _ = std::fs::create_dir_all(&dir);
-                        let file = dir.join("hang");
-                        let _ = std::fs::write(&file, &c.1);
-                        eprintln!(
-                            "{name}: an input ran for more than 10 s; saved to {}",
-                            file.display()
-                        );
-                        std::process::exit(1);
-                    }
+                if let Ok(c) = current.lock()
+                    && c.0.elapsed() > Duration::from_secs(10)
+                {
+                    let _ = std::fs::create_dir_all(&dir);
+                    let file = dir.join("hang");
+                    let _ = std::fs::write(&file, &c.1);
+                    eprintln!(
+                        "{name}: an input ran for more than 10 s; saved to {}",
+                        file.display()
+                    );
+                    std::process::exit(1);
                 }
             }
         });

@@ -1,0 +1,323 @@
+//! The stored form of tickets and worklogs: compact binary records (postcard).
+//!
+//! The bulk commands read every record, so the stored form avoids what makes JSON slow
+//! to decode: instants are numbers (seconds, nanoseconds, offset) rather than RFC 3339
+//! text, and no key names are repeated. Free-form `fields` stay JSON text inside the
+//! record, since their shape is the user's. The layout is fixed by the order of the
+//! fields below and by [`EventKind::ALL`] (event kinds are stored as their position):
+//! a change to either needs new table names and a migration in the store.
+//!
+//! Decoding checks everything it turns into a [`Ticket`]: a damaged record is an error
+//! for the caller to name, never a panic.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::eval::UsageEntry;
+use crate::ticket::{Event, EventKind, Ticket};
+
+/// An instant with its offset, as numbers.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Stamp {
+    secs: i64,
+    nanos: u32,
+    offset: i32,
+}
+
+impl Stamp {
+    fn of(t: &DateTime<FixedOffset>) -> Stamp {
+        Stamp {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+            offset: t.offset().local_minus_utc(),
+        }
+    }
+
+    fn time(self) -> Result<DateTime<FixedOffset>, String> {
+        let offset = FixedOffset::east_opt(self.offset)
+            .ok_or_else(|| format!("an offset of {} s is out of range", self.offset))?;
+        let utc = DateTime::from_timestamp(self.secs, self.nanos)
+            .ok_or_else(|| format!("the instant {}.{} is out of range", self.secs, self.nanos))?;
+        Ok(utc.with_timezone(&offset))
+    }
+}
+
+fn kind_code(kind: EventKind) -> u8 {
+    EventKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(u8::MAX, |i| i as u8)
+}
+
+/// An event as written (borrowed from the ticket).
+#[derive(Serialize)]
+struct EventOut<'a> {
+    at: Stamp,
+    kind: u8,
+    engineer: Option<&'a str>,
+    hours: Option<f64>,
+    note: Option<&'a str>,
+}
+
+/// The events of a ticket, written without collecting them first.
+struct EventsOut<'a>(&'a [Event]);
+
+impl Serialize for EventsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|e| EventOut {
+            at: Stamp::of(&e.at),
+            kind: kind_code(e.kind),
+            engineer: e.engineer.as_deref(),
+            hours: e.hours,
+            note: e.note.as_deref(),
+        }))
+    }
+}
+
+/// A ticket as written (borrowed).
+#[derive(Serialize)]
+struct TicketOut<'a> {
+    id: &'a str,
+    customer: &'a str,
+    product: Option<&'a str>,
+    category: Option<&'a str>,
+    summary: &'a str,
+    registered: Stamp,
+    /// `fields` as JSON text; empty when there are none.
+    fields: &'a str,
+    attachments: &'a [String],
+    events: EventsOut<'a>,
+}
+
+#[derive(Deserialize)]
+struct EventIn {
+    at: Stamp,
+    kind: u8,
+    engineer: Option<String>,
+    hours: Option<f64>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TicketIn {
+    id: String,
+    customer: String,
+    product: Option<String>,
+    category: Option<String>,
+    summary: String,
+    registered: Stamp,
+    fields: String,
+    attachments: Vec<String>,
+    events: Vec<EventIn>,
+}
+
+/// Appends the stored form of `t` to `out`.
+pub(crate) fn encode_ticket(t: &Ticket, out: &mut Vec<u8>) -> Result<(), String> {
+    let fields = if t.fields.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&t.fields).map_err(|e| e.to_string())?
+    };
+    let record = TicketOut {
+        id: &t.id,
+        customer: &t.customer,
+        product: t.product.as_deref(),
+        category: t.category.as_deref(),
+        summary: &t.summary,
+        registered: Stamp::of(&t.registered),
+        fields: &fields,
+        attachments: &t.attachments,
+        events: EventsOut(&t.events),
+    };
+    postcard::to_io(&record, &mut *out).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The ticket stored as `bytes`, or what is wrong with them.
+pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<Ticket, String> {
+    let (r, rest): (TicketIn, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| format!("{e}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes follow the record", rest.len()));
+    }
+    let fields: BTreeMap<String, serde_json::Value> = if r.fields.is_empty() {
+        BTreeMap::new()
+    } else {
+        serde_json::from_str(&r.fields).map_err(|e| format!("its fields: {e}"))?
+    };
+    let events = r
+        .events
+        .into_iter()
+        .map(|e| {
+            Ok(Event {
+                at: e.at.time()?,
+                kind: *EventKind::ALL
+                    .get(usize::from(e.kind))
+                    .ok_or_else(|| format!("an event of unknown kind {}", e.kind))?,
+                engineer: e.engineer,
+                hours: e.hours,
+                note: e.note,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Ticket {
+        id: r.id,
+        customer: r.customer,
+        product: r.product,
+        category: r.category,
+        summary: r.summary,
+        registered: r.registered.time()?,
+        fields,
+        attachments: r.attachments,
+        events,
+    })
+}
+
+/// A worklog as stored in the allowance index (its ticket and category are in the key).
+#[derive(Serialize, Deserialize)]
+struct Work {
+    at: Stamp,
+    hours: f64,
+    approved: bool,
+}
+
+/// The stored form of a ticket's worklogs in one index bucket.
+pub(crate) fn encode_usage(entries: &[UsageEntry], out: &mut Vec<u8>) -> Result<(), String> {
+    let work: Vec<Work> = entries
+        .iter()
+        .map(|e| Work {
+            at: Stamp::of(&e.at),
+            hours: e.hours,
+            approved: e.approved,
+        })
+        .collect();
+    postcard::to_io(&work, &mut *out).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Calls `f(at, hours, approved)` for each worklog stored as `bytes`.
+pub(crate) fn for_each_work(
+    bytes: &[u8],
+    mut f: impl FnMut(DateTime<FixedOffset>, f64, bool),
+) -> Result<(), String> {
+    let (work, rest): (Vec<Work>, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| format!("{e}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes follow the record", rest.len()));
+    }
+    for w in work {
+        f(w.at.time()?, w.hours, w.approved);
+    }
+    Ok(())
+}
+
+/// Appends the worklogs stored as `bytes` for `ticket` (category `category`) to `out`.
+pub(crate) fn decode_usage(
+    bytes: &[u8],
+    ticket: &str,
+    category: Option<&str>,
+    out: &mut Vec<UsageEntry>,
+) -> Result<(), String> {
+    for_each_work(bytes, |at, hours, approved| {
+        out.push(UsageEntry {
+            ticket: ticket.to_owned(),
+            category: category.map(str::to_owned),
+            at,
+            hours,
+            approved,
+        });
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Ticket {
+        Ticket::from_str_named(
+            r#"
+id: T-1042
+customer: acme
+product: erp
+category: error.module_failure
+summary: "Reports module crashes on export — «ошибка»"
+registered: 2026-03-06T16:40:00.250+03:00
+fields: { severity: high, complete_outage: false, nested: { list: [1, 2.5, "x"] } }
+attachments: [crash.log, screen.png]
+events:
+  - { at: 2026-03-06T17:05:00+03:00, kind: assigned, engineer: ivanov }
+  - { at: 2026-03-09T10:00:00+05:00, kind: paused, note: waiting for logs }
+  - { at: 2026-03-09T15:00:00Z, kind: resumed }
+  - { at: 2026-03-10T11:30:00+03:00, kind: worklog, hours: 2.5, engineer: ivanov }
+  - { at: 2026-03-10T11:30:00+03:00, kind: approved }
+  - { at: 2026-03-10T11:30:00+03:00, kind: resolved }
+  - { at: 2026-03-11T11:30:00+03:00, kind: reopened }
+  - { at: 2026-03-11T12:30:00+03:00, kind: comment, note: "" }
+"#,
+            "t.yaml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_ticket_round_trips_with_offsets_and_fractions() {
+        let t = sample();
+        let mut bytes = Vec::new();
+        encode_ticket(&t, &mut bytes).unwrap();
+        let back = decode_ticket(&bytes).unwrap();
+        assert_eq!(back, t);
+        // The offsets are kept, not only the instants.
+        assert_eq!(back.events[1].at.to_rfc3339(), "2026-03-09T10:00:00+05:00");
+        assert_eq!(
+            back.registered.to_rfc3339(),
+            "2026-03-06T16:40:00.250+03:00"
+        );
+        // Smaller than the JSON form.
+        assert!(bytes.len() < serde_json::to_vec(&t).unwrap().len() / 2);
+    }
+
+    #[test]
+    fn a_minimal_ticket_round_trips() {
+        let t = Ticket::from_str_named(
+            "id: T-1\ncustomer: c\nregistered: 2026-03-06T16:40:00+03:00\n",
+            "t.yaml",
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        encode_ticket(&t, &mut bytes).unwrap();
+        assert_eq!(decode_ticket(&bytes).unwrap(), t);
+    }
+
+    #[test]
+    fn damaged_records_are_errors() {
+        let mut bytes = Vec::new();
+        encode_ticket(&sample(), &mut bytes).unwrap();
+        // Every truncation and every single flipped byte: an error or another ticket,
+        // never a panic.
+        for n in 0..bytes.len() {
+            assert!(decode_ticket(&bytes[..n]).is_err(), "truncated to {n}");
+            let mut flipped = bytes.clone();
+            flipped[n] ^= 0xff;
+            let _ = decode_ticket(&flipped);
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode_ticket(&longer).unwrap_err().contains("follow"));
+        assert!(decode_ticket(b"{\"id\":\"T-1\"}").is_err());
+    }
+
+    #[test]
+    fn worklogs_round_trip() {
+        let t = sample();
+        let entries = crate::eval::usage_entries(&t);
+        assert_eq!(entries.len(), 1);
+        let mut bytes = Vec::new();
+        encode_usage(&entries, &mut bytes).unwrap();
+        let mut back = Vec::new();
+        decode_usage(&bytes, "T-1042", Some("error.module_failure"), &mut back).unwrap();
+        assert_eq!(back, entries);
+        assert!(decode_usage(&bytes[..bytes.len() - 1], "T", None, &mut back).is_err());
+    }
+}
