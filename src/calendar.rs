@@ -509,17 +509,23 @@ impl Calendar {
         }
         segments[n] = (seg_start, hi, off);
         n += 1;
-        // Windows in order; within a window, segments in time order.
+        // The pieces of every window in every segment, in time order: on a day that
+        // repeats an hour, a later window's piece before the change comes before an
+        // earlier window's piece after it (00:45-01:45 and 01:45-02:45 on a day that
+        // goes back from 02:00 to 01:00: 01:45-02:00 first time round comes before
+        // 01:00-01:45 second time round). Windows do not overlap, so neither do pieces.
+        let mut pieces: Vec<(i64, i64)> = Vec::with_capacity(windows.len() * n);
         for w in windows {
             for &(p0, p1, o) in &segments[..n] {
                 let a = (midnight + i64::from(w.start) - o).max(p0);
                 let b = (midnight + i64::from(w.end) - o).min(p1);
-                if a < b && f(a, b) {
-                    return true;
+                if a < b {
+                    pieces.push((a, b));
                 }
             }
         }
-        false
+        pieces.sort_unstable();
+        pieces.into_iter().any(|(a, b)| f(a, b))
     }
 
     /// If day `d` is clean (no holiday, exception or offset change, inside the zone
@@ -804,6 +810,30 @@ mod tests {
         for tz in chrono_tz::TZ_VARIANTS {
             same_scan(tz);
         }
+    }
+
+    /// Found by the `calendar` fuzz target: two windows that meet inside the hour a
+    /// DST change repeats. `due` walked the pieces window by window, not in time order,
+    /// and disagreed with `elapsed` by 15 minutes.
+    #[test]
+    fn windows_meeting_inside_a_repeated_hour_are_walked_in_time_order() {
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[6] = vec![w("00:45-01:45"), w("01:45-02:45")];
+        // New York goes back from 02:00 EDT to 01:00 EST on Sunday 2027-11-07.
+        let cal = Calendar::new(Tz::America__New_York, week, vec![], vec![], None).unwrap();
+        let a = t("2027-11-06T12:00:00-04:00");
+        let day = cal.elapsed(a, t("2027-11-08T00:00:00-05:00"));
+        // 00:45-02:00 EDT, then 01:00-02:45 EST: three hours.
+        assert_eq!(day, 3 * 3600);
+        let mut previous = a;
+        for d in (0..=day).step_by(300) {
+            let due = cal.due(a, d).unwrap();
+            assert_eq!(cal.elapsed(a, due), d, "d = {d}, due = {due}");
+            assert!(due >= previous, "due goes back at d = {d}");
+            previous = due;
+        }
+        // 1 h 15 min in: the end of the first pass through 01:45-02:00 EDT.
+        assert_eq!(cal.due(a, 4500).unwrap(), t("2027-11-07T02:00:00-04:00"));
     }
 
     fn standard() -> Calendar {

@@ -12,7 +12,7 @@ mod record;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::contract::Contract;
 use crate::error::{Error, InputError};
@@ -81,8 +81,34 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Er
 
 /// The ticket store.
 pub struct Store {
-    db: Database,
+    db: Db,
     path: PathBuf,
+}
+
+/// The database, open for writing or (a file this user may not write) only for reading.
+enum Db {
+    Write(Database),
+    Read(ReadOnlyDatabase),
+}
+
+impl Db {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        }
+    }
+}
+
+/// Whether opening failed because this user may not write the file (or its file system).
+fn not_writable(e: &redb::DatabaseError) -> bool {
+    match e {
+        redb::DatabaseError::Storage(redb::StorageError::Io(io)) => matches!(
+            io.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+        _ => false,
+    }
 }
 
 /// A storage failure (exit code 3), naming the file.
@@ -112,9 +138,24 @@ impl Store {
 
     fn open_unguarded(path: PathBuf) -> Result<Store, Error> {
         let start = Instant::now();
+        let mut read_only = false;
         let db = loop {
-            match Database::builder().set_cache_size(CACHE).create(&path) {
+            let opened = if read_only {
+                Database::builder()
+                    .set_cache_size(CACHE)
+                    .open_read_only(&path)
+                    .map(Db::Read)
+            } else {
+                Database::builder()
+                    .set_cache_size(CACHE)
+                    .create(&path)
+                    .map(Db::Write)
+            };
+            match opened {
                 Ok(db) => break db,
+                // A file this user may only read: open it for reading (commands that
+                // write then say so).
+                Err(e) if !read_only && path.is_file() && not_writable(&e) => read_only = true,
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -132,13 +173,26 @@ impl Store {
         Ok(store)
     }
 
+    /// The database for a write transaction, or the error of a read-only file.
+    fn writer(&self) -> Result<&Database, Error> {
+        match &self.db {
+            Db::Write(db) => Ok(db),
+            Db::Read(_) => Err(self.err(
+                "the database file is read-only for this user (or on a read-only file system): expected a database file this user may write; nothing was written",
+            )),
+        }
+    }
+
     /// A store in memory, for tests and embedding.
     pub fn in_memory() -> Result<Store, Error> {
         let path = PathBuf::from("(memory)");
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(|e| storage(&path, e))?;
-        let store = Store { db, path };
+        let store = Store {
+            db: Db::Write(db),
+            path,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -157,17 +211,30 @@ impl Store {
         // Up to date (the usual case): a read, so a command that only reads never writes.
         {
             let tx = self.db.begin_read().map_err(|e| self.err(e))?;
-            if let Ok(meta) = tx.open_table(META) {
-                let found = meta
+            let found = match tx.open_table(META) {
+                Ok(meta) => meta
                     .get("schema_version")
                     .map_err(|e| self.err(e))?
-                    .map(|v| v.value());
-                if found == Some(SCHEMA_VERSION) {
-                    return Ok(());
-                }
+                    .map(|v| v.value()),
+                Err(_) => None,
+            };
+            if found == Some(SCHEMA_VERSION) {
+                return Ok(());
+            }
+            if let (Db::Read(_), Some(v)) = (&self.db, found) {
+                let why = if v > SCHEMA_VERSION {
+                    format!(
+                        "the database has schema version {v}, newer than this slaengine understands ({SCHEMA_VERSION}): upgrade slaengine"
+                    )
+                } else {
+                    format!(
+                        "the database has schema version {v} and this user may not write it: open it once with write access to migrate it to version {SCHEMA_VERSION}"
+                    )
+                };
+                return Err(self.err(why));
             }
         }
-        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
         {
             let mut meta = tx.open_table(META).map_err(|e| self.err(e))?;
             let found = meta
@@ -311,7 +378,7 @@ impl Store {
         if done.is_empty() {
             return Ok(Vec::new());
         }
-        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
         let mut fresh = Vec::new();
         {
             let mut table = tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
@@ -457,7 +524,7 @@ impl Store {
         upsert: bool,
         verb: &str,
     ) -> Result<usize, Error> {
-        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
         let mut n = 0;
         {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
@@ -506,7 +573,7 @@ impl Store {
             ))
             .into());
         }
-        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
         let ticket = {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut ticket = match table.get(id).map_err(|e| self.err(e))? {

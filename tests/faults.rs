@@ -178,3 +178,70 @@ fn the_contracts_directory_vanishing_under_watch_is_reported_and_survived() {
     let (_, stderr) = w.stop();
     assert!(stderr.iter().all(|l| !l.contains("panicked")), "{stderr:?}");
 }
+
+/// Runs `slaengine ARGS` in the project as a user who may not write the database file:
+/// as `nobody` when the tests run as root (root ignores file modes).
+fn run_unprivileged(p: &Project, args: &[&str]) -> (i32, String, String) {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slaengine"));
+    cmd.args(args).current_dir(p.path(""));
+    if std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0) {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_read_only_database_file_serves_reads_and_refuses_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    let (p, before) = stored();
+    let db = p.path("slaengine.redb");
+    let mode = |path: &std::path::Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(&p.path(""), 0o755);
+    mode(&db, 0o444);
+
+    // Reads work.
+    let (code, out, err) = run_unprivileged(&p, &["ticket", "export"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, before);
+    let (code, out, err) = run_unprivileged(
+        &p,
+        &[
+            "--format",
+            "json",
+            "evaluate",
+            "T-0007",
+            "--at",
+            "2026-03-11T10:00:00+05:00",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"ticket\": \"T-0007\""), "{out}");
+
+    // Writes fail with exit 3, naming the file and saying why.
+    std::fs::write(
+        p.path("new.jsonl"),
+        "{\"id\":\"T-9999\",\"customer\":\"acme\",\"registered\":\"2026-03-10T10:00:00+05:00\"}\n",
+    )
+    .unwrap();
+    for args in [
+        &["ticket", "event", "T-0007", "comment", "--note", "x"][..],
+        &["ticket", "import", "new.jsonl"][..],
+    ] {
+        let (code, _, err) = run_unprivileged(&p, args);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains("slaengine.redb"), "{err}");
+        assert!(err.contains("read-only"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+    }
+    mode(&db, 0o644);
+    assert_eq!(export(&p), before);
+}

@@ -73,6 +73,19 @@ fn write(p: &Project, rel: &str, bytes: &[u8]) {
     std::fs::write(p.path(rel), bytes).unwrap();
 }
 
+/// Writes `bytes` as `contracts/NAME.yaml` and validates it: refused (exit 2) within
+/// 10 s, the message holding each of `expected`.
+fn refused_contract(p: &Project, name: &str, bytes: &[u8], expected: &[&str]) -> Ran {
+    write(p, &format!("contracts/{name}.yaml"), bytes);
+    let r = bounded(p, &["validate", name], b"");
+    assert_eq!(r.code, 2, "{}", r.err);
+    for e in expected {
+        assert!(r.err.contains(e), "expected `{e}` in: {}", r.err);
+    }
+    assert!(r.took < Duration::from_secs(10), "{:?}", r.took);
+    r
+}
+
 /// A billion-laughs document: ten levels of nine aliases each.
 fn alias_bomb(indent: &str) -> String {
     let mut s = format!("{indent}x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
@@ -104,17 +117,12 @@ fn a_100_mb_contract_is_refused_unread() {
     let p = Project::new();
     let mut text = b"extends: standard\ncustomer: Huge\n".to_vec();
     text.resize(100 << 20, b'#');
-    write(&p, "contracts/huge.yaml", &text);
-    let r = bounded(&p, &["validate", "huge"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err.contains(
-            "the file is 100.0 MiB: expected a contract or script file of at most 16 MiB"
-        ),
-        "{}",
-        r.err
+    refused_contract(
+        &p,
+        "huge",
+        &text,
+        &["the file is 100.0 MiB: expected a contract or script file of at most 16 MiB"],
     );
-    assert!(r.took < Duration::from_secs(10), "{:?}", r.took);
     // The other contracts are unaffected.
     let r = bounded(&p, &["validate", "acme"], b"");
     assert_eq!(r.code, 0, "{}", r.err);
@@ -124,25 +132,20 @@ fn a_100_mb_contract_is_refused_unread() {
 fn deeply_nested_yaml_is_refused_at_once() {
     let (p, before) = seeded();
     let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
-    write(
+    let r = refused_contract(
         &p,
-        "contracts/deep.yaml",
+        "deep",
         format!("extends: standard\ncustomer: {deep}\n").as_bytes(),
+        &[
+            "brackets nested more than 64 levels deep",
+            "contracts/deep.yaml:2:75",
+        ],
     );
-    let r = bounded(&p, &["validate", "deep"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err.contains("brackets nested more than 64 levels deep"),
-        "{}",
-        r.err
-    );
-    assert!(r.err.contains("contracts/deep.yaml:2:75"), "{}", r.err);
     assert!(
         r.err.len() < 2_000,
         "the snippet is windowed: {} bytes",
         r.err.len()
     );
-    assert!(r.took < Duration::from_secs(10), "{:?}", r.took);
     let ticket = format!(
         "id: T-2\ncustomer: acme\nregistered: 2026-03-10T10:00:00+05:00\nfields: {{ x: {deep} }}\n"
     );
@@ -155,31 +158,21 @@ fn deeply_nested_yaml_is_refused_at_once() {
 #[test]
 fn invalid_utf8_and_nul_bytes_are_located() {
     let (p, before) = seeded();
-    write(
+    refused_contract(
         &p,
-        "contracts/latin1.yaml",
+        "latin1",
         b"extends: standard\ncustomer: Caf\xe9 Ltd\n",
+        &["found an invalid byte at line 2, column 14"],
     );
-    let r = bounded(&p, &["validate", "latin1"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err.contains("found an invalid byte at line 2, column 14"),
-        "{}",
-        r.err
-    );
-    write(
+    refused_contract(
         &p,
-        "contracts/nul.yaml",
+        "nul",
         b"extends: standard\ncustomer: a\x00b\n",
+        &[
+            "control characters are not allowed",
+            "contracts/nul.yaml:2:12",
+        ],
     );
-    let r = bounded(&p, &["validate", "nul"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err.contains("control characters are not allowed"),
-        "{}",
-        r.err
-    );
-    assert!(r.err.contains("contracts/nul.yaml:2:12"), "{}", r.err);
     // A JSON line that is not UTF-8 fails alone, with its line; nothing is imported.
     let lines = b"{\"id\":\"T-2\",\"customer\":\"acme\",\"registered\":\"2026-03-10T10:00:00+05:00\"}\n{\"id\":\"T-3\",\"customer\":\"acme\",\"summary\":\"caf\xe9\",\"registered\":\"2026-03-10T10:00:00+05:00\"}\n";
     let r = bounded(&p, &["ticket", "import", "-"], lines);
@@ -213,31 +206,20 @@ fn invalid_utf8_and_nul_bytes_are_located() {
 #[test]
 fn an_unknown_zone_and_dates_out_of_range_are_clear_errors() {
     let (p, before) = seeded();
-    write(
+    refused_contract(
         &p,
-        "contracts/zone.yaml",
+        "zone",
         b"extends: standard\ncalendar: { timezone: Europe/Moskow }\n",
+        &[
+            "unknown time zone `Europe/Moskow`",
+            "did you mean `Europe/Moscow`?",
+        ],
     );
-    let r = bounded(&p, &["validate", "zone"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err.contains("unknown time zone `Europe/Moskow`"),
-        "{}",
-        r.err
-    );
-    assert!(r.err.contains("did you mean `Europe/Moscow`?"), "{}", r.err);
-    write(
+    refused_contract(
         &p,
-        "contracts/y10k.yaml",
+        "y10k",
         b"extends: standard\ncalendar: { holidays: [10000-01-01] }\n",
-    );
-    let r = bounded(&p, &["validate", "y10k"], b"");
-    assert_eq!(r.code, 2, "{}", r.err);
-    assert!(
-        r.err
-            .contains("expected a date like `2026-01-01`, found `10000-01-01`"),
-        "{}",
-        r.err
+        &["expected a date like `2026-01-01`, found `10000-01-01`"],
     );
     let r = bounded(
         &p,

@@ -180,7 +180,12 @@ pub fn calendar(data: &[u8]) {
     assert_eq!(cal.elapsed(later, a), 0, "elapsed of a backward interval");
     if let Some(due) = cal.due(a, d) {
         assert!(due >= a, "due before its start");
-        assert_eq!(cal.elapsed(a, due), d, "elapsed(a, due(a, d)) != d");
+        assert_eq!(
+            cal.elapsed(a, due),
+            d,
+            "elapsed(a, due(a, d)) != d for a = {a}, d = {d} s, due = {due} in {}",
+            cal.timezone()
+        );
         // The earliest such instant: one second less is not enough (for d > 0).
         if d > 0 {
             let before = due - chrono::Duration::seconds(1);
