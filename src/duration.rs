@@ -256,8 +256,14 @@ fn number(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn plural(n: f64, one: &str, many: &str) -> String {
-    format!("{} {}", number(n), if n == 1.0 { one } else { many })
+/// Writes `n qualifier unit`, with the unit in the plural unless `n` is 1.
+fn spell(f: &mut fmt::Formatter<'_>, n: f64, qualifier: &str, unit: &str) -> fmt::Result {
+    let plural = if n == 1.0 { "" } else { "s" };
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        write!(f, "{} {qualifier} {unit}{plural}", n as i64)
+    } else {
+        write!(f, "{} {qualifier} {unit}{plural}", number(n))
+    }
 }
 
 impl fmt::Display for Duration {
@@ -273,30 +279,17 @@ impl fmt::Display for Duration {
             return write!(f, "{}d{}", number(d as f64 / 1000.0), compact(s));
         }
         if d != 0 {
-            return f.write_str(&plural(
-                d as f64 / 1000.0,
-                &format!("{q} day"),
-                &format!("{q} days"),
-            ));
+            return spell(f, d as f64 / 1000.0, q, "day");
         }
-        let text = if self.kind == DurationKind::Calendar && s % 86_400 == 0 && s != 0 {
-            plural((s / 86_400) as f64, "calendar day", "calendar days")
+        if self.kind == DurationKind::Calendar && s % 86_400 == 0 && s != 0 {
+            spell(f, (s / 86_400) as f64, q, "day")
         } else if s % 1800 == 0 && s >= 3600 {
-            plural(
-                s as f64 / 3600.0,
-                &format!("{q} hour"),
-                &format!("{q} hours"),
-            )
+            spell(f, s as f64 / 3600.0, q, "hour")
         } else if s % 60 == 0 {
-            plural(
-                (s / 60) as f64,
-                &format!("{q} minute"),
-                &format!("{q} minutes"),
-            )
+            spell(f, (s / 60) as f64, q, "minute")
         } else {
-            plural(s as f64, &format!("{q} second"), &format!("{q} seconds"))
-        };
-        f.write_str(&text)
+            spell(f, s as f64, q, "second")
+        }
     }
 }
 

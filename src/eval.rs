@@ -22,39 +22,46 @@ use crate::ticket::{Event, EventKind, Ticket};
 
 mod json;
 
-/// RFC 3339 to the second (`2026-03-06T16:40:00+03:00`), written digit by digit: chrono's
-/// general formatter costs more than the rest of a bulk evaluation's output.
-pub(crate) fn instant_text(t: &DateTime<FixedOffset>) -> String {
+/// RFC 3339 (`2026-03-06T16:40:00+03:00`), exactly as chrono writes it, appended to
+/// `out` digit by digit: chrono's general formatter costs more than the rest of a bulk
+/// evaluation's output. Fractions of a second, offsets with seconds and years outside
+/// 0–9999 (rare) are left to chrono.
+pub(crate) fn write_instant(out: &mut Vec<u8>, t: &DateTime<FixedOffset>) {
     use chrono::Timelike;
-    fn two(out: &mut String, v: u32) {
-        out.push(char::from(b'0' + (v / 10 % 10) as u8));
-        out.push(char::from(b'0' + (v % 10) as u8));
+    fn two(out: &mut Vec<u8>, v: u32) {
+        out.push(b'0' + (v / 10 % 10) as u8);
+        out.push(b'0' + (v % 10) as u8);
     }
-    let mut s = String::with_capacity(25);
     let year = t.year();
-    if (0..=9999).contains(&year) {
-        two(&mut s, year as u32 / 100);
-        two(&mut s, year as u32 % 100);
-    } else {
-        return t.to_rfc3339();
-    }
-    s.push('-');
-    two(&mut s, t.month());
-    s.push('-');
-    two(&mut s, t.day());
-    s.push('T');
-    two(&mut s, t.hour());
-    s.push(':');
-    two(&mut s, t.minute());
-    s.push(':');
-    two(&mut s, t.second());
     let off = t.offset().local_minus_utc();
-    s.push(if off < 0 { '-' } else { '+' });
+    if !(0..=9999).contains(&year) || t.nanosecond() != 0 || off % 60 != 0 {
+        out.extend_from_slice(t.to_rfc3339().as_bytes());
+        return;
+    }
+    two(out, year as u32 / 100);
+    two(out, year as u32 % 100);
+    out.push(b'-');
+    two(out, t.month());
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    out.push(if off < 0 { b'-' } else { b'+' });
     let off = off.unsigned_abs();
-    two(&mut s, off / 3600);
-    s.push(':');
-    two(&mut s, off % 3600 / 60);
-    s
+    two(out, off / 3600);
+    out.push(b':');
+    two(out, off % 3600 / 60);
+}
+
+/// [`write_instant`] as a string.
+pub(crate) fn instant_text(t: &DateTime<FixedOffset>) -> String {
+    let mut out = Vec::with_capacity(25);
+    write_instant(&mut out, t);
+    String::from_utf8(out).unwrap_or_else(|_| t.to_rfc3339())
 }
 
 /// Serialises an instant with [`instant_text`].
@@ -683,9 +690,18 @@ impl<'a> Evaluator<'a> {
 
     /// `Fri 2026-03-06 16:40` in the contract's zone.
     fn show(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz)
-            .format("%a %Y-%m-%d %H:%M")
-            .to_string()
+        use chrono::Timelike;
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let l = self.local(t);
+        format!(
+            "{} {:04}-{:02}-{:02} {:02}:{:02}",
+            DAYS[l.weekday().num_days_from_monday() as usize],
+            l.year(),
+            l.month(),
+            l.day(),
+            l.hour(),
+            l.minute()
+        )
     }
 
     fn find(&mut self, severity: Severity, code: &str, message: String) {
@@ -1576,14 +1592,24 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The evaluation so far as scripts see it (see [`crate::script::EvaluationView`]).
-    fn evaluation_for_script(&self) -> rhai::Dynamic {
-        rhai::Dynamic::from(crate::script::EvaluationView::new(
+    /// The evaluation so far as scripts see it (see [`crate::script::EvaluationView`]):
+    /// the metrics, allowance and findings move into it, and back with
+    /// [`Evaluator::restore`].
+    fn evaluation_for_script(&mut self) -> crate::script::EvaluationView {
+        crate::script::EvaluationView::new(
             self.category.map(|c| c.id.clone()),
-            self.metrics.clone(),
-            self.allowance.clone(),
-            self.findings.clone(),
-        ))
+            std::mem::take(&mut self.metrics),
+            self.allowance.take(),
+            std::mem::take(&mut self.findings),
+        )
+    }
+
+    /// Takes back what [`Evaluator::evaluation_for_script`] lent the scripts; findings
+    /// made meanwhile (a failed hook) come after the earlier ones.
+    fn restore(&mut self, view: crate::script::EvaluationView) {
+        let added = std::mem::take(&mut self.findings);
+        (self.metrics, self.allowance, self.findings) = view.into_parts();
+        self.findings.extend(added);
     }
 
     /// `findings(ticket, evaluation)`: extra findings from the scripts.
@@ -1596,7 +1622,10 @@ impl Evaluator<'_> {
         }
         let ticket = self.ticket_arg();
         let view = self.evaluation_for_script();
-        let results = self.run_hook("findings", |_| vec![ticket.clone(), view.clone()]);
+        let arg = rhai::Dynamic::from(view.clone());
+        let results = self.run_hook("findings", |_| vec![ticket.clone(), arg.clone()]);
+        drop(arg);
+        self.restore(view);
         for r in results {
             if r.value.is_unit() {
                 continue;
@@ -1712,6 +1741,8 @@ mod tests {
             "2026-11-01T01:30:05-05:00",
             "2026-03-06T09:00:00+05:30",
             "0999-01-02T03:04:05+00:00",
+            "2026-03-06T16:40:00.250+03:00",
+            "2026-03-06T16:40:00.000001-01:00",
         ] {
             let t = DateTime::parse_from_rfc3339(text).unwrap();
             assert_eq!(instant_text(&t), t.to_rfc3339());

@@ -595,6 +595,25 @@ impl EvaluationView {
             findings,
         }))
     }
+
+    /// The metrics, allowance and findings back: moved out when no script kept a
+    /// reference to the view, copied otherwise.
+    pub fn into_parts(
+        self,
+    ) -> (
+        Vec<crate::eval::MetricResult>,
+        Option<crate::eval::AllowanceUsage>,
+        Vec<crate::eval::Finding>,
+    ) {
+        match Arc::try_unwrap(self.0) {
+            Ok(p) => (p.metrics, p.allowance, p.findings),
+            Err(shared) => (
+                shared.metrics.clone(),
+                shared.allowance.clone(),
+                shared.findings.clone(),
+            ),
+        }
+    }
 }
 
 /// Registers the `Evaluation` type and its properties.

@@ -293,3 +293,22 @@ fn hooks_do_not_rerun_the_top_level_and_print_goes_to_the_trace() {
         );
     }
 }
+
+#[test]
+fn a_failing_findings_hook_keeps_the_evaluation_it_was_shown() {
+    let c = load("fn findings(ticket, evaluation) {\n    throw \"boom\";\n}\n").unwrap();
+    // Registered after the evaluation instant: a finding made before the hook runs.
+    let mut t = ticket();
+    t.registered = "2026-03-03T10:00:00+03:00".parse().unwrap();
+    let e = evaluate(&c, &t, at());
+    let codes: Vec<&str> = e.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"script_failed"), "{codes:?}");
+    assert!(codes.contains(&"not_yet_registered"), "{codes:?}");
+    assert_eq!(e.metrics.len(), 2);
+    // A script that keeps the evaluation (returns it inside its result) changes nothing.
+    let c = load("fn findings(ticket, evaluation) {\n    [evaluation]\n}\n").unwrap();
+    let e = evaluate(&c, &t, at());
+    assert_eq!(e.metrics.len(), 2);
+    assert!(e.findings.iter().any(|f| f.code == "not_yet_registered"));
+    assert!(e.findings.iter().any(|f| f.code == "script_failed"));
+}
