@@ -250,9 +250,12 @@ pub(crate) fn progress(what: &'static str) -> indicatif::ProgressBar {
 
 /// Opens an input named on the command line: a file, or `-` for standard input. Returns
 /// the name to use in messages and a buffered reader.
-pub(crate) fn open_input(file: &str) -> Result<(String, Box<dyn std::io::BufRead>), Error> {
+pub(crate) fn open_input(file: &str) -> Result<(String, Box<dyn std::io::BufRead + Send>), Error> {
     if file == "-" {
-        return Ok(("standard input".into(), Box::new(std::io::stdin().lock())));
+        return Ok((
+            "standard input".into(),
+            Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())),
+        ));
     }
     let f = std::fs::File::open(file).map_err(|e| Error::Io {
         path: file.to_owned(),

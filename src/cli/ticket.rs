@@ -73,6 +73,9 @@ pub enum Command {
     },
 }
 
+/// Tickets parsed ahead of the writes in one step of `ticket import`.
+const IMPORT_BATCH: usize = 1024;
+
 /// Reads every ticket of `file` (`-` for standard input); the first bad one fails all.
 fn read_tickets(file: &str) -> Result<Vec<Ticket>, Error> {
     let (name, reader) = super::open_input(file)?;
@@ -160,24 +163,46 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             skip_bad,
         } => {
             let (name, reader) = super::open_input(file)?;
-            let records: Box<dyn Iterator<Item = Result<Ticket, InputError>>> =
+            let records: Box<dyn Iterator<Item = Result<Ticket, InputError>> + Send> =
                 if file.ends_with(".csv") {
                     Box::new(crate::ticket::csv_tickets(reader, &name)?)
                 } else {
                     Box::new(TicketReader::new(reader, name.clone()))
                 };
+            let store = Store::open(&cli.db)?;
             let mut skipped = 0usize;
             let bar = super::progress("tickets imported");
-            let records = records.inspect(|_| bar.inc(1)).filter_map(|r| match r {
-                Err(e) if *skip_bad => {
-                    skipped += 1;
-                    bar.suspend(|| super::report(&Error::Input(e)));
-                    None
-                }
-                other => Some(other.map_err(Error::from)),
+            // Parsing runs on a thread of its own, a batch ahead of the writes.
+            let n = std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<_>>(4);
+                scope.spawn(move || {
+                    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+                    for r in records {
+                        batch.push(r);
+                        if batch.len() == IMPORT_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
+                            if tx.send(full).is_err() {
+                                return; // the import stopped at an error
+                            }
+                        }
+                    }
+                    let _ = tx.send(batch);
+                });
+                let records = rx
+                    .into_iter()
+                    .flatten()
+                    .inspect(|_| bar.inc(1))
+                    .filter_map(|r| match r {
+                        Err(e) if *skip_bad => {
+                            skipped += 1;
+                            bar.suspend(|| super::report(&Error::Input(e)));
+                            None
+                        }
+                        other => Some(other.map_err(Error::from)),
+                    });
+                store.import(records, *upsert)
             });
-            let store = Store::open(&cli.db)?;
-            let n = store.import(records, *upsert);
             bar.finish_and_clear();
             let n = n?;
             if cli.format == Format::Human {
