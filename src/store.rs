@@ -3,9 +3,9 @@
 //! Every command is one write transaction, so a failed or interrupted command leaves the
 //! file as it was. The database is opened only for the length of a command; a second
 //! process that finds it busy retries for a few seconds and then says which file is busy.
-//! Records are compact binary (postcard, see [`record`]), so bulk reads decode quickly; a
-//! record that fails to decode is an error naming the ticket, never a panic. The schema
-//! carries a version, checked (and migrated) on open.
+//! Records are compact binary (postcard, see the `record` module), so bulk reads decode
+//! quickly; a record that fails to decode is an error naming the ticket, never a panic.
+//! The schema carries a version, checked (and migrated) on open.
 
 mod record;
 
