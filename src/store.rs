@@ -153,6 +153,12 @@ impl Store {
             };
             match opened {
                 Ok(db) => break db,
+                Err(redb::DatabaseError::RepairAborted) if read_only => {
+                    return Err(storage(
+                        &path,
+                        "the file was not closed cleanly and needs a repair, which this user may not write: run any slaengine command on it once as a user who may write it",
+                    ));
+                }
                 // A file this user may only read: open it for reading (commands that
                 // write then say so).
                 Err(e) if !read_only && path.is_file() && not_writable(&e) => read_only = true,
@@ -168,8 +174,14 @@ impl Store {
                 Err(e) => return Err(storage(&path, e)),
             }
         };
-        let store = Store { db, path };
-        store.migrate()?;
+        let mut store = Store { db, path };
+        if store.migrate()? {
+            // The old records' pages are free now: give them back to the file system.
+            // Only space is at stake, so a compaction that cannot run is no error.
+            if let Db::Write(db) = &mut store.db {
+                let _ = db.compact();
+            }
+        }
         Ok(store)
     }
 
@@ -181,6 +193,11 @@ impl Store {
                 "the database file is read-only for this user (or on a read-only file system): expected a database file this user may write; nothing was written",
             )),
         }
+    }
+
+    /// An error if the file is open only for reading (this user may not write it).
+    pub fn check_writable(&self) -> Result<(), Error> {
+        self.writer().map(|_| ())
     }
 
     /// A store in memory, for tests and embedding.
@@ -207,7 +224,8 @@ impl Store {
     }
 
     /// Creates the tables, records the schema version, refuses a newer schema.
-    fn migrate(&self) -> Result<(), Error> {
+    /// Returns whether old records were rewritten (the file then has room to give back).
+    fn migrate(&self) -> Result<bool, Error> {
         // Up to date (the usual case): a read, so a command that only reads never writes.
         {
             let tx = self.db.begin_read().map_err(|e| self.err(e))?;
@@ -219,7 +237,7 @@ impl Store {
                 Err(_) => None,
             };
             if found == Some(SCHEMA_VERSION) {
-                return Ok(());
+                return Ok(false);
             }
             if let (Db::Read(_), Some(v)) = (&self.db, found) {
                 let why = if v > SCHEMA_VERSION {
@@ -235,6 +253,7 @@ impl Store {
             }
         }
         let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
+        let mut moved = 0;
         {
             let mut meta = tx.open_table(META).map_err(|e| self.err(e))?;
             let found = meta
@@ -251,7 +270,7 @@ impl Store {
                 // A new file, or version 1 or 2: rewrite the JSON records as binary ones
                 // and rebuild the indexes from them.
                 _ => {
-                    self.migrate_json(&tx)?;
+                    moved = self.migrate_json(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)
                         .map_err(|e| self.err(e))?;
                 }
@@ -261,17 +280,21 @@ impl Store {
             tx.open_table(OPEN).map_err(|e| self.err(e))?;
             tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(moved > 0)
     }
 
     /// Moves the tickets of a version 1 or 2 file (JSON records in `tickets_v1`) into
     /// `tickets_v2`, rebuilds the worklog and open-ticket indexes, and drops the old
-    /// tables. Nothing to do for a new file.
-    fn migrate_json(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
+    /// tables. Nothing to do for a new file. Returns how many tickets moved.
+    fn migrate_json(&self, tx: &redb::WriteTransaction) -> Result<usize, Error> {
+        let mut moved = 0;
         {
             let old = tx.open_table(TICKETS_JSON).map_err(|e| self.err(e))?;
             let mut tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            // Rebuilt from the tickets, not trusted from the old file.
+            tx.delete_table(OPEN).map_err(|e| self.err(e))?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             let mut bytes = Vec::with_capacity(512);
             for row in old.iter().map_err(|e| self.err(e))? {
@@ -289,11 +312,12 @@ impl Store {
                     .map_err(|e| self.err(e))?;
                 self.reindex(&mut worklogs, None, &t)?;
                 self.set_open(&mut open, &t)?;
+                moved += 1;
             }
         }
         tx.delete_table(TICKETS_JSON).map_err(|e| self.err(e))?;
         tx.delete_table(WORKLOGS_JSON).map_err(|e| self.err(e))?;
-        Ok(())
+        Ok(moved)
     }
 
     /// Counts a write of tickets in `meta` (`changes`), so that a reader can tell
@@ -901,7 +925,9 @@ mod tests {
                     meta.insert("schema_version", version).unwrap();
                     let mut tickets = tx.open_table(TICKETS_JSON).unwrap();
                     let mut worklogs = tx.open_table(WORKLOGS_JSON).unwrap();
-                    for t in [ticket("T-1"), closed.clone()] {
+                    // Enough tickets for the file's size to tell whether it was compacted.
+                    let many = (0..3000).map(|i| ticket(&format!("T-{i:05}")));
+                    for t in [ticket("T-1"), closed.clone()].into_iter().chain(many) {
                         let bytes = serde_json::to_vec(&t).unwrap();
                         tickets.insert(t.id.as_str(), bytes.as_slice()).unwrap();
                         for (key, entries) in buckets(&t) {
@@ -912,8 +938,12 @@ mod tests {
                 }
                 tx.commit().unwrap();
             }
+            let before = std::fs::metadata(&path).unwrap().len();
             let s = Store::open(&path).unwrap();
-            assert_eq!(open_ids(&s), ["T-1"], "version {version}");
+            let after = std::fs::metadata(&path).unwrap().len();
+            assert!(after < before, "compacted: {before} -> {after} bytes");
+            assert_eq!(open_ids(&s).len(), 3001, "version {version}");
+            assert!(!open_ids(&s).contains(&"T-2".to_owned()));
             assert_eq!(s.get("T-2").unwrap().unwrap(), closed);
             let at = "2026-03-31T00:00:00Z".parse().unwrap();
             let usage = s.usage("acme", &["support.small_change"], at).unwrap();
@@ -946,6 +976,73 @@ mod tests {
             err.contains("newer than this slaengine understands"),
             "{err}"
         );
+    }
+
+    /// `customer_usage` (summed while streaming) agrees with `CustomerUsage::new` over
+    /// `usage` (materialised), at month boundaries in zones far from UTC, for work after
+    /// the instant, approved and not, and on categories with and without an allowance.
+    #[test]
+    fn streamed_usage_matches_the_materialised_sum() {
+        for zone in ["Pacific/Kiritimati", "Etc/GMT+12", "Europe/Moscow"] {
+            let contract = crate::contract::parse_str(
+                "acme",
+                &format!(
+                    "calendar: {{ timezone: {zone}, week: {{ mon-fri: [\"09:00-18:00\"] }} }}
+metrics: {{ resolve: {{ starts: registered, stops: resolved }} }}
+categories:
+  small: {{ allowance: changes }}
+  other: {{ resolve: 1 working day }}
+allowances:
+  changes: {{ hours: 10, per: month, requires_approval: true, carry_over: 5 }}
+"
+                ),
+            )
+            .unwrap();
+            let s = Store::in_memory().unwrap();
+            let mut tickets = Vec::new();
+            for (i, day) in (0..120).step_by(3).enumerate() {
+                let mut t = ticket(&format!("T-{i:03}"));
+                t.category = Some(if i % 4 == 0 { "other" } else { "small" }.into());
+                let start = chrono::DateTime::parse_from_rfc3339("2026-01-30T22:30:00+00:00")
+                    .unwrap()
+                    + chrono::Duration::days(day)
+                    + chrono::Duration::minutes(37 * i as i64);
+                t.registered = start;
+                if i % 3 == 0 {
+                    t.events.push(Event {
+                        at: start + chrono::Duration::hours(1),
+                        ..event("2026-01-01T00:00:00Z", EventKind::Approved)
+                    });
+                }
+                for h in [2_i32, 30] {
+                    t.events.push(Event {
+                        hours: Some(0.5 + f64::from(h % 7)),
+                        at: start + chrono::Duration::hours(i64::from(h)),
+                        ..event("2026-01-01T00:00:00Z", EventKind::Worklog)
+                    });
+                }
+                tickets.push(t);
+            }
+            s.add(&tickets, false).unwrap();
+            let categories = ["small", "other"];
+            for at in [
+                "2026-02-28T23:59:59+00:00",
+                "2026-03-01T00:00:00+14:00",
+                "2026-03-31T12:00:00-12:00",
+                "2026-04-15T10:00:00+03:00",
+                "2026-05-01T00:00:00Z",
+            ] {
+                let at = at.parse().unwrap();
+                let streamed = s.customer_usage(&contract, "acme", at).unwrap();
+                let entries = s.usage("acme", &categories, at).unwrap();
+                assert!(!entries.is_empty());
+                assert_eq!(
+                    streamed,
+                    CustomerUsage::new(&contract, &entries, at),
+                    "{zone} at {at}"
+                );
+            }
+        }
     }
 
     #[test]

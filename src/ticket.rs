@@ -451,7 +451,7 @@ pub const CSV_COLUMNS: [&str; 9] = [
 pub fn csv_tickets<R: std::io::Read>(
     reader: R,
     file: &str,
-) -> Result<impl Iterator<Item = Result<Ticket, InputError>>, InputError> {
+) -> Result<impl Iterator<Item = Result<Ticket, InputError>> + use<R>, InputError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(reader);

@@ -287,6 +287,8 @@ impl Watch {
         self.live = Arc::new(live);
         {
             let store = Store::open(&self.db)?;
+            // The watcher records what it reports, so that it reports it once.
+            store.check_writable()?;
             self.escalated = HashMap::new();
             for key in store.escalations()? {
                 let mut parts = key.split('\u{0}');

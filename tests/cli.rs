@@ -874,3 +874,44 @@ fn the_monthly_report() {
         )
     );
 }
+
+#[test]
+fn an_import_stops_at_a_bad_line_while_its_input_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slaengine"))
+        .args([
+            "--contracts",
+            &root().join("contracts").display().to_string(),
+        ])
+        .args(["--db", &db, "ticket", "import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"id\":\"T-1\",\"customer\":\"acme\",\"registered\":\"2026-03-02T10:00:00+05:00\"}\n{\"id\": oops}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    // The input is not closed: the command must still end, at the bad line.
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "still running with the input open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(2));
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("standard input:2:"), "{err}");
+    let out = Run::new(&["--db", &db, "ticket", "export"]).run();
+    assert_eq!(out.stdout, "", "nothing was written");
+}

@@ -184,8 +184,13 @@ fn the_contracts_directory_vanishing_under_watch_is_reported_and_survived() {
 fn run_unprivileged(p: &Project, args: &[&str]) -> (i32, String, String) {
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slaengine"));
-    cmd.args(args).current_dir(p.path(""));
+    // Under `timeout`, so that a command that should end but does not fails the test.
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("60")
+        .arg(env!("CARGO_BIN_EXE_slaengine"))
+        .args(args)
+        .current_dir(p.path(""))
+        .stdin(std::process::Stdio::null());
     if std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0) {
         cmd.uid(65534).gid(65534);
     }
@@ -242,6 +247,10 @@ fn a_read_only_database_file_serves_reads_and_refuses_writes() {
         assert!(err.contains("read-only"), "{err}");
         assert!(err.contains("nothing was written"), "{err}");
     }
+    // The watcher records what it reports: it refuses the file at start.
+    let (code, _, err) = run_unprivileged(&p, &["watch"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("read-only"), "{err}");
     mode(&db, 0o644);
     assert_eq!(export(&p), before);
 }

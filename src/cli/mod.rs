@@ -192,11 +192,12 @@ pub(crate) fn parse_time(flag: &str, text: &str) -> Result<DateTime<Utc>, Error>
         })
 }
 
-/// The evaluation instant: `--at`, or now.
+/// The evaluation instant: `--at`, or now (to the second).
 pub(crate) fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    use chrono::SubsecRound;
     match at {
         Some(text) => parse_time("--at", text),
-        None => Ok(Utc::now()),
+        None => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
 

@@ -76,6 +76,71 @@ pub enum Command {
 /// Tickets parsed ahead of the writes in one step of `ticket import`.
 const IMPORT_BATCH: usize = 1024;
 
+/// What the parsing thread of `ticket import` hands over.
+enum Parsed {
+    Batch(Vec<Result<Ticket, InputError>>),
+    /// Everything was read.
+    End,
+}
+
+/// `records`, parsed on a thread of its own a few batches ahead of the caller, so that
+/// parsing and writing overlap. Without `skip_bad` parsing stops at the first bad record
+/// and hands it over at once. If the thread dies (a bug), the stream ends with an error,
+/// never as if the input had ended, so an import is not committed half-read. The thread
+/// is not waited for: a command that stops early (a bad record, a duplicate id, a
+/// read-only database) returns at once even while the thread waits for more input.
+fn parsed_ahead(
+    records: Box<dyn Iterator<Item = Result<Ticket, InputError>> + Send>,
+    skip_bad: bool,
+    db: &std::path::Path,
+) -> impl Iterator<Item = Result<Ticket, Error>> {
+    let db = db.display().to_string();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(4);
+    std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(IMPORT_BATCH);
+        for r in records {
+            let stop = r.is_err() && !skip_bad;
+            batch.push(r);
+            if batch.len() == IMPORT_BATCH || stop {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
+                if tx.send(Parsed::Batch(full)).is_err() || stop {
+                    return; // the import stopped, or will at this record
+                }
+            }
+        }
+        if tx.send(Parsed::Batch(batch)).is_ok() {
+            let _ = tx.send(Parsed::End);
+        }
+    });
+    let mut ended = false;
+    std::iter::from_fn(move || {
+        if ended {
+            return None;
+        }
+        match rx.recv() {
+            Ok(Parsed::Batch(b)) => Some(Ok(b)),
+            Ok(Parsed::End) => {
+                ended = true;
+                None
+            }
+            Err(_) => {
+                ended = true;
+                Some(Err(Error::Storage {
+                    path: db.clone(),
+                    message: "the thread reading the tickets stopped before the end of the input: nothing was imported".into(),
+                }))
+            }
+        }
+    })
+    .flat_map(|b: Result<Vec<_>, Error>| match b {
+        Ok(batch) => batch
+            .into_iter()
+            .map(|r| r.map_err(Error::from))
+            .collect::<Vec<_>>(),
+        Err(e) => vec![Err(e)],
+    })
+}
+
 /// Reads every ticket of `file` (`-` for standard input); the first bad one fails all.
 fn read_tickets(file: &str) -> Result<Vec<Ticket>, Error> {
     let (name, reader) = super::open_input(file)?;
@@ -134,7 +199,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                         "--at: expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `{text}`"
                     ))
                 })?,
-                None => chrono::Utc::now().fixed_offset(),
+                None => chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0).fixed_offset(),
             };
             let event = Event {
                 at,
@@ -172,37 +237,17 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             let store = Store::open(&cli.db)?;
             let mut skipped = 0usize;
             let bar = super::progress("tickets imported");
-            // Parsing runs on a thread of its own, a batch ahead of the writes.
-            let n = std::thread::scope(|scope| {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<_>>(4);
-                scope.spawn(move || {
-                    let mut batch = Vec::with_capacity(IMPORT_BATCH);
-                    for r in records {
-                        batch.push(r);
-                        if batch.len() == IMPORT_BATCH {
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
-                            if tx.send(full).is_err() {
-                                return; // the import stopped at an error
-                            }
-                        }
+            let records = parsed_ahead(records, *skip_bad, &cli.db)
+                .inspect(|_| bar.inc(1))
+                .filter_map(|r| match r {
+                    Err(Error::Input(e)) if *skip_bad => {
+                        skipped += 1;
+                        bar.suspend(|| super::report(&Error::Input(e)));
+                        None
                     }
-                    let _ = tx.send(batch);
+                    other => Some(other),
                 });
-                let records = rx
-                    .into_iter()
-                    .flatten()
-                    .inspect(|_| bar.inc(1))
-                    .filter_map(|r| match r {
-                        Err(e) if *skip_bad => {
-                            skipped += 1;
-                            bar.suspend(|| super::report(&Error::Input(e)));
-                            None
-                        }
-                        other => Some(other.map_err(Error::from)),
-                    });
-                store.import(records, *upsert)
-            });
+            let n = store.import(records, *upsert);
             bar.finish_and_clear();
             let n = n?;
             if cli.format == Format::Human {

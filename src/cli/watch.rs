@@ -66,7 +66,9 @@ struct Clock {
 }
 
 impl Clock {
+    /// Now, to the second (events and escalations carry whole seconds).
     fn now(&self) -> DateTime<Utc> {
+        use chrono::SubsecRound;
         // Past the end of time the clock stops rather than overflowing.
         let offset = match self.step {
             Some(step) => step.checked_mul(self.ticks),
@@ -75,6 +77,7 @@ impl Clock {
         offset
             .and_then(|d| self.base.checked_add_signed(d))
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            .trunc_subsecs(0)
     }
 }
 

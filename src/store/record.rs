@@ -35,12 +35,18 @@ impl Stamp {
         }
     }
 
+    /// The instant, if it is one the ticket parsers can produce: an offset of whole
+    /// minutes within ±23:59 and a local year from 0 to 9999. Anything else is damage.
     fn time(self) -> Result<DateTime<FixedOffset>, String> {
+        use chrono::Datelike;
         let offset = FixedOffset::east_opt(self.offset)
-            .ok_or_else(|| format!("an offset of {} s is out of range", self.offset))?;
-        let utc = DateTime::from_timestamp(self.secs, self.nanos)
+            .filter(|_| self.offset % 60 == 0)
+            .ok_or_else(|| format!("an offset of {} s is not a valid one", self.offset))?;
+        let t = DateTime::from_timestamp(self.secs, self.nanos)
+            .map(|utc| utc.with_timezone(&offset))
+            .filter(|t| (0..=9999).contains(&t.year()))
             .ok_or_else(|| format!("the instant {}.{} is out of range", self.secs, self.nanos))?;
-        Ok(utc.with_timezone(&offset))
+        Ok(t)
     }
 }
 
@@ -301,6 +307,16 @@ events:
             let mut flipped = bytes.clone();
             flipped[n] ^= 0xff;
             let _ = decode_ticket(&flipped);
+        }
+        // Instants no parser produces (an offset with seconds, year 10000) are damage
+        // too, not tickets that would make the evaluation fail later.
+        for (secs, offset) in [(0, 3601), (253_402_300_800, 0), (-62_167_219_201, 0)] {
+            let stamp = Stamp {
+                secs,
+                nanos: 0,
+                offset,
+            };
+            assert!(stamp.time().is_err(), "{secs} {offset}");
         }
         let mut longer = bytes.clone();
         longer.push(0);
