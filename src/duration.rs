@@ -247,23 +247,25 @@ impl FromStr for Duration {
     }
 }
 
-/// Formats a number of units without a needless `.0` (`2`, `1.5`, `0.25`).
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        return (v as i64).to_string();
+/// A quantity as durations spell it: whole numbers without a fraction, others to at
+/// most three decimals (`1.5`, `0.125`).
+struct Number(f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            return write!(f, "{}", v as i64);
+        }
+        let s = format!("{v:.3}");
+        f.write_str(s.trim_end_matches('0').trim_end_matches('.'))
     }
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Writes `n qualifier unit`, with the unit in the plural unless `n` is 1.
 fn spell(f: &mut fmt::Formatter<'_>, n: f64, qualifier: &str, unit: &str) -> fmt::Result {
     let plural = if n == 1.0 { "" } else { "s" };
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        write!(f, "{} {qualifier} {unit}{plural}", n as i64)
-    } else {
-        write!(f, "{} {qualifier} {unit}{plural}", number(n))
-    }
+    write!(f, "{} {qualifier} {unit}{plural}", Number(n))
 }
 
 impl fmt::Display for Duration {
@@ -276,7 +278,7 @@ impl fmt::Display for Duration {
         };
         let (s, d) = (self.seconds, self.day_millis);
         if d != 0 && s != 0 {
-            return write!(f, "{}d{}", number(d as f64 / 1000.0), compact(s));
+            return write!(f, "{}d{}", Number(d as f64 / 1000.0), compact(s));
         }
         if d != 0 {
             return spell(f, d as f64 / 1000.0, q, "day");

@@ -80,11 +80,6 @@ impl Contracts {
     }
 }
 
-/// What a worker has looked up: per customer, the contract (`None` if it does not load)
-/// and the allowance usage. Kept per thread, so that evaluating a ticket touches no
-/// lock or reference count that another core is using.
-type Seen = HashMap<String, Option<(Arc<Contract>, Option<Arc<CustomerUsage>>)>>;
-
 /// What one batch produced: the output bytes in order, and the errors.
 #[derive(Default)]
 struct Chunk {
@@ -144,28 +139,12 @@ impl<'a> Job<'a> {
         Ok(Some(u))
     }
 
-    fn one(
-        &self,
-        ticket: Result<Ticket, InputError>,
-        chunk: &mut Chunk,
-        first: bool,
-        seen: &mut Seen,
-    ) {
+    fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, first: bool) {
         let ticket = match ticket {
             Ok(t) => t,
             Err(e) => return chunk.errors.push(e.into()),
         };
-        if !seen.contains_key(&ticket.customer) {
-            let resolved = match self.contracts.get(&ticket.customer) {
-                Some(contract) => match self.usage_of(&contract, &ticket.customer) {
-                    Ok(usage) => Some((contract, usage)),
-                    Err(e) => return chunk.errors.push(e),
-                },
-                None => None,
-            };
-            seen.insert(ticket.customer.clone(), resolved);
-        }
-        let Some((contract, usage)) = seen.get(&ticket.customer).and_then(Option::as_ref) else {
+        let Some(contract) = self.contracts.get(&ticket.customer) else {
             let msg = format!(
                 "ticket {}: no usable contract for customer `{}` (expected a valid file `{}`)",
                 ticket.id,
@@ -176,7 +155,11 @@ impl<'a> Job<'a> {
             );
             return chunk.errors.push(InputError::new(msg).into());
         };
-        let e = evaluate_in(contract, &ticket, self.at, &self.options, usage.as_deref());
+        let usage = match self.usage_of(&contract, &ticket.customer) {
+            Ok(u) => u,
+            Err(e) => return chunk.errors.push(e),
+        };
+        let e = evaluate_in(&contract, &ticket, self.at, &self.options, usage.as_deref());
         // A script that failed fails this ticket's evaluation: it is still printed, with
         // the error finding, and counted.
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
@@ -223,10 +206,9 @@ impl<'a> Job<'a> {
                 .map(|(i, part)| {
                     s.spawn(move || {
                         let mut chunk = Chunk::default();
-                        let mut seen = Seen::new();
                         for (n, line) in part {
                             let t = parse_json_line(line, *n, file);
-                            self.one(t, &mut chunk, first && i == 0, &mut seen);
+                            self.one(t, &mut chunk, first && i == 0);
                         }
                         chunk
                     })
@@ -337,9 +319,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         r
     } else {
         let mut chunk = Chunk::default();
-        let mut seen = Seen::new();
         for (i, t) in TicketReader::new(reader, name.clone()).enumerate() {
-            job.one(t, &mut chunk, i == 0, &mut seen);
+            job.one(t, &mut chunk, i == 0);
         }
         emit(chunk, &mut out)
     };
@@ -378,7 +359,7 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
         .into());
     };
     let mut chunk = Chunk::default();
-    job.one(Ok(ticket), &mut chunk, true, &mut Seen::new());
+    job.one(Ok(ticket), &mut chunk, true);
     let stdout = std::io::stdout();
     let mut out: Box<dyn Write> = if job.format == Format::Human {
         Box::new(anstream::AutoStream::auto(stdout.lock()))
@@ -419,13 +400,12 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         for _ in 0..workers {
             let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
             s.spawn(move || {
-                let mut seen = Seen::new();
                 loop {
                     let next = rx.lock().ok().and_then(|r| r.recv().ok());
                     let Some((seq, tickets)) = next else { break };
                     let mut chunk = Chunk::default();
                     for t in tickets {
-                        job.one(Ok(t), &mut chunk, seq == 0, &mut seen);
+                        job.one(Ok(t), &mut chunk, seq == 0);
                     }
                     if tx.send((seq, chunk)).is_err() {
                         break;

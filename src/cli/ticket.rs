@@ -112,32 +112,28 @@ fn parsed_ahead(
             let _ = tx.send(Parsed::End);
         }
     });
+    let mut current: std::vec::IntoIter<Result<Ticket, InputError>> = Vec::new().into_iter();
     let mut ended = false;
     std::iter::from_fn(move || {
-        if ended {
-            return None;
-        }
-        match rx.recv() {
-            Ok(Parsed::Batch(b)) => Some(Ok(b)),
-            Ok(Parsed::End) => {
-                ended = true;
-                None
+        loop {
+            if let Some(r) = current.next() {
+                return Some(r.map_err(Error::from));
             }
-            Err(_) => {
-                ended = true;
-                Some(Err(Error::Storage {
-                    path: db.clone(),
-                    message: "the thread reading the tickets stopped before the end of the input: nothing was imported".into(),
-                }))
+            if ended {
+                return None;
+            }
+            match rx.recv() {
+                Ok(Parsed::Batch(b)) => current = b.into_iter(),
+                Ok(Parsed::End) => ended = true,
+                Err(_) => {
+                    ended = true;
+                    return Some(Err(Error::Storage {
+                        path: db.clone(),
+                        message: "the thread reading the tickets stopped before the end of the input: nothing was imported".into(),
+                    }));
+                }
             }
         }
-    })
-    .flat_map(|b: Result<Vec<_>, Error>| match b {
-        Ok(batch) => batch
-            .into_iter()
-            .map(|r| r.map_err(Error::from))
-            .collect::<Vec<_>>(),
-        Err(e) => vec![Err(e)],
     })
 }
 
