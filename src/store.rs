@@ -85,10 +85,12 @@ pub struct Store {
     path: PathBuf,
 }
 
-/// The database, open for writing or (a file this user may not write) only for reading.
+/// The database, open for writing or (a file this user may not write) only for reading;
+/// `Closed` only while the store is dropped.
 enum Db {
     Write(Database),
     Read(ReadOnlyDatabase),
+    Closed,
 }
 
 impl Db {
@@ -96,7 +98,21 @@ impl Db {
         match self {
             Db::Write(db) => db.begin_read(),
             Db::Read(db) => db.begin_read(),
+            Db::Closed => Err(redb::StorageError::Io(std::io::Error::other("closed")).into()),
         }
+    }
+}
+
+impl Drop for Store {
+    /// Closing writes redb's allocator state, which panics on some kinds of damage: the
+    /// transactions are committed by then, so the panic is caught (and not reported by
+    /// the panic hook) and what was committed stands.
+    fn drop(&mut self) {
+        let db = std::mem::replace(&mut self.db, Db::Closed);
+        let _ = guarded(&self.path, || {
+            drop(db);
+            Ok(())
+        });
     }
 }
 
@@ -189,7 +205,7 @@ impl Store {
     fn writer(&self) -> Result<&Database, Error> {
         match &self.db {
             Db::Write(db) => Ok(db),
-            Db::Read(_) => Err(self.err(
+            Db::Read(_) | Db::Closed => Err(self.err(
                 "the database file is read-only for this user (or on a read-only file system): expected a database file this user may write; nothing was written",
             )),
         }
