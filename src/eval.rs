@@ -1407,7 +1407,7 @@ impl Evaluator<'_> {
         }
         let mut results = Vec::new();
         let display = |p: &str| self.contract.script_display(p);
-        let outcome = set.call(hook, &mut args, |r| results.push(r), display);
+        let outcome = set.call(hook, &mut args, &mut results, display);
         for r in &results {
             self.log_lines(hook, r);
         }
@@ -1527,17 +1527,19 @@ impl Evaluator<'_> {
             vec![ticket.clone(), map]
         });
         for r in results {
-            let Some(map) = r.value.clone().try_cast::<rhai::Map>() else {
-                self.bad_return(
-                    &r.script,
-                    "targets",
-                    format!(
-                        "`{}` ({}): expected the targets map",
-                        r.value,
-                        r.value.type_name()
-                    ),
-                );
-                return;
+            let map = match r.value.try_cast_result::<rhai::Map>() {
+                Ok(map) => map,
+                Err(value) => {
+                    self.bad_return(
+                        &r.script,
+                        "targets",
+                        format!(
+                            "`{value}` ({}): expected the targets map",
+                            value.type_name()
+                        ),
+                    );
+                    return;
+                }
             };
             for (key, value) in map {
                 let metric = key.to_string();
@@ -1630,9 +1632,12 @@ impl Evaluator<'_> {
             if r.value.is_unit() {
                 continue;
             }
-            let Some(items) = r.value.clone().try_cast::<rhai::Array>() else {
-                self.bad_return(&r.script, "findings", format!("`{}` ({}): expected an array of findings like [#{{ code: \"...\", message: \"...\" }}]", r.value, r.value.type_name()));
-                return;
+            let items = match r.value.try_cast_result::<rhai::Array>() {
+                Ok(items) => items,
+                Err(value) => {
+                    self.bad_return(&r.script, "findings", format!("`{value}` ({}): expected an array of findings like [#{{ code: \"...\", message: \"...\" }}]", value.type_name()));
+                    return;
+                }
             };
             for item in items {
                 let Some(map) = item.clone().try_cast::<rhai::Map>() else {

@@ -26,6 +26,9 @@ use crate::error::InputError;
 use crate::eval::instant_text;
 use crate::ticket::Ticket;
 
+mod memo;
+pub use memo::{memo_hits, memoize};
+
 /// The hooks a script may define, with their parameters.
 pub const HOOKS: [(&str, usize); 4] = [
     ("classify", 1),
@@ -111,6 +114,8 @@ struct Compiled {
 
 /// The compiled scripts of one contract and the engine that runs them.
 pub struct ScriptSet {
+    /// Unique per compiled set: names its memos of hook calls.
+    id: u64,
     engine: Engine,
     scripts: Vec<Compiled>,
     limits: Limits,
@@ -353,7 +358,9 @@ impl ScriptSet {
                 hooks,
             });
         }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(ScriptSet {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             engine,
             scripts: compiled,
             limits,
@@ -373,45 +380,70 @@ impl ScriptSet {
         self.scripts.iter().any(|s| s.hooks[i])
     }
 
-    /// Calls `hook` in every script that defines it, in order (template scripts first).
-    /// `args` builds the arguments for each call from the previous script's result
-    /// (`None` for the first). Stops at the first failure.
+    /// Calls `hook` in every script that defines it, in order (template scripts first),
+    /// pushing each result onto `results`. `args` builds the arguments for each call
+    /// from the previous script's result (`None` for the first). Stops at the first
+    /// failure.
     pub fn call(
         &self,
         hook: &str,
         mut args: impl FnMut(Option<&Dynamic>) -> Vec<Dynamic>,
-        mut each: impl FnMut(HookResult),
+        results: &mut Vec<HookResult>,
         display: impl Fn(&str) -> String,
     ) -> Result<(), Box<ScriptError>> {
         let Some(i) = HOOKS.iter().position(|(n, _)| *n == hook) else {
             return Ok(());
         };
-        let mut previous: Option<Dynamic> = None;
-        for s in self.scripts.iter().filter(|s| s.hooks[i]) {
-            let argv = args(previous.as_ref());
-            let budget = StdDuration::from_millis(self.limits.millis);
-            DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
-            LOG.with(|l| l.borrow_mut().clear());
-            let mut scope = Scope::new();
-            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-            let result = self
-                .engine
-                .call_fn_with_options::<Dynamic>(options, &mut scope, &s.ast, hook, argv);
-            DEADLINE.with(|d| d.set(None));
-            let log = LOG.with(|l| std::mem::take(&mut *l.borrow_mut()));
+        let first = results.len();
+        for (n, s) in self.scripts.iter().enumerate().filter(|(_, s)| s.hooks[i]) {
+            let previous = results[first..].last().map(|r| &r.value);
+            let argv = args(previous);
+            let slot = n * HOOKS.len() + i;
+            let mut key = memo::CallKey::new(&argv);
+            let cached = key.as_mut().and_then(|k| memo::lookup(self.id, slot, k));
+            let result = match cached {
+                Some(hit) => Ok(hit),
+                None => self.run(s, hook, argv).inspect(|fresh| {
+                    if let Some(k) = key.as_mut() {
+                        memo::store(self.id, slot, k, memo::recorded(), fresh);
+                    }
+                }),
+            };
+            if let Some(k) = key {
+                k.recycle();
+            }
             match result {
-                Ok(value) => {
-                    previous = Some(value.clone());
-                    each(HookResult {
-                        script: s.path.clone(),
-                        value,
-                        log,
-                    });
-                }
+                Ok(memo::Cached { value, log }) => results.push(HookResult {
+                    script: s.path.clone(),
+                    value,
+                    log,
+                }),
                 Err(e) => return Err(Box::new(self.error(s, hook, &e, &display))),
             }
         }
         Ok(())
+    }
+
+    /// Runs `hook` of script `s` with `argv` under the limits, recording the properties
+    /// it reads.
+    fn run(
+        &self,
+        s: &Compiled,
+        hook: &str,
+        argv: Vec<Dynamic>,
+    ) -> Result<memo::Cached, Box<EvalAltResult>> {
+        let budget = StdDuration::from_millis(self.limits.millis);
+        DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
+        LOG.with(|l| l.borrow_mut().clear());
+        memo::start_recording();
+        let mut scope = Scope::new();
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let result = self
+            .engine
+            .call_fn_with_options::<Dynamic>(options, &mut scope, &s.ast, hook, argv);
+        DEADLINE.with(|d| d.set(None));
+        let log = LOG.with(|l| std::mem::take(&mut *l.borrow_mut()));
+        result.map(|value| memo::Cached { value, log })
     }
 
     /// Turns a rhai runtime error into a located error naming the script and the hook.
@@ -511,34 +543,33 @@ fn opt_text(v: &Option<String>) -> Dynamic {
     v.clone().map_or(Dynamic::UNIT, Dynamic::from)
 }
 
-/// Registers the `Ticket` type and its properties.
-fn register_ticket(e: &mut Engine) {
-    e.register_type_with_name::<TicketView>("Ticket");
-    e.register_get("id", |v: &mut TicketView| v.ticket.id.clone());
-    e.register_get("customer", |v: &mut TicketView| v.ticket.customer.clone());
-    e.register_get("product", |v: &mut TicketView| opt_text(&v.ticket.product));
-    e.register_get("category", |v: &mut TicketView| {
-        opt_text(&v.ticket.category)
-    });
-    e.register_get("summary", |v: &mut TicketView| v.ticket.summary.clone());
-    e.register_get("registered", |v: &mut TicketView| {
-        instant_text(&v.ticket.registered)
-    });
-    e.register_get("attachments", |v: &mut TicketView| {
+/// A property of a value scripts read: its name and how it is built.
+type Prop<V> = (&'static str, fn(&V) -> Dynamic);
+
+/// The properties of `Ticket`. Their order numbers the bits [`memo`] records.
+const TICKET_PROPS: [Prop<TicketView>; 9] = [
+    ("id", |v| v.ticket.id.clone().into()),
+    ("customer", |v| v.ticket.customer.clone().into()),
+    ("product", |v| opt_text(&v.ticket.product)),
+    ("category", |v| opt_text(&v.ticket.category)),
+    ("summary", |v| v.ticket.summary.clone().into()),
+    ("registered", |v| instant_text(&v.ticket.registered).into()),
+    ("attachments", |v| {
         v.ticket
             .attachments
             .iter()
             .map(|a| Dynamic::from(a.clone()))
             .collect::<Array>()
-    });
-    e.register_get("fields", |v: &mut TicketView| {
+            .into()
+    }),
+    ("fields", |v| {
         v.fields
             .get_or_init(|| {
                 rhai::serde::to_dynamic(&v.ticket.fields).unwrap_or_else(|_| Map::new().into())
             })
             .clone()
-    });
-    e.register_get("events", |v: &mut TicketView| {
+    }),
+    ("events", |v| {
         v.events
             .get_or_init(|| {
                 let events: Array = v
@@ -558,7 +589,18 @@ fn register_ticket(e: &mut Engine) {
                 events.into()
             })
             .clone()
-    });
+    }),
+];
+
+/// Registers the `Ticket` type and its properties; every read is noted for [`memo`].
+fn register_ticket(e: &mut Engine) {
+    e.register_type_with_name::<TicketView>("Ticket");
+    for (bit, (name, get)) in TICKET_PROPS.into_iter().enumerate() {
+        e.register_get(name, move |v: &mut TicketView| {
+            memo::note_read(bit);
+            get(v)
+        });
+    }
 }
 
 /// The ticket as a hook argument.
@@ -616,12 +658,10 @@ impl EvaluationView {
     }
 }
 
-/// Registers the `Evaluation` type and its properties.
-fn register_evaluation(e: &mut Engine) {
-    use crate::eval::Severity;
-    e.register_type_with_name::<EvaluationView>("Evaluation");
-    e.register_get("category", |v: &mut EvaluationView| opt_text(&v.0.category));
-    e.register_get("metrics", |v: &mut EvaluationView| {
+/// The properties of `Evaluation`; their bits for [`memo`] follow the ticket's.
+const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
+    ("category", |v| opt_text(&v.0.category)),
+    ("metrics", |v| {
         let opt_int = |v: Option<i64>| v.map_or(Dynamic::UNIT, Dynamic::from);
         v.0.metrics
             .iter()
@@ -639,12 +679,14 @@ fn register_evaluation(e: &mut Engine) {
                 Dynamic::from(map)
             })
             .collect::<Array>()
-    });
-    e.register_get("allowance", |v: &mut EvaluationView| match &v.0.allowance {
+            .into()
+    }),
+    ("allowance", |v| match &v.0.allowance {
         Some(a) => rhai::serde::to_dynamic(a).unwrap_or_default(),
         None => Dynamic::UNIT,
-    });
-    e.register_get("findings", |v: &mut EvaluationView| {
+    }),
+    ("findings", |v| {
+        use crate::eval::Severity;
         v.0.findings
             .iter()
             .map(|f| {
@@ -660,5 +702,18 @@ fn register_evaluation(e: &mut Engine) {
                 Dynamic::from(map)
             })
             .collect::<Array>()
-    });
+            .into()
+    }),
+];
+
+/// Registers the `Evaluation` type and its properties; every read is noted for [`memo`].
+fn register_evaluation(e: &mut Engine) {
+    e.register_type_with_name::<EvaluationView>("Evaluation");
+    for (j, (name, get)) in EVALUATION_PROPS.into_iter().enumerate() {
+        let bit = TICKET_PROPS.len() + j;
+        e.register_get(name, move |v: &mut EvaluationView| {
+            memo::note_read(bit);
+            get(v)
+        });
+    }
 }

@@ -312,3 +312,157 @@ fn a_failing_findings_hook_keeps_the_evaluation_it_was_shown() {
     assert!(e.findings.iter().any(|f| f.code == "not_yet_registered"));
     assert!(e.findings.iter().any(|f| f.code == "script_failed"));
 }
+
+/// Hooks that read most properties of the ticket and the evaluation, branch on them,
+/// log, and chain (two scripts define `targets`): the memo of hook calls must give
+/// exactly what running the hooks gives.
+const MEMO_CONTRACT: &str = "\
+calendar:
+  timezone: Europe/Moscow
+  week: { mon-fri: [\"09:00-18:00\"] }
+metrics:
+  assign:  { starts: registered, stops: assigned }
+  resolve: { starts: registered, stops: resolved, pausable: true }
+defaults: { assign: 1 working hour }
+categories:
+  error.module_failure: { clause: \"3.2\", resolve: 1 working day }
+  consultation.settings: { clause: \"1.1.1\", resolve: 2 working days, allowance: small }
+allowances:
+  small: { hours: 2, per: month }
+scripts: [scripts/a.rhai, scripts/b.rhai]
+";
+
+const MEMO_A: &str = r#"
+fn classify(ticket) {
+    if ticket.category != () { return (); }
+    if ticket.summary.contains("crash") { return "error.module_failure"; }
+    if "kind" in ticket.fields && ticket.fields.kind == "question" { return "consultation.settings"; }
+    ()
+}
+fn targets(ticket, targets) {
+    if ticket.events.len() > 2 && targets.resolve != () {
+        log(`many events on ${ticket.id}`);
+        targets.resolve = targets.resolve / 2;
+    }
+    if local_hour(ticket.registered) >= 17 { targets.assign = working_hours(2); }
+    targets
+}
+fn findings(ticket, evaluation) {
+    let found = [];
+    for m in evaluation.metrics {
+        if m.status == "breached" {
+            found.push(#{ code: "late_" + m.name, message: `late by ${-m.remaining_seconds} s` });
+        }
+    }
+    if evaluation.category == "consultation.settings" && ticket.attachments.len() == 0 {
+        found.push(#{ code: "no_material", severity: "info" });
+    }
+    if evaluation.allowance != () && evaluation.allowance.over_hours > 0.0 {
+        found.push(#{ code: "over", message: `${evaluation.findings.len()} findings before` });
+    }
+    found
+}
+fn allowance(ticket, usage) {
+    if usage.used_hours > 5.0 { usage.over_hours += 1.0; }
+    usage
+}
+"#;
+
+const MEMO_B: &str = r#"
+fn targets(ticket, targets) {
+    if ticket.customer == "acme" && ticket.product == "erp" && targets.assign != () {
+        print(`assign was ${targets.assign}`);
+        targets.assign += 60;
+    }
+    targets
+}
+"#;
+
+fn memo_case() -> impl proptest::strategy::Strategy<Value = (Ticket, DateTime<Utc>)> {
+    use proptest::prelude::*;
+    let category = prop::sample::select(vec![
+        "",
+        "category: error.module_failure\n",
+        "category: consultation.settings\n",
+    ]);
+    let summary = prop::sample::select(vec!["a crash at login", "How do I", "x"]);
+    let fields = prop::sample::select(vec![
+        "",
+        "fields: { kind: question }\n",
+        "fields: { kind: other }\n",
+    ]);
+    let registered = prop::sample::select(vec![
+        "2026-03-02T10:00:00+03:00",
+        "2026-03-02T17:30:00+03:00",
+        "2026-03-06T17:45:00+03:00",
+        "2026-03-07T12:00:00+03:00",
+    ]);
+    let product = prop::sample::select(vec!["", "product: erp\n"]);
+    let attachments = prop::sample::select(vec!["", "attachments: [a.log]\n"]);
+    let events = prop::collection::vec((0..3000_i64, 0..4_usize), 0..4);
+    let at = prop::sample::select(vec![
+        "2026-03-02T12:00:00+03:00",
+        "2026-03-10T12:00:00+03:00",
+    ]);
+    (
+        (category, summary, fields, registered),
+        (product, attachments, events, at),
+    )
+        .prop_map(
+            |((category, summary, fields, registered), (product, attachments, events, at))| {
+                let start: DateTime<chrono::FixedOffset> = registered.parse().unwrap();
+                let mut text = format!(
+                    "id: T-1\ncustomer: acme\n{category}{product}{fields}{attachments}summary: {summary}\nregistered: {registered}\nevents:\n"
+                );
+                let mut minutes: Vec<i64> = events.iter().map(|(m, _)| *m).collect();
+                minutes.sort_unstable();
+                for (m, (_, kind)) in minutes.iter().zip(&events) {
+                    let t = start + chrono::Duration::minutes(*m);
+                    let kind = ["assigned", "worklog, hours: 3", "resolved", "comment"][*kind];
+                    text.push_str(&format!("  - {{ at: {}, kind: {kind} }}\n", t.to_rfc3339()));
+                }
+                if events.is_empty() {
+                    text = text.replace("events:\n", "");
+                }
+                let ticket = Ticket::from_str_named(&text, "t.yaml").unwrap();
+                (ticket, at.parse().unwrap())
+            },
+        )
+}
+
+#[test]
+fn memoised_hook_calls_give_what_running_the_hooks_gives() {
+    use proptest::test_runner::{Config, TestRunner};
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", MEMO_CONTRACT)
+        .with_root("scripts/a.rhai", MEMO_A)
+        .with_root("scripts/b.rhai", MEMO_B);
+    let c = contract::load(&loader, "acme").unwrap_or_else(|e| panic!("loads: {e}"));
+    let options = slaengine::eval::Options {
+        explain: true,
+        ..Default::default()
+    };
+    let mut runner = TestRunner::new(Config {
+        cases: 600,
+        ..Config::default()
+    });
+    let hits_before = slaengine::script::memo_hits();
+    runner
+        .run(&memo_case(), |(ticket, at)| {
+            slaengine::script::memoize(false);
+            let ran = slaengine::evaluate_with(&c, &ticket, at, &options);
+            slaengine::script::memoize(true);
+            for _ in 0..2 {
+                let memoised = slaengine::evaluate_with(&c, &ticket, at, &options);
+                proptest::prop_assert_eq!(&ran, &memoised);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The second memoised evaluation of every case at least answers from the memo.
+    let hits = slaengine::script::memo_hits() - hits_before;
+    assert!(
+        hits >= 600,
+        "only {hits} hook calls were answered from the memo"
+    );
+}

@@ -1,0 +1,415 @@
+//! Memoised hook calls.
+//!
+//! A hook is a deterministic function of what it can observe: its plain arguments (the
+//! targets or usage map) and the properties of the `Ticket` and `Evaluation` values it
+//! reads. Scripts keep no state between calls, the sandbox has no clock (`no_time`) and
+//! no randomness, and every helper the engine registers is a pure function of its
+//! arguments and the contract's calendar. So when a call read exactly the properties
+//! `P` (recorded by the property getters) and returned `r`, any later call with equal
+//! plain arguments and equal values of `P` would run the same way and return `r` too:
+//! it reads the same first property and gets the same value, and so on by induction.
+//!
+//! A [`Memo`] keeps, per script and hook, one table per distinct set of properties read
+//! (a *path*), keyed by the bytes of those values. Lookups compute only the properties a
+//! path needs. Tables are bounded; a full table that rarely hits (a hook that reads
+//! something unique to each ticket, like its summary) is dropped and no longer consulted.
+//! Results that hold a ticket or evaluation value, calls that failed, and arguments of
+//! other custom types are never cached. Memos live per thread, so the evaluation
+//! threads never contend for them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use rhai::Dynamic;
+
+use super::{EVALUATION_PROPS, EvaluationView, TICKET_PROPS, TicketView};
+
+/// Entries one path keeps at most.
+const MAX_ENTRIES: usize = 4096;
+/// Paths one hook of one script keeps at most.
+const MAX_PATHS: usize = 8;
+/// Script sets a thread keeps memos for (the latest ones).
+const MAX_SETS: usize = 4;
+
+thread_local! {
+    /// The properties read by the running hook call: bit `i` for `TICKET_PROPS[i]`,
+    /// bit `TICKET_PROPS.len() + j` for `EVALUATION_PROPS[j]`.
+    static READS: Cell<u32> = const { Cell::new(0) };
+    /// Hook calls this thread answered from its memos.
+    static HITS: Cell<u64> = const { Cell::new(0) };
+    /// Whether this thread memoises hook calls.
+    static ENABLED: Cell<bool> = const { Cell::new(true) };
+    /// Buffers of finished calls, for the next ones.
+    static SPARE: RefCell<Vec<CallKey>> = const { RefCell::new(Vec::new()) };
+    /// The memos of this thread, by script set id, most recent last.
+    static MEMOS: RefCell<Vec<(u64, Memo)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes that the running hook call read property `bit`.
+pub(super) fn note_read(bit: usize) {
+    READS.with(|r| r.set(r.get() | (1 << bit)));
+}
+
+/// Starts recording the properties a hook call reads.
+pub(super) fn start_recording() {
+    READS.with(|r| r.set(0));
+}
+
+/// The properties read since [`start_recording`].
+pub(super) fn recorded() -> u32 {
+    READS.with(Cell::get)
+}
+
+/// Turns memoisation of hook calls on or off for the calling thread (it is on by
+/// default). Results are the same either way; this exists to compare the two.
+pub fn memoize(on: bool) {
+    ENABLED.with(|e| e.set(on));
+}
+
+/// How many hook calls the calling thread has answered from its memo so far.
+pub fn memo_hits() -> u64 {
+    HITS.with(Cell::get)
+}
+
+/// A cached hook result.
+#[derive(Clone)]
+pub(super) struct Cached {
+    /// The return value.
+    pub value: Dynamic,
+    /// The `log`/`print`/`debug` lines of the call.
+    pub log: Vec<String>,
+}
+
+/// The hasher of the memo tables (keys are short byte strings).
+type Hasher = foldhash::fast::RandomState;
+
+/// One set of properties read, and the results seen for values of them.
+struct Path {
+    reads: u32,
+    entries: HashMap<Box<[u8]>, Cached, Hasher>,
+    lookups: u64,
+    hits: u64,
+    /// False once the table filled up without paying off: no longer consulted.
+    live: bool,
+}
+
+/// The memos of one script set: one list of paths per script and hook.
+#[derive(Default)]
+struct Memo {
+    slots: Vec<Vec<Path>>,
+}
+
+/// The key material of one call: its plain arguments encoded, its views, and the
+/// encoded values of the properties looked at so far.
+pub(super) struct CallKey {
+    prefix: Vec<u8>,
+    ticket: Option<TicketView>,
+    evaluation: Option<EvaluationView>,
+    /// Encoded property values, computed on demand: (start, end) in `scratch`.
+    props: [Option<(usize, usize)>; PROPS],
+    scratch: Vec<u8>,
+    /// The key being built.
+    key: Vec<u8>,
+}
+
+/// How many properties can be recorded.
+const PROPS: usize = TICKET_PROPS.len() + EVALUATION_PROPS.len();
+
+impl CallKey {
+    /// The key material of `args`, or `None` when the call cannot be memoised (an
+    /// argument of a type whose contents cannot be compared, or memoisation off).
+    pub(super) fn new(args: &[Dynamic]) -> Option<CallKey> {
+        if !ENABLED.with(Cell::get) {
+            return None;
+        }
+        let mut key = SPARE
+            .with(|s| s.borrow_mut().pop())
+            .unwrap_or_else(|| CallKey {
+                prefix: Vec::with_capacity(64),
+                ticket: None,
+                evaluation: None,
+                props: [None; PROPS],
+                scratch: Vec::with_capacity(128),
+                key: Vec::with_capacity(128),
+            });
+        for a in args {
+            if let Some(t) = a.read_lock::<TicketView>() {
+                key.prefix.push(b'T');
+                key.ticket = Some(t.clone());
+            } else if let Some(e) = a.read_lock::<EvaluationView>() {
+                key.prefix.push(b'E');
+                key.evaluation = Some(e.clone());
+            } else if !encode(a, &mut key.prefix) {
+                key.recycle();
+                return None;
+            }
+        }
+        Some(key)
+    }
+
+    /// Clears the buffers and keeps them for the next call on this thread.
+    pub(super) fn recycle(mut self) {
+        self.prefix.clear();
+        self.scratch.clear();
+        self.key.clear();
+        self.props = [None; PROPS];
+        self.ticket = None;
+        self.evaluation = None;
+        SPARE.with(|s| s.borrow_mut().push(self));
+    }
+
+    /// The encoded value of property `bit`, computed once per call.
+    fn prop(&mut self, bit: usize) -> Option<(usize, usize)> {
+        if let Some(range) = self.props[bit] {
+            return Some(range);
+        }
+        let start = self.scratch.len();
+        let plain = match bit.checked_sub(TICKET_PROPS.len()) {
+            None => ticket_key(bit, self.ticket.as_ref()?, &mut self.scratch),
+            Some(j) => encode(
+                &(EVALUATION_PROPS[j].1)(self.evaluation.as_ref()?),
+                &mut self.scratch,
+            ),
+        };
+        if !plain {
+            self.scratch.truncate(start);
+            return None;
+        }
+        let range = (start, self.scratch.len());
+        self.props[bit] = Some(range);
+        Some(range)
+    }
+
+    /// Builds in `self.key` the key for a path reading `reads`: the prefix, then each
+    /// property's number and bytes.
+    fn build(&mut self, reads: u32) -> bool {
+        self.key.clear();
+        self.key.extend_from_slice(&self.prefix);
+        let mut bits = reads;
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let Some((a, b)) = self.prop(bit) else {
+                return false;
+            };
+            self.key.push(bit as u8);
+            self.key.extend_from_slice(&self.scratch[a..b]);
+        }
+        true
+    }
+}
+
+/// Appends the key of ticket property `bit`: plain bytes for the text properties (each
+/// determines the value the getter returns), the getter's value for the others.
+fn ticket_key(bit: usize, v: &TicketView, out: &mut Vec<u8>) -> bool {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    let opt = |out: &mut Vec<u8>, s: &Option<String>| match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            text(out, s);
+        }
+    };
+    let t = &v.ticket;
+    match TICKET_PROPS[bit].0 {
+        "id" => text(out, &t.id),
+        "customer" => text(out, &t.customer),
+        "product" => opt(out, &t.product),
+        "category" => opt(out, &t.category),
+        "summary" => text(out, &t.summary),
+        "registered" => {
+            let r = &t.registered;
+            out.extend_from_slice(&r.timestamp().to_le_bytes());
+            out.extend_from_slice(&r.timestamp_subsec_nanos().to_le_bytes());
+            out.extend_from_slice(&r.offset().local_minus_utc().to_le_bytes());
+        }
+        _ => return encode(&(TICKET_PROPS[bit].1)(v), out),
+    }
+    true
+}
+
+/// Runs `f` on the memo slot of `set` (a script set id) and `slot` (script and hook).
+fn with_slot<R>(set: u64, slot: usize, f: impl FnOnce(&mut Vec<Path>) -> R) -> R {
+    MEMOS.with(|m| {
+        let mut memos = m.borrow_mut();
+        let index = match memos.iter().position(|(id, _)| *id == set) {
+            Some(i) => i,
+            None => {
+                if memos.len() >= MAX_SETS {
+                    memos.remove(0);
+                }
+                memos.push((set, Memo::default()));
+                memos.len() - 1
+            }
+        };
+        let slots = &mut memos[index].1.slots;
+        if slots.len() <= slot {
+            slots.resize_with(slot + 1, Vec::new);
+        }
+        f(&mut slots[slot])
+    })
+}
+
+/// The cached result of a call with `key` to `slot` of `set`, if one applies.
+pub(super) fn lookup(set: u64, slot: usize, key: &mut CallKey) -> Option<Cached> {
+    with_slot(set, slot, |paths| {
+        for path in paths.iter_mut().filter(|p| p.live) {
+            path.lookups += 1;
+            if !key.build(path.reads) {
+                continue;
+            }
+            if let Some(hit) = path.entries.get(&key.key[..]) {
+                path.hits += 1;
+                HITS.with(|h| h.set(h.get() + 1));
+                return Some(hit.clone());
+            }
+            if path.entries.len() >= MAX_ENTRIES && path.hits * 4 < path.lookups {
+                path.live = false;
+                path.entries = HashMap::default();
+            }
+        }
+        None
+    })
+}
+
+/// Records the result of a successful call with `key` that read the properties `reads`.
+pub(super) fn store(set: u64, slot: usize, key: &mut CallKey, reads: u32, result: &Cached) {
+    with_slot(set, slot, |paths| {
+        let index = match paths.iter().position(|p| p.reads == reads) {
+            Some(i) => i,
+            None if paths.len() < MAX_PATHS => {
+                paths.push(Path {
+                    reads,
+                    entries: HashMap::default(),
+                    lookups: 0,
+                    hits: 0,
+                    live: true,
+                });
+                paths.len() - 1
+            }
+            None => return,
+        };
+        let path = &mut paths[index];
+        if path.live
+            && path.entries.len() < MAX_ENTRIES
+            && !holds_views(&result.value)
+            && key.build(reads)
+        {
+            path.entries
+                .insert(key.key.as_slice().into(), result.clone());
+        }
+    });
+}
+
+/// Whether `value` holds anything but plain data (a ticket or evaluation value, a
+/// function pointer, a shared variable): such results are not cached.
+fn holds_views(value: &Dynamic) -> bool {
+    !encode(value, &mut Vec::new())
+}
+
+/// Appends an unambiguous encoding of a plain value (type, tag, contents with lengths)
+/// to `out`. Returns false for values that are not plain data.
+fn encode(value: &Dynamic, out: &mut Vec<u8>) -> bool {
+    if value.is_shared() {
+        return false;
+    }
+    out.extend_from_slice(&value.tag().to_le_bytes());
+    let bytes = |out: &mut Vec<u8>, tag: u8, b: &[u8]| {
+        out.push(tag);
+        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        out.extend_from_slice(b);
+    };
+    if value.is_unit() {
+        out.push(0);
+    } else if let Ok(b) = value.as_bool() {
+        out.extend_from_slice(&[1, u8::from(b)]);
+    } else if let Ok(i) = value.as_int() {
+        out.push(2);
+        out.extend_from_slice(&i.to_le_bytes());
+    } else if let Ok(f) = value.as_float() {
+        out.push(3);
+        out.extend_from_slice(&f.to_bits().to_le_bytes());
+    } else if let Ok(c) = value.as_char() {
+        out.push(4);
+        out.extend_from_slice(&u32::from(c).to_le_bytes());
+    } else if let Ok(s) = value.as_immutable_string_ref() {
+        bytes(out, 5, s.as_bytes());
+    } else if let Ok(b) = value.as_blob_ref() {
+        bytes(out, 6, &b);
+    } else if let Ok(a) = value.as_array_ref() {
+        out.push(7);
+        out.extend_from_slice(&(a.len() as u64).to_le_bytes());
+        return a.iter().all(|item| encode(item, out));
+    } else if let Ok(m) = value.as_map_ref() {
+        out.push(8);
+        out.extend_from_slice(&(m.len() as u64).to_le_bytes());
+        return m.iter().all(|(k, v)| {
+            bytes(out, 5, k.as_bytes());
+            encode(v, out)
+        });
+    } else {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(v: Dynamic) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        encode(&v, &mut out).then_some(out)
+    }
+
+    #[test]
+    fn plain_values_encode_apart() {
+        let values: Vec<Dynamic> = vec![
+            Dynamic::UNIT,
+            true.into(),
+            false.into(),
+            0_i64.into(),
+            1_i64.into(),
+            0.0_f64.into(),
+            (-0.0_f64).into(),
+            'a'.into(),
+            "a".into(),
+            "".into(),
+            Dynamic::from_array(vec!["a".into()]),
+            Dynamic::from_array(vec!["".into(), "a".into()]),
+            Dynamic::from_array(vec!["a".into(), "".into()]),
+            Dynamic::from_map([("a".into(), Dynamic::UNIT)].into_iter().collect()),
+            Dynamic::from_map([("a".into(), "".into())].into_iter().collect()),
+            Dynamic::from_map([("".into(), "a".into())].into_iter().collect()),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for v in values {
+            let text = format!("{v:?}");
+            let b = bytes(v).expect("plain data encodes");
+            assert!(seen.insert(b), "{text} encodes like an earlier value");
+        }
+        let mut tagged = Dynamic::from(1_i64);
+        tagged.set_tag(7);
+        assert_ne!(bytes(tagged), bytes(1_i64.into()));
+    }
+
+    #[test]
+    fn custom_values_are_not_plain_data() {
+        #[derive(Clone)]
+        struct Opaque;
+        assert!(bytes(Dynamic::from(Opaque)).is_none());
+        assert!(
+            bytes(Dynamic::from_array(vec![
+                1_i64.into(),
+                Dynamic::from(Opaque)
+            ]))
+            .is_none()
+        );
+        assert!(holds_views(&Dynamic::from_map(
+            [("x".into(), Dynamic::from(Opaque))].into_iter().collect()
+        )));
+    }
+}
