@@ -690,18 +690,7 @@ impl<'a> Evaluator<'a> {
 
     /// `Fri 2026-03-06 16:40` in the contract's zone.
     fn show(&self, t: DateTime<Utc>) -> String {
-        use chrono::Timelike;
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        let l = self.local(t);
-        format!(
-            "{} {:04}-{:02}-{:02} {:02}:{:02}",
-            DAYS[l.weekday().num_days_from_monday() as usize],
-            l.year(),
-            l.month(),
-            l.day(),
-            l.hour(),
-            l.minute()
-        )
+        show_local(&self.local(t))
     }
 
     fn find(&mut self, severity: Severity, code: &str, message: String) {
@@ -1360,6 +1349,36 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// `Fri 2026-03-06 16:40`: a local instant as messages show it. Written by hand, as
+/// messages name instants for many tickets of a bulk run.
+fn show_local(l: &DateTime<FixedOffset>) -> String {
+    use chrono::Timelike;
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day = DAYS[l.weekday().num_days_from_monday() as usize];
+    let year = l.year();
+    if !(0..=9999).contains(&year) {
+        return format!("{day} {}", l.format("%Y-%m-%d %H:%M"));
+    }
+    let mut text = String::with_capacity(20);
+    text.push_str(day);
+    text.push(' ');
+    let digits = |text: &mut String, v: u32, n: u32| {
+        for i in (0..n).rev() {
+            text.push(char::from(b'0' + (v / 10_u32.pow(i) % 10) as u8));
+        }
+    };
+    digits(&mut text, year.unsigned_abs(), 4);
+    text.push('-');
+    digits(&mut text, l.month(), 2);
+    text.push('-');
+    digits(&mut text, l.day(), 2);
+    text.push(' ');
+    digits(&mut text, l.hour(), 2);
+    text.push(':');
+    digits(&mut text, l.minute(), 2);
+    text
+}
+
 /// The scripting side of the evaluation: the four hooks and how their results are checked.
 impl Evaluator<'_> {
     fn display(&self) -> impl Fn(&str) -> String + '_ {
@@ -1738,6 +1757,29 @@ impl Evaluator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_in_messages_are_shown_like_format_shows_them() {
+        for text in [
+            "2026-03-06T16:40:00+03:00",
+            "0999-01-01T00:05:59+00:00",
+            "9999-12-31T23:59:00-12:00",
+            "2027-11-07T01:45:30.5-05:00",
+        ] {
+            let l = DateTime::parse_from_rfc3339(text).unwrap();
+            let expected = format!(
+                "{} {:04}-{:02}-{:02} {:02}:{:02}",
+                ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                    [l.weekday().num_days_from_monday() as usize],
+                l.year(),
+                l.month(),
+                l.day(),
+                chrono::Timelike::hour(&l),
+                chrono::Timelike::minute(&l)
+            );
+            assert_eq!(show_local(&l), expected, "{text}");
+        }
+    }
 
     #[test]
     fn instants_are_written_like_chrono_writes_them() {

@@ -270,6 +270,7 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
             .ok_or_else(|| format!("{d} {hm} does not exist in {}", c.timezone()))?;
         Ok::<_, Box<EvalAltResult>>(t.fixed_offset().to_rfc3339())
     });
+    e.register_fn("mentions", mentions);
     let c = Arc::clone(cal);
     e.register_fn("elapsed", move |a: &str, b: &str| {
         Ok::<_, Box<EvalAltResult>>(c.elapsed(parse_time(a)?, parse_time(b)?))
@@ -282,6 +283,25 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
         Ok::<_, Box<EvalAltResult>>(rfc3339(&c, due))
     });
     e
+}
+
+/// `mentions(text, words)`: the first of `words` that occurs in `text`, ignoring case, or
+/// `()`. One native call instead of a loop of `contains` in the script.
+fn mentions(text: &str, words: Array) -> Result<Dynamic, Box<EvalAltResult>> {
+    let text = text.to_lowercase();
+    for word in words {
+        let Some(w) = word.read_lock::<rhai::ImmutableString>() else {
+            return Err(format!(
+                "mentions(text, words): expected an array of strings, found `{word}` ({})",
+                word.type_name()
+            )
+            .into());
+        };
+        if text.contains(w.to_lowercase().as_str()) {
+            return Ok(Dynamic::from(w.clone()));
+        }
+    }
+    Ok(Dynamic::UNIT)
 }
 
 /// Where `fn <name>` is defined in `source` (line, column of the name).

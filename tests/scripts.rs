@@ -234,6 +234,30 @@ fn hooks_see_helpers_and_change_targets() {
 }
 
 #[test]
+fn mentions_finds_the_first_listed_word_ignoring_case() {
+    // The ticket's summary is "Crash".
+    let found = |words: &str| {
+        let c = load(&format!(
+            "fn findings(ticket, evaluation) {{\n    let w = mentions(ticket.summary, {words});\n    if w == () {{ [] }} else {{ [#{{ code: w }}] }}\n}}\n"
+        ))
+        .unwrap();
+        let e = evaluate(&c, &ticket(), at());
+        e.findings.last().map(|f| f.code.clone())
+    };
+    assert_eq!(found(r#"["x", "RAS", "cra"]"#).as_deref(), Some("RAS"));
+    assert_eq!(found(r#"["crash", "ras"]"#).as_deref(), Some("crash"));
+    assert_eq!(found(r#"["teamviewer"]"#), None);
+    assert_eq!(found("[]"), None);
+    let message = failure(
+        "fn findings(ticket, evaluation) {\n    mentions(ticket.summary, [1]);\n    []\n}\n",
+    );
+    assert!(
+        message.contains("expected an array of strings, found `1` (i64)"),
+        "{message}"
+    );
+}
+
+#[test]
 fn the_wall_clock_budget_stops_a_slow_hook() {
     let text = format!("{CONTRACT}limits: {{ operations: 10000000, millis: 5 }}\n");
     let script = "fn targets(ticket, targets) {\n    let n = 0;\n    while n < 9000000 { n += 1; }\n    targets\n}\n";
