@@ -404,6 +404,60 @@ fn a_bulk_run_with_one_bad_script_ticket_finishes_the_others() {
 }
 
 #[test]
+fn tickets_that_fail_the_same_way_are_reported_once_then_named() {
+    let contract = "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ncategories: { error: {} }\n";
+    let mut lines = String::new();
+    for i in 0..40 {
+        // Every fourth ticket belongs to a customer without a contract.
+        let customer = if i % 4 == 0 { "nobody" } else { "x" };
+        lines.push_str(&format!(
+            "{{\"id\":\"T-{i:02}\",\"customer\":\"{customer}\",\"category\":\"error\",\"registered\":\"2026-03-02T10:00:00+03:00\"}}\n"
+        ));
+    }
+    let out = Run::bare(&[
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--ticket",
+        "t.jsonl",
+        "--at",
+        "2026-03-02T10:30:00+03:00",
+    ])
+    .file("contracts/x.yaml", contract)
+    .file("t.jsonl", &lines)
+    .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 30);
+    let reason =
+        "no usable contract for customer `nobody` (expected a valid file `contracts/nobody.yaml`)";
+    assert_eq!(
+        out.stderr.matches(reason).count(),
+        2,
+        "once for T-00, once in the summary: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("error: ticket T-00: {reason}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "error: 9 more tickets failed the same way (T-04, T-08, T-12, T-16, T-20, …): {reason}"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("10 of 40 tickets could not be evaluated"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn validate_reports_a_script_that_does_not_compile() {
     let contract = "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ncategories: { error: {} }\nscripts: [scripts/bad.rhai]\n";
     let out = Run::bare(&["validate"])

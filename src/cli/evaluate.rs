@@ -84,8 +84,68 @@ impl Contracts {
 #[derive(Default)]
 struct Chunk {
     out: Vec<u8>,
-    errors: Vec<Error>,
+    errors: Vec<Failure>,
     done: usize,
+}
+
+/// Why a ticket (or a line of input) could not be evaluated.
+enum Failure {
+    /// Ticket `id` failed: `text` says why, the same for every ticket that failed alike.
+    Ticket { id: String, text: String },
+    /// Anything else (a line that is no ticket, the store, the output).
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+/// Reports failures as they come, each distinct reason once in full: the later tickets
+/// that failed for the same reason are named together at the end, so a broken contract
+/// or script is one message, not one per ticket.
+#[derive(Default)]
+struct Failures {
+    /// Reason → the tickets that failed for it after the first.
+    again: HashMap<String, Vec<String>>,
+    /// The reasons in the order they were first reported.
+    order: Vec<String>,
+}
+
+impl Failures {
+    fn report(&mut self, f: &Failure) {
+        match f {
+            Failure::Other(e) => report(e),
+            Failure::Ticket { id, text } => match self.again.get_mut(text) {
+                Some(ids) => ids.push(id.clone()),
+                None => {
+                    report(&InputError::new(format!("ticket {id}: {text}")).into());
+                    self.again.insert(text.clone(), Vec::new());
+                    self.order.push(text.clone());
+                }
+            },
+        }
+    }
+
+    /// Names the tickets that failed for a reason already reported.
+    fn finish(self) {
+        const NAMED: usize = 5;
+        for reason in &self.order {
+            let ids = &self.again[reason];
+            if ids.is_empty() {
+                continue;
+            }
+            let first_line = reason.lines().next().unwrap_or_default();
+            let named = ids[..ids.len().min(NAMED)].join(", ");
+            let more = if ids.len() > NAMED { ", …" } else { "" };
+            report(&Error::Input(InputError::new(format!(
+                "{} more ticket{} failed the same way ({named}{more}): {first_line}",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+            ))));
+        }
+    }
 }
 
 struct Job<'a> {
@@ -142,22 +202,24 @@ impl<'a> Job<'a> {
     fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, first: bool) {
         let ticket = match ticket {
             Ok(t) => t,
-            Err(e) => return chunk.errors.push(e.into()),
+            Err(e) => return chunk.errors.push(Error::from(e).into()),
         };
         let Some(contract) = self.contracts.get(&ticket.customer) else {
             let msg = format!(
-                "ticket {}: no usable contract for customer `{}` (expected a valid file `{}`)",
-                ticket.id,
+                "no usable contract for customer `{}` (expected a valid file `{}`)",
                 ticket.customer,
                 self.contracts
                     .loader
                     .display(&format!("{}.yaml", ticket.customer))
             );
-            return chunk.errors.push(InputError::new(msg).into());
+            return chunk.errors.push(Failure::Ticket {
+                id: ticket.id,
+                text: msg,
+            });
         };
         let usage = match self.usage_of(&contract, &ticket.customer) {
             Ok(u) => u,
-            Err(e) => return chunk.errors.push(e),
+            Err(e) => return chunk.errors.push(e.into()),
         };
         let e = evaluate_in(&contract, &ticket, self.at, &self.options, usage.as_deref());
         // A script that failed fails this ticket's evaluation: it is still printed, with
@@ -165,8 +227,10 @@ impl<'a> Job<'a> {
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
             let text = f.detail.as_deref().unwrap_or(&f.message);
             let text = text.strip_prefix("error: ").unwrap_or(text);
-            let msg = format!("ticket {}: {text}", ticket.id);
-            chunk.errors.push(InputError::new(msg).into());
+            chunk.errors.push(Failure::Ticket {
+                id: ticket.id.clone(),
+                text: text.to_owned(),
+            });
         } else {
             chunk.done += 1;
         }
@@ -189,7 +253,7 @@ impl<'a> Job<'a> {
             f => write_machine(&mut chunk.out, f, &e, at_start),
         };
         if let Err(e) = res {
-            chunk.errors.push(output_error(e));
+            chunk.errors.push(output_error(e).into());
         }
     }
 
@@ -256,6 +320,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
     };
     let (mut done, mut failed) = (0usize, 0usize);
+    let mut failures = Failures::default();
     let mut emit = |chunk: Chunk, out: &mut Box<dyn Write>| -> Result<(), Error> {
         done += chunk.done;
         failed += chunk.errors.len();
@@ -263,7 +328,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         if !chunk.errors.is_empty() {
             out.flush().map_err(output_error)?;
             for e in &chunk.errors {
-                report(e);
+                failures.report(e);
             }
         }
         Ok(())
@@ -288,7 +353,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 Err(e) => {
                     r = emit(
                         Chunk {
-                            errors: vec![e.into()],
+                            errors: vec![Error::from(e).into()],
                             ..Chunk::default()
                         },
                         &mut out,
@@ -331,6 +396,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         Err(e) => return Err(e),
         Ok(()) => {}
     }
+    failures.finish();
     if failed > 0 {
         report(&Error::Input(InputError::new(format!(
             "{failed} of {} tickets could not be evaluated",
@@ -369,9 +435,11 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
     out.write_all(&chunk.out).map_err(output_error)?;
     out.flush().map_err(output_error)?;
     let failed = !chunk.errors.is_empty();
+    let mut failures = Failures::default();
     for e in &chunk.errors {
-        report(e);
+        failures.report(e);
     }
+    failures.finish();
     Ok(if failed { exit::BAD_INPUT } else { exit::OK })
 }
 
@@ -423,6 +491,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                 Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
             };
             let mut pending = std::collections::BTreeMap::new();
+            let mut failures = Failures::default();
             let (mut next, mut done, mut failed) = (0usize, 0usize, 0usize);
             let mut result = Ok(());
             for (seq, chunk) in done_rx {
@@ -438,10 +507,11 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                         }
                     }
                     for e in &chunk.errors {
-                        report(e);
+                        failures.report(e);
                     }
                 }
             }
+            failures.finish();
             result.and_then(|()| out.flush().map_err(output_error))?;
             Ok((done, failed))
         });
