@@ -354,6 +354,22 @@ fn calendar_due_and_elapsed() {
     assert_eq!(out.code, 2, "{out:?}");
 }
 
+/// `evaluate --ticket t.jsonl` as JSON lines at 2026-03-02 10:30 (+03:00), with the
+/// contract `x` and the ticket lines `lines`.
+fn evaluate_lines(contract: &str, lines: &str) -> Run {
+    Run::bare(&[
+        "--format",
+        "jsonl",
+        "evaluate",
+        "--ticket",
+        "t.jsonl",
+        "--at",
+        "2026-03-02T10:30:00+03:00",
+    ])
+    .file("contracts/x.yaml", contract)
+    .file("t.jsonl", lines)
+}
+
 #[test]
 fn a_bulk_run_with_one_bad_script_ticket_finishes_the_others() {
     let contract = "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }\nmetrics: { assign: { starts: registered, stops: assigned } }\ndefaults: { assign: 1h }\ncategories: { error: {} }\nscripts: [scripts/poison.rhai]\n";
@@ -369,19 +385,9 @@ fn a_bulk_run_with_one_bad_script_ticket_finishes_the_others() {
             "{{\"id\":\"T-{i}\",\"customer\":\"x\",\"category\":\"error\",\"registered\":\"2026-03-02T10:00:00+03:00\"{poison}}}\n"
         ));
     }
-    let out = Run::bare(&[
-        "--format",
-        "jsonl",
-        "evaluate",
-        "--ticket",
-        "t.jsonl",
-        "--at",
-        "2026-03-02T10:30:00+03:00",
-    ])
-    .file("contracts/x.yaml", contract)
-    .file("scripts/poison.rhai", script)
-    .file("t.jsonl", &lines)
-    .run();
+    let out = evaluate_lines(contract, &lines)
+        .file("scripts/poison.rhai", script)
+        .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 1000);
     let ok = out
@@ -414,18 +420,7 @@ fn tickets_that_fail_the_same_way_are_reported_once_then_named() {
             "{{\"id\":\"T-{i:02}\",\"customer\":\"{customer}\",\"category\":\"error\",\"registered\":\"2026-03-02T10:00:00+03:00\"}}\n"
         ));
     }
-    let out = Run::bare(&[
-        "--format",
-        "jsonl",
-        "evaluate",
-        "--ticket",
-        "t.jsonl",
-        "--at",
-        "2026-03-02T10:30:00+03:00",
-    ])
-    .file("contracts/x.yaml", contract)
-    .file("t.jsonl", &lines)
-    .run();
+    let out = evaluate_lines(contract, &lines).run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 30);
     let reason =
