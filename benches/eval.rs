@@ -2,6 +2,8 @@
 //! resolved) and an open ticket, under ACME's contract (template merged), with its
 //! scripts (standard.rhai, vip.rhai) and without them, to measure what the hooks cost.
 //! Baseline in the same run: parsing the ticket from JSON, which every bulk run pays too.
+//! Hook calls are memoised (`slaengine::script`): evaluating one ticket over and over
+//! measures memo hits, so the standard script is also measured with the memo off.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -121,6 +123,22 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    // The same ticket again and again: with the memo every hook call after the first is
+    // answered from it; without, every call runs the script.
+    slaengine::script::memoize(false);
+    g.bench_function(
+        "open ticket, standard terms, standard.rhai, memo off",
+        |b| {
+            b.iter(|| {
+                evaluate(
+                    black_box(&seed_scripted),
+                    black_box(&seed_ticket),
+                    black_box(at),
+                )
+            })
+        },
+    );
+    slaengine::script::memoize(true);
     g.finish();
 
     let mut g = c.benchmark_group("evaluate");
