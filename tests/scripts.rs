@@ -490,3 +490,36 @@ fn memoised_hook_calls_give_what_running_the_hooks_gives() {
         "only {hits} hook calls were answered from the memo"
     );
 }
+
+#[test]
+fn a_hook_reading_a_long_event_list_is_run_not_memoised() {
+    let c = load("fn targets(ticket, targets) {\n    if ticket.events.len() > 50 { targets.resolve = working_hours(1); }\n    targets\n}\n").unwrap();
+    let mut t = ticket();
+    let registered = t.registered;
+    for i in 0..100 {
+        t.events.push(slaengine::Event {
+            at: registered + chrono::Duration::minutes(i),
+            kind: slaengine::EventKind::Comment,
+            engineer: None,
+            hours: None,
+            note: Some(format!("note {i}")),
+        });
+    }
+    let first = evaluate(&c, &t, at());
+    let hits = slaengine::script::memo_hits();
+    let again = evaluate(&c, &t, at());
+    assert_eq!(first, again);
+    assert_eq!(
+        slaengine::script::memo_hits(),
+        hits,
+        "a key this long is not kept"
+    );
+    let resolve = again.metrics.iter().find(|m| m.name == "resolve").unwrap();
+    assert_eq!(resolve.target.as_deref(), Some("1 working hour"));
+    // A short list is kept: the second evaluation is answered from the memo.
+    t.events.truncate(2);
+    evaluate(&c, &t, at());
+    let hits = slaengine::script::memo_hits();
+    evaluate(&c, &t, at());
+    assert_eq!(slaengine::script::memo_hits(), hits + 1);
+}

@@ -11,8 +11,9 @@
 //!
 //! A [`Memo`] keeps, per script and hook, one table per distinct set of properties read
 //! (a *path*), keyed by the bytes of those values. Lookups compute only the properties a
-//! path needs. Tables are bounded; a full table that rarely hits (a hook that reads
-//! something unique to each ticket, like its summary) is dropped and no longer consulted.
+//! path needs. Tables are bounded (entries per path, paths per hook, key length, and
+//! bytes per thread); a full table that rarely hits (a hook that reads something unique
+//! to each ticket, like its summary) is dropped and no longer consulted.
 //! Results that hold a ticket or evaluation value, calls that failed, and arguments of
 //! other custom types are never cached. Memos live per thread, so the evaluation
 //! threads never contend for them.
@@ -30,6 +31,12 @@ const MAX_ENTRIES: usize = 4096;
 const MAX_PATHS: usize = 8;
 /// Script sets a thread keeps memos for (the latest ones).
 const MAX_SETS: usize = 4;
+/// The longest key kept (a hook that reads a long event list is not worth caching).
+const MAX_KEY: usize = 1024;
+/// Bytes of keys and results one thread keeps at most, over all its memos.
+const MAX_BYTES: usize = 16 << 20;
+/// What an entry costs beyond its key and result bytes (table slot, allocations).
+const ENTRY_OVERHEAD: usize = 96;
 
 thread_local! {
     /// The properties read by the running hook call: bit `i` for `TICKET_PROPS[i]`,
@@ -41,6 +48,8 @@ thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(true) };
     /// Buffers of finished calls, for the next ones.
     static SPARE: RefCell<Vec<CallKey>> = const { RefCell::new(Vec::new()) };
+    /// Bytes this thread's memos hold (keys, results, overhead), at most `MAX_BYTES`.
+    static BYTES: Cell<usize> = const { Cell::new(0) };
     /// The memos of this thread, by script set id, most recent last.
     static MEMOS: RefCell<Vec<(u64, Memo)>> = const { RefCell::new(Vec::new()) };
 }
@@ -91,6 +100,17 @@ struct Path {
     hits: u64,
     /// False once the table filled up without paying off: no longer consulted.
     live: bool,
+    /// Bytes the entries hold (counted in `BYTES`).
+    bytes: usize,
+}
+
+impl Path {
+    /// Empties the table and gives its bytes back to the thread's budget.
+    fn clear(&mut self) {
+        self.entries = HashMap::default();
+        BYTES.with(|b| b.set(b.get().saturating_sub(self.bytes)));
+        self.bytes = 0;
+    }
 }
 
 /// The memos of one script set: one list of paths per script and hook.
@@ -239,7 +259,8 @@ fn with_slot<R>(set: u64, slot: usize, f: impl FnOnce(&mut Vec<Path>) -> R) -> R
             Some(i) => i,
             None => {
                 if memos.len() >= MAX_SETS {
-                    memos.remove(0);
+                    let (_, mut old) = memos.remove(0);
+                    old.slots.iter_mut().flatten().for_each(Path::clear);
                 }
                 memos.push((set, Memo::default()));
                 memos.len() - 1
@@ -268,7 +289,7 @@ pub(super) fn lookup(set: u64, slot: usize, key: &mut CallKey) -> Option<Cached>
             }
             if path.entries.len() >= MAX_ENTRIES && path.hits * 4 < path.lookups {
                 path.live = false;
-                path.entries = HashMap::default();
+                path.clear();
             }
         }
         None
@@ -287,27 +308,36 @@ pub(super) fn store(set: u64, slot: usize, key: &mut CallKey, reads: u32, result
                     lookups: 0,
                     hits: 0,
                     live: true,
+                    bytes: 0,
                 });
                 paths.len() - 1
             }
             None => return,
         };
         let path = &mut paths[index];
-        if path.live
-            && path.entries.len() < MAX_ENTRIES
-            && !holds_views(&result.value)
-            && key.build(reads)
-        {
-            path.entries
-                .insert(key.key.as_slice().into(), result.clone());
+        if !path.live || path.entries.len() >= MAX_ENTRIES {
+            return;
+        }
+        // Only plain data is kept: not a result holding a ticket or evaluation value, a
+        // function pointer or a shared variable.
+        let mut value = Vec::new();
+        if !encode(&result.value, &mut value) || !key.build(reads) || key.key.len() > MAX_KEY {
+            return;
+        }
+        let log: usize = result.log.iter().map(String::len).sum();
+        let cost = key.key.len() + value.len() + log + ENTRY_OVERHEAD;
+        if BYTES.with(Cell::get) + cost > MAX_BYTES {
+            return;
+        }
+        let new = path
+            .entries
+            .insert(key.key.as_slice().into(), result.clone())
+            .is_none();
+        if new {
+            path.bytes += cost;
+            BYTES.with(|b| b.set(b.get() + cost));
         }
     });
-}
-
-/// Whether `value` holds anything but plain data (a ticket or evaluation value, a
-/// function pointer, a shared variable): such results are not cached.
-fn holds_views(value: &Dynamic) -> bool {
-    !encode(value, &mut Vec::new())
 }
 
 /// Appends an unambiguous encoding of a plain value (type, tag, contents with lengths)
@@ -408,8 +438,11 @@ mod tests {
             ]))
             .is_none()
         );
-        assert!(holds_views(&Dynamic::from_map(
-            [("x".into(), Dynamic::from(Opaque))].into_iter().collect()
-        )));
+        assert!(
+            bytes(Dynamic::from_map(
+                [("x".into(), Dynamic::from(Opaque))].into_iter().collect()
+            ))
+            .is_none()
+        );
     }
 }
