@@ -1357,7 +1357,13 @@ fn show_local(l: &DateTime<FixedOffset>) -> String {
     let day = DAYS[l.weekday().num_days_from_monday() as usize];
     let year = l.year();
     if !(0..=9999).contains(&year) {
-        return format!("{day} {}", l.format("%Y-%m-%d %H:%M"));
+        return format!(
+            "{day} {year:04}-{:02}-{:02} {:02}:{:02}",
+            l.month(),
+            l.day(),
+            l.hour(),
+            l.minute()
+        );
     }
     let mut text = String::with_capacity(20);
     text.push_str(day);
@@ -1767,17 +1773,23 @@ mod tests {
             "2027-11-07T01:45:30.5-05:00",
         ] {
             let l = DateTime::parse_from_rfc3339(text).unwrap();
-            let expected = format!(
-                "{} {:04}-{:02}-{:02} {:02}:{:02}",
-                ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-                    [l.weekday().num_days_from_monday() as usize],
-                l.year(),
-                l.month(),
-                l.day(),
-                chrono::Timelike::hour(&l),
-                chrono::Timelike::minute(&l)
-            );
-            assert_eq!(show_local(&l), expected, "{text}");
+            let far = [
+                l + chrono::Duration::days(3_000_000),
+                l - chrono::Duration::days(800_000),
+            ];
+            for l in far.into_iter().chain([l]) {
+                let expected = format!(
+                    "{} {:04}-{:02}-{:02} {:02}:{:02}",
+                    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                        [l.weekday().num_days_from_monday() as usize],
+                    l.year(),
+                    l.month(),
+                    l.day(),
+                    chrono::Timelike::hour(&l),
+                    chrono::Timelike::minute(&l)
+                );
+                assert_eq!(show_local(&l), expected, "{text}");
+            }
         }
     }
 

@@ -523,3 +523,45 @@ fn a_hook_reading_a_long_event_list_is_run_not_memoised() {
     evaluate(&c, &t, at());
     assert_eq!(slaengine::script::memo_hits(), hits + 1);
 }
+
+/// Found in review: a script may set the tag of the ticket value it passes on; the next
+/// script sees it, so the memo's key must hold it.
+#[test]
+fn a_tag_set_on_a_ticket_passed_on_is_part_of_the_memo_key() {
+    let contract = "\
+calendar:
+  timezone: Europe/Moscow
+  week: { mon-fri: [\"09:00-18:00\"] }
+metrics:
+  resolve: { starts: registered, stops: resolved }
+categories:
+  consultation.settings: { clause: \"1.1.1\", resolve: 2 working days, allowance: small }
+allowances:
+  small: { hours: 2, per: month }
+scripts: [scripts/a.rhai, scripts/b.rhai]
+";
+    // The first script hands the ticket on, tagged by its summary; the second reads
+    // only that tag.
+    let a = "fn allowance(ticket, usage) {\n    let t = ticket;\n    t.tag = if ticket.summary == \"one\" { 1 } else { 2 };\n    t\n}\n";
+    let b = "fn allowance(ticket, usage) {\n    let h = usage.tag.to_float();\n    #{ name: \"small\", month: \"2026-03\", included_hours: 2.0, carried_over_hours: 0.0, used_hours: h, approved_hours: h, unapproved_hours: 0.0, remaining_hours: 2.0 - h, over_hours: 0.0, basis: \"ticket\" }\n}\n";
+    let loader = MemoryLoader::new()
+        .with("acme.yaml", contract)
+        .with_root("scripts/a.rhai", a)
+        .with_root("scripts/b.rhai", b);
+    let c = contract::load(&loader, "acme").unwrap_or_else(|e| panic!("loads: {e}"));
+    let used = |summary: &str| {
+        let t = Ticket::from_str_named(
+            &format!("id: T-1\ncustomer: acme\ncategory: consultation.settings\nsummary: {summary}\nregistered: 2026-03-02T10:00:00+03:00\n"),
+            "t.yaml",
+        )
+        .unwrap();
+        let e = evaluate(&c, &t, at());
+        e.allowance.map(|a| a.used_hours)
+    };
+    slaengine::script::memoize(false);
+    let ran = (used("one"), used("two"));
+    slaengine::script::memoize(true);
+    let memoised = (used("one"), used("two"), used("one"), used("two"));
+    assert_eq!(ran, (Some(1.0), Some(2.0)));
+    assert_eq!(memoised, (ran.0, ran.1, ran.0, ran.1));
+}

@@ -107,8 +107,8 @@ impl From<Error> for Failure {
 /// or script is one message, not one per ticket.
 #[derive(Default)]
 struct Failures {
-    /// Reason → the tickets that failed for it after the first.
-    again: HashMap<String, Vec<String>>,
+    /// Reason → how many tickets failed for it after the first, and the first of them.
+    again: HashMap<String, (usize, Vec<String>)>,
     /// The reasons in the order they were first reported.
     order: Vec<String>,
 }
@@ -118,31 +118,37 @@ impl Failures {
         match f {
             Failure::Other(e) => report(e),
             Failure::Ticket { id, text } => match self.again.get_mut(text) {
-                Some(ids) => ids.push(id.clone()),
+                Some((count, ids)) => {
+                    *count += 1;
+                    if ids.len() < Self::NAMED {
+                        ids.push(id.clone());
+                    }
+                }
                 None => {
                     report(&InputError::new(format!("ticket {id}: {text}")).into());
-                    self.again.insert(text.clone(), Vec::new());
+                    self.again.insert(text.clone(), (0, Vec::new()));
                     self.order.push(text.clone());
                 }
             },
         }
     }
 
+    /// Tickets named in the summary of a reason.
+    const NAMED: usize = 5;
+
     /// Names the tickets that failed for a reason already reported.
     fn finish(self) {
-        const NAMED: usize = 5;
         for reason in &self.order {
-            let ids = &self.again[reason];
-            if ids.is_empty() {
+            let (count, ids) = &self.again[reason];
+            if *count == 0 {
                 continue;
             }
             let first_line = reason.lines().next().unwrap_or_default();
-            let named = ids[..ids.len().min(NAMED)].join(", ");
-            let more = if ids.len() > NAMED { ", …" } else { "" };
+            let more = if *count > ids.len() { ", …" } else { "" };
             report(&Error::Input(InputError::new(format!(
-                "{} more ticket{} failed the same way ({named}{more}): {first_line}",
-                ids.len(),
-                if ids.len() == 1 { "" } else { "s" },
+                "{count} more ticket{} failed the same way ({}{more}): {first_line}",
+                if *count == 1 { "" } else { "s" },
+                ids.join(", "),
             ))));
         }
     }

@@ -29,8 +29,9 @@ use super::{EVALUATION_PROPS, EvaluationView, TICKET_PROPS, TicketView};
 const MAX_ENTRIES: usize = 4096;
 /// Paths one hook of one script keeps at most.
 const MAX_PATHS: usize = 8;
-/// Script sets a thread keeps memos for (the latest ones).
-const MAX_SETS: usize = 4;
+/// Script sets (one per contract revision with scripts) a thread keeps memos for; past
+/// this, the oldest compiled set's memo goes (hot reloads make new sets).
+const MAX_SETS: usize = 256;
 /// The longest key kept (a hook that reads a long event list is not worth caching).
 const MAX_KEY: usize = 1024;
 /// Bytes of keys and results one thread keeps at most, over all its memos.
@@ -51,7 +52,7 @@ thread_local! {
     /// Bytes this thread's memos hold (keys, results, overhead), at most `MAX_BYTES`.
     static BYTES: Cell<usize> = const { Cell::new(0) };
     /// The memos of this thread, by script set id, most recent last.
-    static MEMOS: RefCell<Vec<(u64, Memo)>> = const { RefCell::new(Vec::new()) };
+    static MEMOS: RefCell<HashMap<u64, Memo, Hasher>> = RefCell::new(HashMap::default());
 }
 
 /// Notes that the running hook call read property `bit`.
@@ -132,6 +133,10 @@ pub(super) struct CallKey {
     key: Vec<u8>,
 }
 
+/// The type bytes of the views in a key (plain values use 0 to 8, see [`encode`]).
+const TICKET_VIEW: u8 = 9;
+const EVALUATION_VIEW: u8 = 10;
+
 /// How many properties can be recorded.
 const PROPS: usize = TICKET_PROPS.len() + EVALUATION_PROPS.len();
 
@@ -153,11 +158,15 @@ impl CallKey {
                 key: Vec::with_capacity(128),
             });
         for a in args {
+            // A view is known by its type and its tag (a script may set the tag of a
+            // value it passes on); its properties go into the key as they are read.
             if let Some(t) = a.read_lock::<TicketView>() {
-                key.prefix.push(b'T');
+                key.prefix.extend_from_slice(&a.tag().to_le_bytes());
+                key.prefix.push(TICKET_VIEW);
                 key.ticket = Some(t.clone());
             } else if let Some(e) = a.read_lock::<EvaluationView>() {
-                key.prefix.push(b'E');
+                key.prefix.extend_from_slice(&a.tag().to_le_bytes());
+                key.prefix.push(EVALUATION_VIEW);
                 key.evaluation = Some(e.clone());
             } else if !encode(a, &mut key.prefix) {
                 key.recycle();
@@ -255,18 +264,15 @@ fn ticket_key(bit: usize, v: &TicketView, out: &mut Vec<u8>) -> bool {
 fn with_slot<R>(set: u64, slot: usize, f: impl FnOnce(&mut Vec<Path>) -> R) -> R {
     MEMOS.with(|m| {
         let mut memos = m.borrow_mut();
-        let index = match memos.iter().position(|(id, _)| *id == set) {
-            Some(i) => i,
-            None => {
-                if memos.len() >= MAX_SETS {
-                    let (_, mut old) = memos.remove(0);
-                    old.slots.iter_mut().flatten().for_each(Path::clear);
-                }
-                memos.push((set, Memo::default()));
-                memos.len() - 1
+        if !memos.contains_key(&set) && memos.len() >= MAX_SETS {
+            // Ids grow with each compilation: the smallest is the oldest set.
+            if let Some(oldest) = memos.keys().min().copied()
+                && let Some(mut old) = memos.remove(&oldest)
+            {
+                old.slots.iter_mut().flatten().for_each(Path::clear);
             }
-        };
-        let slots = &mut memos[index].1.slots;
+        }
+        let slots = &mut memos.entry(set).or_default().slots;
         if slots.len() <= slot {
             slots.resize_with(slot + 1, Vec::new);
         }
