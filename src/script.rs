@@ -5,7 +5,9 @@
 //! functions, and a wall-clock budget per hook call), `eval` and `import` disabled, strict
 //! variables, misspelt map properties as errors — and the contract's calendar helpers.
 //! Scripts are compiled once per contract revision and shared across threads; a hook is
-//! called without re-running the script's top-level statements.
+//! called without re-running the script's top-level statements. There is no clock in the
+//! sandbox, so a hook is a function of what it reads, and calls are memoised on exactly
+//! that (see the `memo` module).
 //!
 //! Hooks (any subset, template scripts first):
 //! `classify(ticket)`, `targets(ticket, targets)`, `findings(ticket, evaluation)`,
