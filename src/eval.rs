@@ -648,8 +648,8 @@ struct Evaluator<'a> {
     explained_dates: Vec<NaiveDate>,
     /// The target of each metric after the contract and the `targets` hooks.
     targets: std::collections::BTreeMap<String, Option<Duration>>,
-    /// The ticket as scripts see it, built on first use.
-    ticket_dynamic: Option<rhai::Dynamic>,
+    /// The ticket as hooks get it (its script value built when a script first runs).
+    ticket_arg: crate::script::TicketArg<'a>,
     /// A hook failed: later hooks are not run.
     script_failed: bool,
     /// The customer's allowance hours, when known.
@@ -678,7 +678,7 @@ impl<'a> Evaluator<'a> {
             explain: options.explain.then(Vec::new),
             explained_dates: Vec::new(),
             targets: std::collections::BTreeMap::new(),
-            ticket_dynamic: None,
+            ticket_arg: crate::script::TicketArg::new(ticket),
             script_failed: false,
             usage: None,
         }
@@ -1391,15 +1391,6 @@ impl Evaluator<'_> {
         move |p: &str| self.contract.script_display(p)
     }
 
-    /// The ticket as a script argument.
-    fn ticket_arg(&mut self) -> rhai::Dynamic {
-        if self.ticket_dynamic.is_none() {
-            // Shared: every hook call gets a reference, not a deep copy.
-            self.ticket_dynamic = Some(crate::script::ticket_for_script(self.ticket));
-        }
-        self.ticket_dynamic.clone().unwrap_or_default()
-    }
-
     /// Records a failed hook: an error finding, and no more hooks for this ticket.
     fn script_failed(&mut self, e: ScriptError) {
         self.script_failed = true;
@@ -1417,13 +1408,9 @@ impl Evaluator<'_> {
         }
     }
 
-    /// Runs `hook`, chaining results; `args` builds each call's arguments from the
-    /// previous result. Returns the results, or records the failure.
-    fn run_hook(
-        &mut self,
-        hook: &str,
-        mut args: impl FnMut(Option<&rhai::Dynamic>) -> Vec<rhai::Dynamic>,
-    ) -> Vec<HookResult> {
+    /// Runs `hook` with the ticket and `second` (see [`ScriptSet::call`]). Returns the
+    /// results, or records the failure.
+    fn run_hook(&mut self, hook: &str, second: Option<rhai::Dynamic>) -> Vec<HookResult> {
         let Some(set) = self.contract.script_set.clone() else {
             return Vec::new();
         };
@@ -1432,7 +1419,7 @@ impl Evaluator<'_> {
         }
         let mut results = Vec::new();
         let display = |p: &str| self.contract.script_display(p);
-        let outcome = set.call(hook, &mut args, &mut results, display);
+        let outcome = set.call(hook, &self.ticket_arg, second, &mut results, display);
         for r in &results {
             self.log_lines(hook, r);
         }
@@ -1465,8 +1452,7 @@ impl Evaluator<'_> {
         if !self.wants("classify") {
             return None;
         }
-        let ticket = self.ticket_arg();
-        let results = self.run_hook("classify", |_| vec![ticket.clone()]);
+        let results = self.run_hook("classify", None);
         let mut decided = None;
         for r in results {
             if r.value.is_unit() {
@@ -1546,11 +1532,7 @@ impl Evaluator<'_> {
             .iter()
             .map(|(k, v)| (k.as_str().into(), to_dyn(v)))
             .collect();
-        let ticket = self.ticket_arg();
-        let results = self.run_hook("targets", |prev| {
-            let map = prev.cloned().unwrap_or_else(|| initial.clone().into());
-            vec![ticket.clone(), map]
-        });
+        let results = self.run_hook("targets", Some(initial.into()));
         for r in results {
             let map = match r.value.try_cast_result::<rhai::Map>() {
                 Ok(map) => map,
@@ -1647,11 +1629,8 @@ impl Evaluator<'_> {
         if !set.has("findings") || self.script_failed {
             return;
         }
-        let ticket = self.ticket_arg();
         let view = self.evaluation_for_script();
-        let arg = rhai::Dynamic::from(view.clone());
-        let results = self.run_hook("findings", |_| vec![ticket.clone(), arg.clone()]);
-        drop(arg);
+        let results = self.run_hook("findings", Some(rhai::Dynamic::from(view.clone())));
         self.restore(view);
         for r in results {
             if r.value.is_unit() {
@@ -1710,13 +1689,7 @@ impl Evaluator<'_> {
         let Ok(initial) = rhai::serde::to_dynamic(&usage) else {
             return usage;
         };
-        let ticket = self.ticket_arg();
-        let results = self.run_hook("allowance", |prev| {
-            vec![
-                ticket.clone(),
-                prev.cloned().unwrap_or_else(|| initial.clone()),
-            ]
-        });
+        let results = self.run_hook("allowance", Some(initial));
         let Some(last) = results.last() else {
             return usage;
         };

@@ -403,33 +403,54 @@ impl ScriptSet {
     }
 
     /// Calls `hook` in every script that defines it, in order (template scripts first),
-    /// pushing each result onto `results`. `args` builds the arguments for each call
-    /// from the previous script's result (`None` for the first). Stops at the first
-    /// failure.
+    /// pushing each result onto `results`. Each call gets the ticket and, for the hooks
+    /// with two parameters, `second` — for `targets` and `allowance`, from the second
+    /// script on, the previous script's result instead. Stops at the first failure.
     pub fn call(
         &self,
         hook: &str,
-        mut args: impl FnMut(Option<&Dynamic>) -> Vec<Dynamic>,
+        ticket: &TicketArg<'_>,
+        second: Option<Dynamic>,
         results: &mut Vec<HookResult>,
         display: impl Fn(&str) -> String,
     ) -> Result<(), Box<ScriptError>> {
         let Some(i) = HOOKS.iter().position(|(n, _)| *n == hook) else {
             return Ok(());
         };
+        let chained = matches!(hook, "targets" | "allowance");
         let first = results.len();
         for (n, s) in self.scripts.iter().enumerate().filter(|(_, s)| s.hooks[i]) {
             let previous = results[first..].last().map(|r| &r.value);
-            let argv = args(previous);
+            let arg = if HOOKS[i].1 < 2 {
+                None
+            } else if chained {
+                previous.or(second.as_ref())
+            } else {
+                second.as_ref()
+            };
+            let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>().map(|e| e.clone()));
+            let sources = memo::Sources {
+                ticket: ticket.ticket,
+                evaluation: evaluation.as_ref(),
+            };
             let slot = n * HOOKS.len() + i;
-            let mut key = memo::CallKey::new(&argv);
-            let cached = key.as_mut().and_then(|k| memo::lookup(self.id, slot, k));
+            let mut key = memo::CallKey::new(arg);
+            let cached = key
+                .as_mut()
+                .and_then(|k| memo::lookup(self.id, slot, k, &sources));
             let result = match cached {
                 Some(hit) => Ok(hit),
-                None => self.run(s, hook, argv).inspect(|fresh| {
-                    if let Some(k) = key.as_mut() {
-                        memo::store(self.id, slot, k, memo::recorded(), fresh);
+                None => {
+                    let mut argv = vec![ticket.value()];
+                    if HOOKS[i].1 == 2 {
+                        argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
                     }
-                }),
+                    self.run(s, hook, argv).inspect(|fresh| {
+                        if let Some(k) = key.as_mut() {
+                            memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
+                        }
+                    })
+                }
             };
             if let Some(k) = key {
                 k.recycle();
@@ -625,9 +646,28 @@ fn register_ticket(e: &mut Engine) {
     }
 }
 
-/// The ticket as a hook argument.
-pub fn ticket_for_script(ticket: &Ticket) -> Dynamic {
-    Dynamic::from(TicketView::new(ticket))
+/// The ticket as hooks get it. Its script value (a copy of the ticket) is made the first
+/// time a script runs, not for calls the memo answers.
+pub struct TicketArg<'a> {
+    ticket: &'a Ticket,
+    value: std::cell::OnceCell<Dynamic>,
+}
+
+impl<'a> TicketArg<'a> {
+    /// The argument for `ticket`.
+    pub fn new(ticket: &'a Ticket) -> TicketArg<'a> {
+        TicketArg {
+            ticket,
+            value: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The ticket as a script value: one copy, shared by every call.
+    fn value(&self) -> Dynamic {
+        self.value
+            .get_or_init(|| Dynamic::from(TicketView::new(self.ticket)))
+            .clone()
+    }
 }
 
 /// The evaluation so far as `findings(ticket, evaluation)` sees it: a value whose

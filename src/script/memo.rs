@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use rhai::Dynamic;
 
 use super::{EVALUATION_PROPS, EvaluationView, TICKET_PROPS, TicketView};
+use crate::ticket::Ticket;
 
 /// Entries one path keeps at most.
 const MAX_ENTRIES: usize = 4096;
@@ -120,12 +121,17 @@ struct Memo {
     slots: Vec<Vec<Path>>,
 }
 
-/// The key material of one call: its plain arguments encoded, its views, and the
-/// encoded values of the properties looked at so far.
+/// What the properties of a call's views are read from: the ticket itself (no script
+/// value of it is needed to look a call up) and the evaluation, for `findings`.
+pub(super) struct Sources<'a> {
+    pub ticket: &'a Ticket,
+    pub evaluation: Option<&'a EvaluationView>,
+}
+
+/// The key material of one call: its plain arguments encoded, and the encoded values of
+/// the properties looked at so far.
 pub(super) struct CallKey {
     prefix: Vec<u8>,
-    ticket: Option<TicketView>,
-    evaluation: Option<EvaluationView>,
     /// Encoded property values, computed on demand: (start, end) in `scratch`.
     props: [Option<(usize, usize)>; PROPS],
     scratch: Vec<u8>,
@@ -141,9 +147,10 @@ const EVALUATION_VIEW: u8 = 10;
 const PROPS: usize = TICKET_PROPS.len() + EVALUATION_PROPS.len();
 
 impl CallKey {
-    /// The key material of `args`, or `None` when the call cannot be memoised (an
-    /// argument of a type whose contents cannot be compared, or memoisation off).
-    pub(super) fn new(args: &[Dynamic]) -> Option<CallKey> {
+    /// The key material of a call given the ticket (untagged: the engine's own value)
+    /// and `second`, or `None` when the call cannot be memoised (an argument of a type
+    /// whose contents cannot be compared, or memoisation off).
+    pub(super) fn new(second: Option<&Dynamic>) -> Option<CallKey> {
         if !ENABLED.with(Cell::get) {
             return None;
         }
@@ -151,23 +158,24 @@ impl CallKey {
             .with(|s| s.borrow_mut().pop())
             .unwrap_or_else(|| CallKey {
                 prefix: Vec::with_capacity(64),
-                ticket: None,
-                evaluation: None,
                 props: [None; PROPS],
                 scratch: Vec::with_capacity(128),
                 key: Vec::with_capacity(128),
             });
-        for a in args {
+        key.prefix.extend_from_slice(&0_i32.to_le_bytes());
+        key.prefix.push(TICKET_VIEW);
+        if let Some(a) = second {
             // A view is known by its type and its tag (a script may set the tag of a
-            // value it passes on); its properties go into the key as they are read.
-            if let Some(t) = a.read_lock::<TicketView>() {
+            // value it passes on); its properties go into the key as they are read. A
+            // ticket value passed on is the call's own ticket: results that hold views
+            // are never cached, so no other ticket's value reaches a call.
+            if a.is::<TicketView>() || a.is::<EvaluationView>() {
                 key.prefix.extend_from_slice(&a.tag().to_le_bytes());
-                key.prefix.push(TICKET_VIEW);
-                key.ticket = Some(t.clone());
-            } else if let Some(e) = a.read_lock::<EvaluationView>() {
-                key.prefix.extend_from_slice(&a.tag().to_le_bytes());
-                key.prefix.push(EVALUATION_VIEW);
-                key.evaluation = Some(e.clone());
+                key.prefix.push(if a.is::<TicketView>() {
+                    TICKET_VIEW
+                } else {
+                    EVALUATION_VIEW
+                });
             } else if !encode(a, &mut key.prefix) {
                 key.recycle();
                 return None;
@@ -182,23 +190,18 @@ impl CallKey {
         self.scratch.clear();
         self.key.clear();
         self.props = [None; PROPS];
-        self.ticket = None;
-        self.evaluation = None;
         SPARE.with(|s| s.borrow_mut().push(self));
     }
 
     /// The encoded value of property `bit`, computed once per call.
-    fn prop(&mut self, bit: usize) -> Option<(usize, usize)> {
+    fn prop(&mut self, bit: usize, src: &Sources<'_>) -> Option<(usize, usize)> {
         if let Some(range) = self.props[bit] {
             return Some(range);
         }
         let start = self.scratch.len();
         let plain = match bit.checked_sub(TICKET_PROPS.len()) {
-            None => ticket_key(bit, self.ticket.as_ref()?, &mut self.scratch),
-            Some(j) => encode(
-                &(EVALUATION_PROPS[j].1)(self.evaluation.as_ref()?),
-                &mut self.scratch,
-            ),
+            None => ticket_key(bit, src.ticket, &mut self.scratch),
+            Some(j) => encode(&(EVALUATION_PROPS[j].1)(src.evaluation?), &mut self.scratch),
         };
         if !plain {
             self.scratch.truncate(start);
@@ -211,14 +214,14 @@ impl CallKey {
 
     /// Builds in `self.key` the key for a path reading `reads`: the prefix, then each
     /// property's number and bytes.
-    fn build(&mut self, reads: u32) -> bool {
+    fn build(&mut self, reads: u32, src: &Sources<'_>) -> bool {
         self.key.clear();
         self.key.extend_from_slice(&self.prefix);
         let mut bits = reads;
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let Some((a, b)) = self.prop(bit) else {
+            let Some((a, b)) = self.prop(bit, src) else {
                 return false;
             };
             self.key.push(bit as u8);
@@ -228,34 +231,61 @@ impl CallKey {
     }
 }
 
-/// Appends the key of ticket property `bit`: plain bytes for the text properties (each
-/// determines the value the getter returns), the getter's value for the others.
-fn ticket_key(bit: usize, v: &TicketView, out: &mut Vec<u8>) -> bool {
-    let text = |out: &mut Vec<u8>, s: &str| {
+/// Appends the key of ticket property `bit`, read from the ticket itself: bytes that
+/// determine the value the property's getter returns (equal bytes, equal values). False
+/// for a property it does not know (never cached).
+fn ticket_key(bit: usize, t: &Ticket, out: &mut Vec<u8>) -> bool {
+    fn text(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(&(s.len() as u64).to_le_bytes());
         out.extend_from_slice(s.as_bytes());
-    };
-    let opt = |out: &mut Vec<u8>, s: &Option<String>| match s {
-        None => out.push(0),
-        Some(s) => {
-            out.push(1);
-            text(out, s);
+    }
+    fn opt(out: &mut Vec<u8>, s: &Option<String>) {
+        match s {
+            None => out.push(0),
+            Some(s) => {
+                out.push(1);
+                text(out, s);
+            }
         }
-    };
-    let t = &v.ticket;
+    }
+    fn instant(out: &mut Vec<u8>, t: &chrono::DateTime<chrono::FixedOffset>) {
+        out.extend_from_slice(&t.timestamp().to_le_bytes());
+        out.extend_from_slice(&t.timestamp_subsec_nanos().to_le_bytes());
+        out.extend_from_slice(&t.offset().local_minus_utc().to_le_bytes());
+    }
     match TICKET_PROPS[bit].0 {
         "id" => text(out, &t.id),
         "customer" => text(out, &t.customer),
         "product" => opt(out, &t.product),
         "category" => opt(out, &t.category),
         "summary" => text(out, &t.summary),
-        "registered" => {
-            let r = &t.registered;
-            out.extend_from_slice(&r.timestamp().to_le_bytes());
-            out.extend_from_slice(&r.timestamp_subsec_nanos().to_le_bytes());
-            out.extend_from_slice(&r.offset().local_minus_utc().to_le_bytes());
+        "registered" => instant(out, &t.registered),
+        "attachments" => {
+            out.extend_from_slice(&(t.attachments.len() as u64).to_le_bytes());
+            t.attachments.iter().for_each(|a| text(out, a));
         }
-        _ => return encode(&(TICKET_PROPS[bit].1)(v), out),
+        // JSON text: equal text, equal values (serde_json writes each value one way).
+        "fields" => match serde_json::to_string(&t.fields) {
+            Ok(json) => text(out, &json),
+            Err(_) => return false,
+        },
+        "events" => {
+            out.extend_from_slice(&(t.events.len() as u64).to_le_bytes());
+            for e in &t.events {
+                instant(out, &e.at);
+                text(out, e.kind.as_str());
+                opt(out, &e.engineer);
+                match e.hours {
+                    None => out.push(0),
+                    Some(h) => {
+                        out.push(1);
+                        out.extend_from_slice(&h.to_bits().to_le_bytes());
+                    }
+                }
+                opt(out, &e.note);
+            }
+        }
+        _ => return false,
     }
     true
 }
@@ -281,11 +311,16 @@ fn with_slot<R>(set: u64, slot: usize, f: impl FnOnce(&mut Vec<Path>) -> R) -> R
 }
 
 /// The cached result of a call with `key` to `slot` of `set`, if one applies.
-pub(super) fn lookup(set: u64, slot: usize, key: &mut CallKey) -> Option<Cached> {
+pub(super) fn lookup(
+    set: u64,
+    slot: usize,
+    key: &mut CallKey,
+    src: &Sources<'_>,
+) -> Option<Cached> {
     with_slot(set, slot, |paths| {
         for path in paths.iter_mut().filter(|p| p.live) {
             path.lookups += 1;
-            if !key.build(path.reads) {
+            if !key.build(path.reads, src) {
                 continue;
             }
             if let Some(hit) = path.entries.get(&key.key[..]) {
@@ -303,7 +338,14 @@ pub(super) fn lookup(set: u64, slot: usize, key: &mut CallKey) -> Option<Cached>
 }
 
 /// Records the result of a successful call with `key` that read the properties `reads`.
-pub(super) fn store(set: u64, slot: usize, key: &mut CallKey, reads: u32, result: &Cached) {
+pub(super) fn store(
+    set: u64,
+    slot: usize,
+    key: &mut CallKey,
+    src: &Sources<'_>,
+    reads: u32,
+    result: &Cached,
+) {
     with_slot(set, slot, |paths| {
         let index = match paths.iter().position(|p| p.reads == reads) {
             Some(i) => i,
@@ -327,7 +369,7 @@ pub(super) fn store(set: u64, slot: usize, key: &mut CallKey, reads: u32, result
         // Only plain data is kept: not a result holding a ticket or evaluation value, a
         // function pointer or a shared variable.
         let mut value = Vec::new();
-        if !encode(&result.value, &mut value) || !key.build(reads) || key.key.len() > MAX_KEY {
+        if !encode(&result.value, &mut value) || !key.build(reads, src) || key.key.len() > MAX_KEY {
             return;
         }
         let log: usize = result.log.iter().map(String::len).sum();
@@ -430,6 +472,18 @@ mod tests {
         let mut tagged = Dynamic::from(1_i64);
         tagged.set_tag(7);
         assert_ne!(bytes(tagged), bytes(1_i64.into()));
+    }
+
+    #[test]
+    fn every_ticket_property_has_a_key() {
+        let t = Ticket::from_str_named(
+            "id: T-1\ncustomer: c\nregistered: 2026-03-02T10:00:00+03:00\nfields: { a: 1 }\nattachments: [x]\nevents: [{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: 1.5 }]\n",
+            "t.yaml",
+        )
+        .unwrap();
+        for (bit, (name, _)) in TICKET_PROPS.iter().enumerate() {
+            assert!(ticket_key(bit, &t, &mut Vec::new()), "{name}");
+        }
     }
 
     #[test]
