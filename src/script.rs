@@ -434,7 +434,17 @@ impl ScriptSet {
                 evaluation: evaluation.as_ref(),
             };
             let slot = n * HOOKS.len() + i;
-            let mut key = memo::CallKey::new(arg);
+            // The memo reads a ticket value's properties from this call's ticket: another
+            // ticket's value (none can reach a call today) would not be memoised.
+            let foreign = arg.is_some_and(|a| {
+                a.read_lock::<TicketView>()
+                    .is_some_and(|v| !ticket.owns(&v))
+            });
+            let mut key = if foreign {
+                None
+            } else {
+                memo::CallKey::new(arg)
+            };
             let cached = key
                 .as_mut()
                 .and_then(|k| memo::lookup(self.id, slot, k, &sources));
@@ -660,6 +670,17 @@ impl<'a> TicketArg<'a> {
             ticket,
             value: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Whether `view` is this ticket's own script value.
+    fn owns(&self, view: &TicketView) -> bool {
+        self.value
+            .get()
+            .and_then(|d| {
+                d.read_lock::<TicketView>()
+                    .map(|own| Arc::ptr_eq(&own.ticket, &view.ticket))
+            })
+            .unwrap_or(false)
     }
 
     /// The ticket as a script value: one copy, shared by every call.

@@ -474,6 +474,104 @@ mod tests {
         assert_ne!(bytes(tagged), bytes(1_i64.into()));
     }
 
+    /// The keys of ticket properties are written from the ticket, apart from the getters:
+    /// over tickets built to collide (numbers written alike, instants in other offsets,
+    /// fractions of seconds), equal keys must mean equal values from the getters.
+    #[test]
+    fn equal_ticket_keys_mean_equal_property_values() {
+        let fields = [
+            "{}",
+            "{ a: 1 }",
+            "{ a: 1.0 }",
+            "{ a: -0.0 }",
+            "{ a: 0.0 }",
+            "{ a: 0 }",
+            "{ a: '1' }",
+            "{ a: [1] }",
+            "{ a: { b: 1 } }",
+            "{ a: null }",
+            "{ a: 18446744073709551615 }",
+            "{ a: 9223372036854775808 }",
+            "{ a: 9223372036854775807 }",
+            "{ a: -9223372036854775808 }",
+            "{ a: 1e300 }",
+            "{ a: .nan }",
+            "{ a: .inf }",
+            "{ a: -.inf }",
+            "{ a: 0.1 }",
+            "{ a: 0.30000000000000004 }",
+            "{ a: true }",
+            "{ a: 'true' }",
+            "{ a: \"\\u00e9\" }",
+            "{ a: \"e\\u0301\" }",
+            "{ a: \"\\n\" }",
+            "{ a: \"\\\\n\" }",
+            "{ b: 1, a: 2 }",
+            "{ a: 2, b: 1 }",
+            "{ a: 1e20 }",
+            "{ a: 100000000000000000000 }",
+            "{ a: 123456789012345678901234567890 }",
+            "{ a: 1.5e-320 }",
+            "{ a: ~ }",
+            "{ a: [] }",
+            "{ a: {} }",
+        ];
+        let events = [
+            "[]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: 1.5 }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: 1.50 }]",
+            "[{ at: 2026-03-02T07:05:00+00:00, kind: worklog, hours: 1.5 }]",
+            "[{ at: 2026-03-02T10:05:00.000+03:00, kind: worklog, hours: 1.5 }]",
+            "[{ at: 2026-03-02T10:05:00.5+03:00, kind: worklog, hours: 1.5 }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: .nan }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: -0.0 }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: worklog, hours: 0.0 }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: comment, note: '' }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: comment }]",
+            "[{ at: 2026-03-02T10:05:00+03:00, kind: assigned, engineer: x }]",
+        ];
+        let registered = [
+            "2026-03-02T10:00:00+03:00",
+            "2026-03-02T07:00:00Z",
+            "2026-03-02T10:00:00.000+03:00",
+            "2026-03-02T10:00:00+03:00:30",
+        ];
+        let mut tickets = Vec::new();
+        for f in fields {
+            for e in events {
+                for r in registered {
+                    let text = format!(
+                        "id: T-1\ncustomer: c\nregistered: {r}\nfields: {f}\nevents: {e}\n"
+                    );
+                    // Some combinations are no valid ticket (a NaN number of hours).
+                    if let Ok(t) = Ticket::from_str_named(&text, "t.yaml") {
+                        tickets.push(t);
+                    }
+                }
+            }
+        }
+        assert!(tickets.len() > 1000, "only {} tickets", tickets.len());
+        for (bit, (name, get)) in TICKET_PROPS.iter().enumerate() {
+            let mut by_key: HashMap<Vec<u8>, String> = HashMap::new();
+            for t in &tickets {
+                let mut k = Vec::new();
+                assert!(ticket_key(bit, t, &mut k));
+                let v = get(&TicketView::new(t));
+                let mut enc = Vec::new();
+                let shown = if encode(&v, &mut enc) {
+                    format!("{enc:?}")
+                } else {
+                    format!("{v:?} {}", v.type_name())
+                };
+                if let Some(prev) = by_key.get(&k) {
+                    assert_eq!(prev, &shown, "{}: equal keys, different values", name);
+                } else {
+                    by_key.insert(k, shown);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_ticket_property_has_a_key() {
         let t = Ticket::from_str_named(
