@@ -1414,12 +1414,11 @@ impl Evaluator<'_> {
         let Some(set) = self.contract.script_set.clone() else {
             return Vec::new();
         };
-        if self.script_failed || !set.has(hook) {
+        if !self.wants(hook) {
             return Vec::new();
         }
         let mut results = Vec::new();
-        let display = |p: &str| self.contract.script_display(p);
-        let outcome = set.call(hook, &self.ticket_arg, second, &mut results, display);
+        let outcome = set.call(hook, &self.ticket_arg, second, &mut results, self.display());
         for r in &results {
             self.log_lines(hook, r);
         }

@@ -337,25 +337,20 @@ fn a_failing_findings_hook_keeps_the_evaluation_it_was_shown() {
     assert!(e.findings.iter().any(|f| f.code == "script_failed"));
 }
 
+/// The contract of these tests with a consultation category under a 2-hour allowance,
+/// running `scripts`.
+fn with_allowance(scripts: &str) -> String {
+    CONTRACT.replace(
+        "scripts: [scripts/s.rhai]\n",
+        &format!(
+            "  consultation.settings: {{ clause: \"1.1.1\", resolve: 2 working days, allowance: small }}\nallowances:\n  small: {{ hours: 2, per: month }}\nscripts: [{scripts}]\n"
+        ),
+    )
+}
+
 /// Hooks that read most properties of the ticket and the evaluation, branch on them,
 /// log, and chain (two scripts define `targets`): the memo of hook calls must give
 /// exactly what running the hooks gives.
-const MEMO_CONTRACT: &str = "\
-calendar:
-  timezone: Europe/Moscow
-  week: { mon-fri: [\"09:00-18:00\"] }
-metrics:
-  assign:  { starts: registered, stops: assigned }
-  resolve: { starts: registered, stops: resolved, pausable: true }
-defaults: { assign: 1 working hour }
-categories:
-  error.module_failure: { clause: \"3.2\", resolve: 1 working day }
-  consultation.settings: { clause: \"1.1.1\", resolve: 2 working days, allowance: small }
-allowances:
-  small: { hours: 2, per: month }
-scripts: [scripts/a.rhai, scripts/b.rhai]
-";
-
 const MEMO_A: &str = r#"
 fn classify(ticket) {
     if ticket.category != () { return (); }
@@ -458,7 +453,10 @@ fn memo_case() -> impl proptest::strategy::Strategy<Value = (Ticket, DateTime<Ut
 fn memoised_hook_calls_give_what_running_the_hooks_gives() {
     use proptest::test_runner::{Config, TestRunner};
     let loader = MemoryLoader::new()
-        .with("acme.yaml", MEMO_CONTRACT)
+        .with(
+            "acme.yaml",
+            &with_allowance("scripts/a.rhai, scripts/b.rhai"),
+        )
         .with_root("scripts/a.rhai", MEMO_A)
         .with_root("scripts/b.rhai", MEMO_B);
     let c = contract::load(&loader, "acme").unwrap_or_else(|e| panic!("loads: {e}"));
@@ -528,24 +526,13 @@ fn a_hook_reading_a_long_event_list_is_run_not_memoised() {
 /// script sees it, so the memo's key must hold it.
 #[test]
 fn a_tag_set_on_a_ticket_passed_on_is_part_of_the_memo_key() {
-    let contract = "\
-calendar:
-  timezone: Europe/Moscow
-  week: { mon-fri: [\"09:00-18:00\"] }
-metrics:
-  resolve: { starts: registered, stops: resolved }
-categories:
-  consultation.settings: { clause: \"1.1.1\", resolve: 2 working days, allowance: small }
-allowances:
-  small: { hours: 2, per: month }
-scripts: [scripts/a.rhai, scripts/b.rhai]
-";
+    let contract = with_allowance("scripts/a.rhai, scripts/b.rhai");
     // The first script hands the ticket on, tagged by its summary; the second reads
     // only that tag.
     let a = "fn allowance(ticket, usage) {\n    let t = ticket;\n    t.tag = if ticket.summary == \"one\" { 1 } else { 2 };\n    t\n}\n";
     let b = "fn allowance(ticket, usage) {\n    let h = usage.tag.to_float();\n    #{ name: \"small\", month: \"2026-03\", included_hours: 2.0, carried_over_hours: 0.0, used_hours: h, approved_hours: h, unapproved_hours: 0.0, remaining_hours: 2.0 - h, over_hours: 0.0, basis: \"ticket\" }\n}\n";
     let loader = MemoryLoader::new()
-        .with("acme.yaml", contract)
+        .with("acme.yaml", &contract)
         .with_root("scripts/a.rhai", a)
         .with_root("scripts/b.rhai", b);
     let c = contract::load(&loader, "acme").unwrap_or_else(|e| panic!("loads: {e}"));

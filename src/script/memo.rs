@@ -52,7 +52,7 @@ thread_local! {
     static SPARE: RefCell<Vec<CallKey>> = const { RefCell::new(Vec::new()) };
     /// Bytes this thread's memos hold (keys, results, overhead), at most `MAX_BYTES`.
     static BYTES: Cell<usize> = const { Cell::new(0) };
-    /// The memos of this thread, by script set id, most recent last.
+    /// The memos of this thread, by script set id (ids grow with each compilation).
     static MEMOS: RefCell<HashMap<u64, Memo, Hasher>> = RefCell::new(HashMap::default());
 }
 
@@ -166,16 +166,18 @@ impl CallKey {
         key.prefix.push(TICKET_VIEW);
         if let Some(a) = second {
             // A view is known by its type and its tag (a script may set the tag of a
-            // value it passes on); its properties go into the key as they are read. A
-            // ticket value passed on is the call's own ticket: results that hold views
-            // are never cached, so no other ticket's value reaches a call.
-            if a.is::<TicketView>() || a.is::<EvaluationView>() {
+            // value it passes on); its properties go into the key as they are read, from
+            // the call's own ticket (`ScriptSet::call` does not memoise another's).
+            let view = if a.is::<TicketView>() {
+                Some(TICKET_VIEW)
+            } else if a.is::<EvaluationView>() {
+                Some(EVALUATION_VIEW)
+            } else {
+                None
+            };
+            if let Some(kind) = view {
                 key.prefix.extend_from_slice(&a.tag().to_le_bytes());
-                key.prefix.push(if a.is::<TicketView>() {
-                    TICKET_VIEW
-                } else {
-                    EVALUATION_VIEW
-                });
+                key.prefix.push(kind);
             } else if !encode(a, &mut key.prefix) {
                 key.recycle();
                 return None;
