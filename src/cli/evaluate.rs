@@ -474,13 +474,20 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         for _ in 0..workers {
             let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
             s.spawn(move || {
+                let mut size_hint = 0;
                 loop {
                     let next = rx.lock().ok().and_then(|r| r.recv().ok());
                     let Some((seq, tickets)) = next else { break };
-                    let mut chunk = Chunk::default();
+                    // Batches print alike: start at the last one's size, not growing
+                    // (and copying) a half-megabyte buffer twelve times over.
+                    let mut chunk = Chunk {
+                        out: Vec::with_capacity(size_hint),
+                        ..Chunk::default()
+                    };
                     for t in tickets {
                         job.one(Ok(t), &mut chunk, seq == 0);
                     }
+                    size_hint = chunk.out.len() + chunk.out.len() / 8;
                     if tx.send((seq, chunk)).is_err() {
                         break;
                     }
