@@ -60,6 +60,27 @@ pub(crate) fn write_instant(out: &mut Vec<u8>, t: &DateTime<FixedOffset>) {
     out.extend_from_slice(&text);
 }
 
+/// `d.to_string()`, remembered: a contract has a handful of targets, and spelling one
+/// (`2 working days`) costs more than the rest of its metric.
+fn duration_text(d: Duration) -> String {
+    use std::cell::RefCell;
+    thread_local! {
+        static SPELLED: RefCell<Vec<(Duration, String)>> = const { RefCell::new(Vec::new()) };
+    }
+    SPELLED.with(|cell| {
+        let mut spelled = cell.borrow_mut();
+        if let Some((_, text)) = spelled.iter().find(|(k, _)| *k == d) {
+            return text.clone();
+        }
+        let text = d.to_string();
+        if spelled.len() >= 32 {
+            spelled.remove(0);
+        }
+        spelled.push((d, text.clone()));
+        text
+    })
+}
+
 /// [`write_instant`] as a string.
 pub(crate) fn instant_text(t: &DateTime<FixedOffset>) -> String {
     let mut out = Vec::with_capacity(25);
@@ -1080,7 +1101,7 @@ impl<'a> Evaluator<'a> {
         else {
             return result;
         };
-        result.target = Some(duration.to_string());
+        result.target = Some(duration_text(duration));
         result.target_seconds = Some(target_secs);
         if self.explain.is_some() && r.state == State::Stopped {
             // Show the time that actually counted; the deadline walk is not traced.
@@ -1413,7 +1434,7 @@ impl Evaluator<'_> {
 
     /// Runs `hook` with the ticket and `second` (see [`ScriptSet::call`]). Returns the
     /// results, or records the failure.
-    fn run_hook(&mut self, hook: &str, second: Option<rhai::Dynamic>) -> Vec<HookResult> {
+    fn run_hook(&mut self, hook: &str, second: Option<&rhai::Dynamic>) -> Vec<HookResult> {
         let Some(set) = self.contract.script_set.clone() else {
             return Vec::new();
         };
@@ -1535,7 +1556,7 @@ impl Evaluator<'_> {
         for (k, v) in &self.targets {
             initial.insert(k.as_str().into(), to_dyn(v));
         }
-        let results = self.run_hook("targets", Some(initial.into()));
+        let results = self.run_hook("targets", Some(&initial.into()));
         for r in results {
             let map = match r.value.try_cast_result::<rhai::Map>() {
                 Ok(map) => map,
@@ -1632,9 +1653,13 @@ impl Evaluator<'_> {
         if !set.has("findings") || self.script_failed {
             return;
         }
-        let view = self.evaluation_for_script();
-        let results = self.run_hook("findings", Some(rhai::Dynamic::from(view.clone())));
-        self.restore(view);
+        // Lent to the scripts and taken back: a script that runs gets a copy.
+        let view = rhai::Dynamic::from(self.evaluation_for_script());
+        let results = self.run_hook("findings", Some(&view));
+        match view.try_cast_result::<crate::script::EvaluationView>() {
+            Ok(view) => self.restore(view),
+            Err(_) => unreachable!("the evaluation lent to `findings` is an EvaluationView"),
+        }
         for r in results {
             if r.value.is_unit() {
                 continue;
@@ -1692,7 +1717,7 @@ impl Evaluator<'_> {
         let Ok(initial) = rhai::serde::to_dynamic(&usage) else {
             return usage;
         };
-        let results = self.run_hook("allowance", Some(initial));
+        let results = self.run_hook("allowance", Some(&initial));
         let Some(last) = results.last() else {
             return usage;
         };
@@ -1765,6 +1790,22 @@ mod tests {
                     chrono::Timelike::minute(&l)
                 );
                 assert_eq!(show_local(&l), expected, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn remembered_durations_are_spelled_as_to_string_spells_them() {
+        // More distinct durations than are remembered, twice over, so some are evicted.
+        for _ in 0..2 {
+            for minutes in 1..=40 {
+                for d in [
+                    Duration::working(minutes * 60),
+                    Duration::working(minutes * 3600),
+                    Duration::calendar(minutes * 86_400),
+                ] {
+                    assert_eq!(duration_text(d), d.to_string());
+                }
             }
         }
     }

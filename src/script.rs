@@ -290,7 +290,16 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
 /// `mentions(text, words)`: the first of `words` that occurs in `text`, ignoring case, or
 /// `()`. One native call instead of a loop of `contains` in the script.
 fn mentions(text: &str, words: Array) -> Result<Dynamic, Box<EvalAltResult>> {
-    let text = text.to_lowercase();
+    use std::borrow::Cow;
+    // Lowercase only what needs it: words are usually written in lowercase already.
+    fn lower(s: &str) -> Cow<'_, str> {
+        if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(s.to_lowercase())
+        }
+    }
+    let text = lower(text);
     for word in words {
         let Some(w) = word.read_lock::<rhai::ImmutableString>() else {
             return Err(format!(
@@ -299,7 +308,7 @@ fn mentions(text: &str, words: Array) -> Result<Dynamic, Box<EvalAltResult>> {
             )
             .into());
         };
-        if text.contains(w.to_lowercase().as_str()) {
+        if text.contains(&*lower(&w)) {
             return Ok(Dynamic::from(w.clone()));
         }
     }
@@ -410,7 +419,7 @@ impl ScriptSet {
         &self,
         hook: &str,
         ticket: &TicketArg<'_>,
-        second: Option<Dynamic>,
+        second: Option<&Dynamic>,
         results: &mut Vec<HookResult>,
         display: impl Fn(&str) -> String,
     ) -> Result<(), Box<ScriptError>> {
@@ -420,51 +429,56 @@ impl ScriptSet {
         let chained = matches!(hook, "targets" | "allowance");
         let first = results.len();
         for (n, s) in self.scripts.iter().enumerate().filter(|(_, s)| s.hooks[i]) {
-            let previous = results[first..].last().map(|r| &r.value);
-            let arg = if HOOKS[i].1 < 2 {
-                None
-            } else if chained {
-                previous.or(second.as_ref())
-            } else {
-                second.as_ref()
-            };
-            let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>().map(|e| e.clone()));
-            let sources = memo::Sources {
-                ticket: ticket.ticket,
-                evaluation: evaluation.as_ref(),
-            };
-            let slot = n * HOOKS.len() + i;
-            // The memo reads a ticket value's properties from this call's ticket: another
-            // ticket's value (none can reach a call today) would not be memoised.
-            let foreign = arg.is_some_and(|a| {
-                a.read_lock::<TicketView>()
-                    .is_some_and(|v| !ticket.owns(&v))
-            });
-            let mut key = if foreign {
-                None
-            } else {
-                memo::CallKey::new(arg)
-            };
-            let cached = key
-                .as_mut()
-                .and_then(|k| memo::lookup(self.id, slot, k, &sources));
-            let result = match cached {
-                Some(hit) => Ok(hit),
-                None => {
-                    let mut argv = vec![ticket.value()];
-                    if HOOKS[i].1 == 2 {
-                        argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
-                    }
-                    self.run(s, hook, argv).inspect(|fresh| {
-                        if let Some(k) = key.as_mut() {
-                            memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
+            let result = {
+                let previous = results[first..].last().map(|r| &r.value);
+                let arg = if HOOKS[i].1 < 2 {
+                    None
+                } else if chained {
+                    previous.or(second)
+                } else {
+                    second
+                };
+                // Read in place: the memo looks at the evaluation without copying it.
+                let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>());
+                let sources = memo::Sources {
+                    ticket: ticket.ticket,
+                    evaluation: evaluation.as_deref(),
+                };
+                let slot = n * HOOKS.len() + i;
+                // The memo reads a ticket value's properties from this call's ticket:
+                // another ticket's value (none can reach a call today) would not be
+                // memoised.
+                let foreign = arg.is_some_and(|a| {
+                    a.read_lock::<TicketView>()
+                        .is_some_and(|v| !ticket.owns(&v))
+                });
+                let mut key = if foreign {
+                    None
+                } else {
+                    memo::CallKey::new(arg)
+                };
+                let cached = key
+                    .as_mut()
+                    .and_then(|k| memo::lookup(self.id, slot, k, &sources));
+                let result = match cached {
+                    Some(hit) => Ok(hit),
+                    None => {
+                        let mut argv = vec![ticket.value()];
+                        if HOOKS[i].1 == 2 {
+                            argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
                         }
-                    })
+                        self.run(s, hook, argv).inspect(|fresh| {
+                            if let Some(k) = key.as_mut() {
+                                memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
+                            }
+                        })
+                    }
+                };
+                if let Some(k) = key {
+                    k.recycle();
                 }
+                result
             };
-            if let Some(k) = key {
-                k.recycle();
-            }
             match result {
                 Ok(memo::Cached { value, log }) => results.push(HookResult {
                     script: s.path.clone(),
