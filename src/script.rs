@@ -667,7 +667,32 @@ fn register_ticket(e: &mut Engine) {
             memo::note_read(bit);
             get(v)
         });
+        e.register_set(name, move |v: &mut TicketView, new: Dynamic| {
+            memo::note_read(bit);
+            unchanged("ticket", name, &get(v), &new)
+        });
     }
+}
+
+/// The setter of a read-only property. Rhai writes a property back after every method
+/// called on it (`ticket.summary.len()`), in case the method changed it; without a
+/// setter that costs two failed lookups and two error messages thrown away. Writing
+/// the value the property has is accepted (nothing changes); any other value — an
+/// assignment, or a method like `push` that changed it — is an error that says why.
+fn unchanged(
+    what: &str,
+    name: &str,
+    current: &Dynamic,
+    new: &Dynamic,
+) -> Result<(), Box<EvalAltResult>> {
+    if memo::same(current, new) {
+        return Ok(());
+    }
+    Err(format!(
+        "the {what}'s `{name}` cannot be changed: the {what} is read-only in hooks, which \
+         return what they decide (copy it first to work on it: `let x = {what}.{name};`)"
+    )
+    .into())
 }
 
 /// The ticket as hooks get it. Its script value (a copy of the ticket) is made the first
@@ -811,6 +836,10 @@ fn register_evaluation(e: &mut Engine) {
         e.register_get(name, move |v: &mut EvaluationView| {
             memo::note_read(bit);
             get(v)
+        });
+        e.register_set(name, move |v: &mut EvaluationView, new: Dynamic| {
+            memo::note_read(bit);
+            unchanged("evaluation", name, &get(v), &new)
         });
     }
 }

@@ -552,3 +552,61 @@ fn a_tag_set_on_a_ticket_passed_on_is_part_of_the_memo_key() {
     assert_eq!(ran, (Some(1.0), Some(2.0)));
     assert_eq!(memoised, (ran.0, ran.1, ran.0, ran.1));
 }
+
+#[test]
+fn the_ticket_and_the_evaluation_are_read_only_in_hooks() {
+    // Methods that only look (rhai writes the property back after each) are fine, and
+    // so is writing a property's own value back.
+    let c = load(
+        "fn classify(ticket) {\n    let n = ticket.summary.len() + ticket.attachments.len() + ticket.fields.len() + ticket.events.len();\n    ticket.summary = ticket.summary;\n    if n == 5 { () } else { throw `n = ${n}`; }\n}\nfn findings(ticket, evaluation) {\n    evaluation.metrics.len();\n    evaluation.findings.len();\n    []\n}\n",
+    )
+    .unwrap();
+    let e = evaluate(&c, &ticket(), at());
+    assert!(
+        e.findings.iter().all(|f| f.code != "script_failed"),
+        "{:?}",
+        e.findings
+    );
+    // Changing one is an error that says why, at the line that tried.
+    for (line, property) in [
+        (
+            "ticket.summary = \"x\";",
+            "the ticket's `summary` cannot be changed",
+        ),
+        (
+            "ticket.attachments.push(\"x\");",
+            "the ticket's `attachments` cannot be changed",
+        ),
+        (
+            "ticket.fields.severity = \"low\";",
+            "the ticket's `fields` cannot be changed",
+        ),
+    ] {
+        let message = failure(&format!("fn classify(ticket) {{\n    {line}\n    ()\n}}\n"));
+        assert!(message.contains(property), "{line}: {message}");
+        assert!(message.contains("s.rhai:2:"), "{line}: {message}");
+    }
+    let message =
+        failure("fn findings(ticket, evaluation) {\n    evaluation.category = \"x\";\n    []\n}\n");
+    assert!(
+        message.contains("the evaluation's `category` cannot be changed"),
+        "{message}"
+    );
+}
+
+#[test]
+fn writing_a_property_back_depends_on_its_value_for_the_memo_too() {
+    // Succeeds for a ticket whose summary is "Crash", fails for any other: the memo must
+    // not answer the second ticket with the first one's success.
+    let c = load("fn classify(ticket) {\n    ticket.summary = \"Crash\";\n    ()\n}\n").unwrap();
+    let ok = evaluate(&c, &ticket(), at());
+    assert!(ok.findings.iter().all(|f| f.code != "script_failed"));
+    let mut other = ticket();
+    other.summary = "Freeze".into();
+    let e = evaluate(&c, &other, at());
+    assert!(
+        e.findings.iter().any(|f| f.code == "script_failed"),
+        "{:?}",
+        e.findings
+    );
+}

@@ -390,6 +390,12 @@ pub(super) fn store(
     });
 }
 
+/// Whether two plain values are equal (false if either is not plain data).
+pub(super) fn same(a: &Dynamic, b: &Dynamic) -> bool {
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    encode(a, &mut x) && encode(b, &mut y) && x == y
+}
+
 /// Appends an unambiguous encoding of a plain value (type, tag, contents with lengths)
 /// to `out`. Returns false for values that are not plain data.
 fn encode(value: &Dynamic, out: &mut Vec<u8>) -> bool {
