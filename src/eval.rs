@@ -670,8 +670,9 @@ struct Evaluator<'a> {
     explain: Option<Vec<Explanation>>,
     /// Closed dates already listed for the current metric.
     explained_dates: Vec<NaiveDate>,
-    /// The target of each metric after the contract and the `targets` hooks.
-    targets: std::collections::BTreeMap<String, Option<Duration>>,
+    /// The target of each metric (in the contract's order) after the contract and the
+    /// `targets` hooks.
+    targets: Vec<Option<Duration>>,
     /// The ticket as hooks get it (its script value built when a script first runs).
     ticket_arg: crate::script::TicketArg<'a>,
     /// A hook failed: later hooks are not run.
@@ -701,7 +702,7 @@ impl<'a> Evaluator<'a> {
             findings: Vec::new(),
             explain: options.explain.then(Vec::new),
             explained_dates: Vec::new(),
-            targets: std::collections::BTreeMap::new(),
+            targets: Vec::with_capacity(contract.metrics.len()),
             ticket_arg: crate::script::TicketArg::new(ticket),
             script_failed: false,
             usage: None,
@@ -757,8 +758,8 @@ impl<'a> Evaluator<'a> {
             );
         }
         self.compute_targets();
-        for metric in &c.metrics {
-            let result = self.metric(metric);
+        for (i, metric) in c.metrics.iter().enumerate() {
+            let result = self.metric(i, metric);
             self.metrics.push(result);
         }
         if !self.metrics_only {
@@ -1025,11 +1026,11 @@ impl<'a> Evaluator<'a> {
         Some(duration)
     }
 
-    fn metric(&mut self, metric: &Metric) -> MetricResult {
+    fn metric(&mut self, index: usize, metric: &Metric) -> MetricResult {
         let name = metric.name.as_str();
         self.explained_dates.clear();
         let registered = self.ticket.registered.to_utc();
-        let duration: Option<Duration> = self.targets.get(name).copied().flatten();
+        let duration: Option<Duration> = self.targets.get(index).copied().flatten();
         let mut result = MetricResult {
             name: metric.name.clone(),
             target: None,
@@ -1410,7 +1411,7 @@ fn show_local(l: &DateTime<FixedOffset>) -> String {
 }
 
 /// The scripting side of the evaluation: the four hooks and how their results are checked.
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     fn display(&self) -> impl Fn(&str) -> String + '_ {
         move |p: &str| self.contract.script_display(p)
     }
@@ -1425,7 +1426,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn log_lines(&mut self, hook: &str, r: &HookResult) {
+    fn log_lines(&mut self, hook: &str, r: &HookResult<'_>) {
         for line in &r.log {
             let subject = format!("{} ({hook})", r.script);
             self.note(&subject, |_| format!("log: {line}"));
@@ -1434,8 +1435,9 @@ impl Evaluator<'_> {
 
     /// Runs `hook` with the ticket and `second` (see [`ScriptSet::call`]). Returns the
     /// results, or records the failure.
-    fn run_hook(&mut self, hook: &str, second: Option<&rhai::Dynamic>) -> Vec<HookResult> {
-        let Some(set) = self.contract.script_set.clone() else {
+    fn run_hook(&mut self, hook: &str, second: Option<&rhai::Dynamic>) -> Vec<HookResult<'a>> {
+        let contract: &'a Contract = self.contract;
+        let Some(set) = contract.script_set.as_deref() else {
             return Vec::new();
         };
         if !self.wants(hook) {
@@ -1454,7 +1456,7 @@ impl Evaluator<'_> {
     }
 
     fn bad_return(&mut self, script: &str, hook: &str, what: String) {
-        if let Some(set) = self.contract.script_set.clone() {
+        if let Some(set) = self.contract.script_set.as_deref() {
             let e = set.bad_return(script, hook, what, self.display());
             self.script_failed(e);
         }
@@ -1483,7 +1485,7 @@ impl Evaluator<'_> {
             }
             let Ok(id) = r.value.clone().into_string() else {
                 self.bad_return(
-                    &r.script,
+                    r.script,
                     "classify",
                     format!(
                         "`{}` ({}): expected a category id as a string, or `()`",
@@ -1501,7 +1503,7 @@ impl Evaluator<'_> {
                     .map(String::as_str)
                     .collect();
                 self.bad_return(
-                    &r.script,
+                    r.script,
                     "classify",
                     format!(
                         "the category `{id}`, which contract {} does not have: expected one of {}",
@@ -1524,17 +1526,13 @@ impl Evaluator<'_> {
     /// The targets of every metric: the contract's (with `when:` rules), then the
     /// `targets(ticket, targets)` hooks, each changing the previous one's map.
     fn compute_targets(&mut self) {
-        let names: Vec<String> = self
-            .contract
-            .metrics
-            .iter()
-            .map(|m| m.name.clone())
-            .collect();
-        for name in &names {
-            let t = self.target(name);
-            self.targets.insert(name.clone(), t);
+        let c = self.contract;
+        let metrics = &c.metrics;
+        for m in metrics {
+            let t = self.target(&m.name);
+            self.targets.push(t);
         }
-        let Some(set) = self.contract.script_set.clone() else {
+        let Some(set) = self.contract.script_set.as_deref() else {
             return;
         };
         if !set.has("targets") {
@@ -1553,8 +1551,8 @@ impl Evaluator<'_> {
         // Inserted one by one: `collect` sorts through a temporary vector, which costs
         // more than the two or three entries a contract has.
         let mut initial = rhai::Map::new();
-        for (k, v) in &self.targets {
-            initial.insert(k.as_str().into(), to_dyn(v));
+        for (m, v) in metrics.iter().zip(&self.targets) {
+            initial.insert(m.name.as_str().into(), to_dyn(v));
         }
         let results = self.run_hook("targets", Some(&initial.into()));
         for r in results {
@@ -1562,7 +1560,7 @@ impl Evaluator<'_> {
                 Ok(map) => map,
                 Err(value) => {
                     self.bad_return(
-                        &r.script,
+                        r.script,
                         "targets",
                         format!(
                             "`{value}` ({}): expected the targets map",
@@ -1573,11 +1571,12 @@ impl Evaluator<'_> {
                 }
             };
             for (key, value) in map {
-                let metric = key.to_string();
-                if !self.targets.contains_key(&metric) {
-                    self.bad_return(&r.script, "targets", format!("a target for `{metric}`, which is not a metric of contract {}: expected {}", self.contract.id, names.join(", ")));
+                let metric = key.as_str();
+                let Some(index) = metrics.iter().position(|m| m.name == metric) else {
+                    let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+                    self.bad_return(r.script, "targets", format!("a target for `{metric}`, which is not a metric of contract {}: expected {}", self.contract.id, names.join(", ")));
                     return;
-                }
+                };
                 let new = if value.is_unit() {
                     None
                 } else if let Ok(secs) = value.as_int() {
@@ -1589,7 +1588,7 @@ impl Evaluator<'_> {
                         Ok(d) => Some(d),
                         Err(e) => {
                             self.bad_return(
-                                &r.script,
+                                r.script,
                                 "targets",
                                 format!("`{text}` for `{metric}`: {}", e.message),
                             );
@@ -1597,10 +1596,10 @@ impl Evaluator<'_> {
                         }
                     }
                 } else {
-                    self.bad_return(&r.script, "targets", format!("`{value}` ({}) for `{metric}`: expected working seconds, a duration like `4h`, or `()`", value.type_name()));
+                    self.bad_return(r.script, "targets", format!("`{value}` ({}) for `{metric}`: expected working seconds, a duration like `4h`, or `()`", value.type_name()));
                     return;
                 };
-                let old = self.targets.get(&metric).copied().flatten();
+                let old = self.targets[index];
                 // The same time, given back in seconds, keeps the contract's spelling.
                 let same = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
                     (Some(a), Some(b)) => {
@@ -1611,7 +1610,7 @@ impl Evaluator<'_> {
                 if !same(old, new) {
                     let show =
                         |d: Option<Duration>| d.map_or("no target".to_owned(), |d| d.to_string());
-                    self.note(&metric, |_| {
+                    self.note(metric, |_| {
                         format!(
                             "target changed by {} (targets): {} → {}",
                             r.script,
@@ -1619,7 +1618,7 @@ impl Evaluator<'_> {
                             show(new)
                         )
                     });
-                    self.targets.insert(metric, new);
+                    self.targets[index] = new;
                 }
             }
         }
@@ -1647,7 +1646,7 @@ impl Evaluator<'_> {
 
     /// `findings(ticket, evaluation)`: extra findings from the scripts.
     fn script_findings(&mut self) {
-        let Some(set) = self.contract.script_set.clone() else {
+        let Some(set) = self.contract.script_set.as_deref() else {
             return;
         };
         if !set.has("findings") || self.script_failed {
@@ -1667,19 +1666,19 @@ impl Evaluator<'_> {
             let items = match r.value.try_cast_result::<rhai::Array>() {
                 Ok(items) => items,
                 Err(value) => {
-                    self.bad_return(&r.script, "findings", format!("`{value}` ({}): expected an array of findings like [#{{ code: \"...\", message: \"...\" }}]", value.type_name()));
+                    self.bad_return(r.script, "findings", format!("`{value}` ({}): expected an array of findings like [#{{ code: \"...\", message: \"...\" }}]", value.type_name()));
                     return;
                 }
             };
             for item in items {
                 let Some(map) = item.clone().try_cast::<rhai::Map>() else {
-                    self.bad_return(&r.script, "findings", format!("the finding `{item}`: expected a map like #{{ code: \"...\", message: \"...\" }}"));
+                    self.bad_return(r.script, "findings", format!("the finding `{item}`: expected a map like #{{ code: \"...\", message: \"...\" }}"));
                     return;
                 };
                 let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
                 let Some(code) = text("code").filter(|c| !c.is_empty()) else {
                     self.bad_return(
-                        &r.script,
+                        r.script,
                         "findings",
                         format!("a finding without a `code`: {item}"),
                     );
@@ -1691,7 +1690,7 @@ impl Evaluator<'_> {
                     Some("info") => Severity::Info,
                     Some(other) => {
                         self.bad_return(
-                            &r.script,
+                            r.script,
                             "findings",
                             format!(
                                 "the severity `{other}`: expected `info`, `warning` or `error`"
@@ -1740,18 +1739,16 @@ impl Evaluator<'_> {
                 u
             }
             Ok(_) => {
-                let script = last.script.clone();
                 self.bad_return(
-                    &script,
+                    last.script,
                     "allowance",
                     "negative or non-finite hours: expected 0 or more".into(),
                 );
                 usage
             }
             Err(e) => {
-                let script = last.script.clone();
                 self.bad_return(
-                    &script,
+                    last.script,
                     "allowance",
                     format!("a usage map that does not fit: {e}"),
                 );

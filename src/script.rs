@@ -153,9 +153,9 @@ impl std::fmt::Display for ScriptError {
 }
 
 /// What a hook call gives back, with the script that gave it.
-pub struct HookResult {
-    /// The script that was called.
-    pub script: String,
+pub struct HookResult<'s> {
+    /// The script that was called (its path, as the contract lists it).
+    pub script: &'s str,
     /// Its return value.
     pub value: Dynamic,
     /// Its `log`/`print`/`debug` lines.
@@ -415,12 +415,12 @@ impl ScriptSet {
     /// pushing each result onto `results`. Each call gets the ticket and, for the hooks
     /// with two parameters, `second` — for `targets` and `allowance`, from the second
     /// script on, the previous script's result instead. Stops at the first failure.
-    pub fn call(
-        &self,
+    pub fn call<'s>(
+        &'s self,
         hook: &str,
         ticket: &TicketArg<'_>,
         second: Option<&Dynamic>,
-        results: &mut Vec<HookResult>,
+        results: &mut Vec<HookResult<'s>>,
         display: impl Fn(&str) -> String,
     ) -> Result<(), Box<ScriptError>> {
         let Some(i) = HOOKS.iter().position(|(n, _)| *n == hook) else {
@@ -481,7 +481,7 @@ impl ScriptSet {
             };
             match result {
                 Ok(memo::Cached { value, log }) => results.push(HookResult {
-                    script: s.path.clone(),
+                    script: &s.path,
                     value,
                     log,
                 }),
