@@ -677,6 +677,8 @@ struct Evaluator<'a> {
     ticket_arg: crate::script::TicketArg<'a>,
     /// A hook failed: later hooks are not run.
     script_failed: bool,
+    /// The buffer of the last hook call's results, for the next call.
+    spare_results: Vec<HookResult<'a>>,
     /// The customer's allowance hours, when known.
     usage: Option<&'a CustomerUsage>,
 }
@@ -705,6 +707,7 @@ impl<'a> Evaluator<'a> {
             targets: Vec::with_capacity(contract.metrics.len()),
             ticket_arg: crate::script::TicketArg::new(ticket),
             script_failed: false,
+            spare_results: Vec::new(),
             usage: None,
         }
     }
@@ -1443,7 +1446,8 @@ impl<'a> Evaluator<'a> {
         if !self.wants(hook) {
             return Vec::new();
         }
-        let mut results = Vec::new();
+        let mut results = std::mem::take(&mut self.spare_results);
+        results.clear();
         let outcome = set.call(hook, &self.ticket_arg, second, &mut results, self.display());
         for r in &results {
             self.log_lines(hook, r);
@@ -1477,9 +1481,9 @@ impl<'a> Evaluator<'a> {
         if !self.wants("classify") {
             return None;
         }
-        let results = self.run_hook("classify", None);
+        let mut results = self.run_hook("classify", None);
         let mut decided = None;
-        for r in results {
+        for r in results.drain(..) {
             if r.value.is_unit() {
                 continue;
             }
@@ -1520,6 +1524,7 @@ impl<'a> Evaluator<'a> {
             self.decided_by = by;
             decided = Some(id);
         }
+        self.spare_results = results;
         decided
     }
 
@@ -1554,8 +1559,8 @@ impl<'a> Evaluator<'a> {
         for (m, v) in metrics.iter().zip(&self.targets) {
             initial.insert(m.name.as_str().into(), to_dyn(v));
         }
-        let results = self.run_hook("targets", Some(&initial.into()));
-        for r in results {
+        let mut results = self.run_hook("targets", Some(&initial.into()));
+        for r in results.drain(..) {
             let map = match r.value.try_cast_result::<rhai::Map>() {
                 Ok(map) => map,
                 Err(value) => {
@@ -1622,6 +1627,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        self.spare_results = results;
     }
 
     /// The evaluation so far as scripts see it (see [`crate::script::EvaluationView`]):
@@ -1654,12 +1660,12 @@ impl<'a> Evaluator<'a> {
         }
         // Lent to the scripts and taken back: a script that runs gets a copy.
         let view = rhai::Dynamic::from(self.evaluation_for_script());
-        let results = self.run_hook("findings", Some(&view));
+        let mut results = self.run_hook("findings", Some(&view));
         match view.try_cast_result::<crate::script::EvaluationView>() {
             Ok(view) => self.restore(view),
             Err(_) => unreachable!("the evaluation lent to `findings` is an EvaluationView"),
         }
-        for r in results {
+        for r in results.drain(..) {
             if r.value.is_unit() {
                 continue;
             }
@@ -1706,6 +1712,7 @@ impl<'a> Evaluator<'a> {
                 self.find(severity, &code, message);
             }
         }
+        self.spare_results = results;
     }
 
     /// `allowance(ticket, usage)`: the scripts may change the usage (carry-over rules).

@@ -392,6 +392,13 @@ pub(super) fn store(
 
 /// Whether two plain values are equal (false if either is not plain data).
 pub(super) fn same(a: &Dynamic, b: &Dynamic) -> bool {
+    if a.tag() != b.tag() {
+        return false;
+    }
+    // Texts (the usual case) compare as they are; the rest by their encodings.
+    if let (Ok(x), Ok(y)) = (a.as_immutable_string_ref(), b.as_immutable_string_ref()) {
+        return !a.is_shared() && !b.is_shared() && *x == *y;
+    }
     let (mut x, mut y) = (Vec::new(), Vec::new());
     encode(a, &mut x) && encode(b, &mut y) && x == y
 }
@@ -449,6 +456,23 @@ mod tests {
     fn bytes(v: Dynamic) -> Option<Vec<u8>> {
         let mut out = Vec::new();
         encode(&v, &mut out).then_some(out)
+    }
+
+    #[test]
+    fn same_compares_plain_values_and_their_tags() {
+        let text = |s: &str, tag: i32| {
+            let mut d = Dynamic::from(s.to_owned());
+            d.set_tag(tag);
+            d
+        };
+        assert!(same(&text("a", 0), &text("a", 0)));
+        assert!(!same(&text("a", 0), &text("b", 0)));
+        assert!(!same(&text("a", 0), &text("a", 1)));
+        assert!(!same(&text("1", 0), &Dynamic::from(1_i64)));
+        let list = |items: &[&str]| Dynamic::from_array(items.iter().map(|&i| i.into()).collect());
+        assert!(same(&list(&["a", "b"]), &list(&["a", "b"])));
+        assert!(!same(&list(&["a", "b"]), &list(&["a", "b", "c"])));
+        assert!(!same(&text("a", 0).into_shared(), &text("a", 0)));
     }
 
     #[test]
