@@ -38,13 +38,18 @@ impl Stamp {
     /// The instant, if it is one the ticket parsers can produce: an offset of whole
     /// minutes within ±23:59 and a local year from 0 to 9999. Anything else is damage.
     fn time(self) -> Result<DateTime<FixedOffset>, String> {
-        use chrono::Datelike;
         let offset = FixedOffset::east_opt(self.offset)
             .filter(|_| self.offset % 60 == 0)
             .ok_or_else(|| format!("an offset of {} s is not a valid one", self.offset))?;
+        // Local years 0 to 9999, as seconds: cheaper than working out the date.
+        const LOCAL: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
         let t = DateTime::from_timestamp(self.secs, self.nanos)
+            .filter(|_| {
+                self.secs
+                    .checked_add(i64::from(self.offset))
+                    .is_some_and(|l| LOCAL.contains(&l))
+            })
             .map(|utc| utc.with_timezone(&offset))
-            .filter(|t| (0..=9999).contains(&t.year()))
             .ok_or_else(|| format!("the instant {}.{} is out of range", self.secs, self.nanos))?;
         Ok(t)
     }
@@ -265,6 +270,29 @@ events:
             "t.yaml",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn stamps_are_instants_of_local_years_0_to_9999() {
+        use chrono::Datelike;
+        // Against the plain definition, around both ends, for offsets across the range.
+        let ends = [-62_167_219_200_i64, 253_402_300_800];
+        for end in ends {
+            for offset in (-86_340_i32..=86_340).step_by(3_540) {
+                for delta in [-86_400 * 2, -86_401, -3_601, -1, 0, 1, 3_601, 86_401] {
+                    let secs = end - i64::from(offset) + delta;
+                    let stamp = Stamp {
+                        secs,
+                        nanos: 0,
+                        offset,
+                    };
+                    let expected = DateTime::from_timestamp(stamp.secs, 0)
+                        .map(|u| u.with_timezone(&FixedOffset::east_opt(offset).unwrap()))
+                        .filter(|t| (0..=9999).contains(&t.year()));
+                    assert_eq!(stamp.time().ok(), expected, "{stamp:?}");
+                }
+            }
+        }
     }
 
     #[test]
