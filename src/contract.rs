@@ -273,6 +273,26 @@ fn parse_layer(
         .into());
     }
     crate::yaml_index::check_nesting(&text, &display)?;
+    let index = YamlIndex::build(&text);
+    // serde would see a key given twice too, but place it at the start of its mapping.
+    if let Some(d) = index.duplicate() {
+        let within = if d.mapping.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", d.mapping)
+        };
+        return Err(InputError::at(
+            format!(
+                "{within}`{}` is given twice (first at line {}): give each key once",
+                d.key, d.first.0
+            ),
+            &display,
+            &text,
+            d.again.0,
+            d.again.1,
+        )
+        .into());
+    }
     let raw: RawContract = serde_yaml::from_str(&text).map_err(|e| {
         let mut err = yaml_error(&e, &text, &display);
         if err.location.is_none() {
@@ -285,7 +305,6 @@ fn parse_layer(
         Error::from(err)
     })?;
     let _ = loader;
-    let index = YamlIndex::build(&text);
     Ok(Layer {
         path: path.to_owned(),
         display,

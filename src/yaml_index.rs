@@ -17,11 +17,33 @@ pub type Pos = (usize, usize);
 pub struct YamlIndex {
     keys: HashMap<String, Pos>,
     values: HashMap<String, Pos>,
+    duplicate: Option<Duplicate>,
+}
+
+/// A key given twice in one mapping (the first such in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The path of the mapping (`categories`; empty at the top level).
+    pub mapping: String,
+    /// The key.
+    pub key: String,
+    /// Where it is first given.
+    pub first: Pos,
+    /// Where it is given again.
+    pub again: Pos,
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, index: usize },
+    Map {
+        path: String,
+        key: Option<String>,
+        /// The keys given so far, and where.
+        seen: Vec<(String, Pos)>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
 }
 
 #[derive(Default)]
@@ -43,7 +65,7 @@ impl Builder {
     fn slot(&mut self) -> (Option<String>, bool) {
         match self.stack.last_mut() {
             None => (Some(String::new()), false),
-            Some(Frame::Map { path, key }) => match key.take() {
+            Some(Frame::Map { path, key, .. }) => match key.take() {
                 None => (None, true),
                 Some(k) => (Some(join(path, &k)), false),
             },
@@ -62,7 +84,19 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(text, ..) => match self.slot() {
                 (None, true) => {
-                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { path, key, seen }) = self.stack.last_mut() {
+                        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == text) {
+                            if self.index.duplicate.is_none() {
+                                self.index.duplicate = Some(Duplicate {
+                                    mapping: path.clone(),
+                                    key: text.clone(),
+                                    first: *first,
+                                    again: pos,
+                                });
+                            }
+                        } else {
+                            seen.push((text.clone(), pos));
+                        }
                         self.index.keys.insert(join(path, &text), pos);
                         *key = Some(text);
                     }
@@ -81,7 +115,11 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.index.values.insert(path.clone(), pos);
                 self.stack.push(if is_map {
-                    Frame::Map { path, key: None }
+                    Frame::Map {
+                        path,
+                        key: None,
+                        seen: Vec::new(),
+                    }
                 } else {
                     Frame::Seq { path, index: 0 }
                 });
@@ -107,6 +145,11 @@ impl YamlIndex {
             return YamlIndex::default();
         }
         b.index
+    }
+
+    /// The first key given twice in one mapping, if any.
+    pub fn duplicate(&self) -> Option<&Duplicate> {
+        self.duplicate.as_ref()
     }
 
     /// Where the key at `path` is.
@@ -138,6 +181,26 @@ mod tests {
         assert_eq!(i.value("categories.x.y.resolve"), Some((3, 19)));
         assert_eq!(i.value("scripts.1"), Some((4, 15)));
         assert_eq!(i.key("list.0.k"), Some((6, 5)));
+        assert_eq!(i.duplicate(), None);
+    }
+
+    #[test]
+    fn finds_a_key_given_twice_in_one_mapping() {
+        // Keys spelt alike in different mappings, or with a dot, are not duplicates.
+        let text = "a:\n  x.y: 1\n  x: { y: 2 }\nlist:\n  - k: 1\n  - k: 2\nb:\n  c: 1\n  d: 2\n  c: 3\n  d: 4\n";
+        let d = YamlIndex::build(text).duplicate().cloned();
+        let expected = Duplicate {
+            mapping: "b".into(),
+            key: "c".into(),
+            first: (8, 3),
+            again: (10, 3),
+        };
+        assert_eq!(d, Some(expected));
+        let top = YamlIndex::build("a: 1\nb: 2\na: 3\n").duplicate().cloned();
+        assert_eq!(
+            top.map(|d| (d.mapping, d.again)),
+            Some((String::new(), (3, 1)))
+        );
     }
 }
 

@@ -227,3 +227,17 @@ fn a_missing_contract() {
         "error: no contract `nobody`: expected a file `contracts/nobody.yaml`"
     );
 }
+
+#[test]
+fn a_key_given_twice_is_shown_where_it_is_given_again() {
+    assert_eq!(
+        error(
+            "extends: base\ncategories:\n  error.module_failure: { resolve: 4h }\n  support.small_change: {}\n  error.module_failure: { resolve: 2h }\n"
+        ),
+        "error: categories: `error.module_failure` is given twice (first at line 3): give each key once\n --> contracts/acme.yaml:5:3\n  |\n5 |   error.module_failure: { resolve: 2h }\n  |   ^^^^^^^^^^^^^^^^^^^^"
+    );
+    assert_eq!(
+        error("extends: base\ncustomer: ACME\ncustomer: Initech\n"),
+        "error: `customer` is given twice (first at line 2): give each key once\n --> contracts/acme.yaml:3:1\n  |\n3 | customer: Initech\n  | ^^^^^^^^"
+    );
+}
