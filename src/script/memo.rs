@@ -129,14 +129,30 @@ pub(super) struct Sources<'a> {
 }
 
 /// The key material of one call: its plain arguments encoded, and the encoded values of
-/// the properties looked at so far.
-pub(super) struct CallKey {
+/// the properties looked at so far. Boxed, so that handing it around moves a pointer.
+pub(super) struct CallKey(Box<KeyParts>);
+
+/// The buffers of a [`CallKey`].
+pub(super) struct KeyParts {
     prefix: Vec<u8>,
     /// Encoded property values, computed on demand: (start, end) in `scratch`.
     props: [Option<(usize, usize)>; PROPS],
     scratch: Vec<u8>,
     /// The key being built.
     key: Vec<u8>,
+}
+
+impl std::ops::Deref for CallKey {
+    type Target = KeyParts;
+    fn deref(&self) -> &KeyParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for CallKey {
+    fn deref_mut(&mut self) -> &mut KeyParts {
+        &mut self.0
+    }
 }
 
 /// The type bytes of the views in a key (plain values use 0 to 8, see [`encode`]).
@@ -154,14 +170,14 @@ impl CallKey {
         if !ENABLED.with(Cell::get) {
             return None;
         }
-        let mut key = SPARE
-            .with(|s| s.borrow_mut().pop())
-            .unwrap_or_else(|| CallKey {
+        let mut key = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| {
+            CallKey(Box::new(KeyParts {
                 prefix: Vec::with_capacity(64),
                 props: [None; PROPS],
                 scratch: Vec::with_capacity(128),
                 key: Vec::with_capacity(128),
-            });
+            }))
+        });
         key.prefix.extend_from_slice(&0_i32.to_le_bytes());
         key.prefix.push(TICKET_VIEW);
         if let Some(a) = second {
@@ -217,8 +233,9 @@ impl CallKey {
     /// Builds in `self.key` the key for a path reading `reads`: the prefix, then each
     /// property's number and bytes.
     fn build(&mut self, reads: u32, src: &Sources<'_>) -> bool {
-        self.key.clear();
-        self.key.extend_from_slice(&self.prefix);
+        let parts = &mut *self.0;
+        parts.key.clear();
+        parts.key.extend_from_slice(&parts.prefix);
         let mut bits = reads;
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
@@ -226,8 +243,9 @@ impl CallKey {
             let Some((a, b)) = self.prop(bit, src) else {
                 return false;
             };
-            self.key.push(bit as u8);
-            self.key.extend_from_slice(&self.scratch[a..b]);
+            let parts = &mut *self.0;
+            parts.key.push(bit as u8);
+            parts.key.extend_from_slice(&parts.scratch[a..b]);
         }
         true
     }
