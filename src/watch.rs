@@ -88,6 +88,14 @@ impl From<&Error> for LoadError {
                 column: i.location.as_ref().map(|l| l.column),
                 rendered: i.render(),
             },
+            // An unreadable file: named, with no position to give.
+            Error::Io { path, .. } => LoadError {
+                message: e.to_string(),
+                file: Some(path.clone()),
+                line: None,
+                column: None,
+                rendered: format!("error: {e}"),
+            },
             other => LoadError {
                 message: other.to_string(),
                 file: None,
@@ -704,5 +712,23 @@ impl ChangeFeed {
         Ok(ChangeFeed {
             _debouncer: debouncer,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_file_is_named_in_its_load_error() {
+        let e = Error::Io {
+            path: "contracts/acme.yaml".into(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied"),
+        };
+        let l = LoadError::from(&e);
+        assert_eq!(l.file.as_deref(), Some("contracts/acme.yaml"));
+        assert_eq!((l.line, l.column), (None, None));
+        assert!(l.message.contains("contracts/acme.yaml"), "{}", l.message);
+        assert!(l.rendered.starts_with("error: "), "{}", l.rendered);
     }
 }
