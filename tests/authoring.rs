@@ -103,6 +103,43 @@ fn a_missing_snapshot_fails_with_a_hint_and_a_broken_contract_is_bad_input() {
     assert!(err.contains("no cases for contract `nobody`"), "{err}");
 }
 
+#[test]
+fn a_renamed_case_leaves_an_orphan_snapshot_that_is_reported() {
+    let p = Project::with_cases();
+    std::fs::rename(
+        p.path("tests/cases/globex/short-day.yaml"),
+        p.path("tests/cases/globex/shorter-day.yaml"),
+    )
+    .unwrap();
+    // With the contracts named by an absolute path, the snapshot written still names its
+    // case relative to the project.
+    let contracts = p.path("contracts").display().to_string();
+    let (code, out, _) = p.run(
+        &["--contracts", &contracts, "test", "globex", "--accept"],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    let snap = std::fs::read_to_string(p.path("snapshots/globex__shorter-day.snap")).unwrap();
+    assert!(
+        snap.contains("\ninput_file: tests/cases/globex/shorter-day.yaml\n"),
+        "{snap}"
+    );
+    assert!(
+        out.contains("snapshots/globex__short-day.snap`: no case produces it"),
+        "{out}"
+    );
+    let (code, out, _) = p.run(&["--format", "json", "test"], "");
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["orphans"],
+        serde_json::json!(["snapshots/globex__short-day.snap"])
+    );
+    // Only the named contracts' snapshots are looked at.
+    let (_, out, _) = p.run(&["test", "acme"], "");
+    assert!(!out.contains("orphan"), "{out}");
+}
+
 /// `n` ACME complete failures registered on consecutive Tuesdays at 10:00 and resolved
 /// three working hours later (met under 4 working hours, breached under 2), and `n`
 /// module failures resolved the same way (1 working day: met either way).

@@ -149,6 +149,36 @@ struct Summary {
     cases: Vec<CaseReport>,
     passed: usize,
     failed: usize,
+    /// Snapshots that no case produces (a case renamed or deleted).
+    orphans: Vec<String>,
+}
+
+/// The snapshots in `dir` that no case in `files` produces, among those of `ids` (all
+/// when empty), as shown paths.
+fn orphans(root: &Path, dir: &Path, files: &[CaseFile], ids: &[String]) -> Vec<String> {
+    let expected: std::collections::HashSet<String> = files
+        .iter()
+        .map(|f| cases::snapshot_name(&f.contract, &f.name))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
+        .filter(|p| {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default();
+            !expected.contains(stem.as_ref())
+                && (ids.is_empty() || ids.iter().any(|id| stem.starts_with(&format!("{id}__"))))
+        })
+        .map(|p| shown(root, &p))
+        .collect();
+    out.sort();
+    out
 }
 
 /// A unified diff from the accepted body to the current one.
@@ -266,7 +296,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     source: e,
                 })?;
             }
-            let text = cases::snapshot_file(&r.file, &body);
+            // `input_file` is relative to the project root, wherever it is.
+            let input = f.path.strip_prefix(&root).unwrap_or(&f.path);
+            let text = cases::snapshot_file(&input.display().to_string(), &body);
             // Write beside, then rename: a snapshot is never half-written.
             let tmp = snap_path.with_extension("snap.tmp");
             std::fs::write(&tmp, text)
@@ -302,7 +334,15 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         .filter(|r| matches!(r.status, "changed" | "missing" | "error"))
         .count();
     let passed = reports.len() - failed;
+    let orphans = orphans(&root, &snap_dir, &files, &args.ids);
     if human {
+        for o in &orphans {
+            writeln!(
+                out,
+                "orphan snapshot `{o}`: no case produces it (delete it, or restore its case)"
+            )
+            .map_err(output_error)?;
+        }
         writeln!(out, "{passed} passed, {failed} failed").map_err(output_error)?;
     } else {
         let summary = Summary {
@@ -310,6 +350,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             cases: reports,
             passed,
             failed,
+            orphans,
         };
         write_machine(&mut out, cli.format, &summary, true).map_err(output_error)?;
     }
