@@ -448,6 +448,23 @@ fn a_slow_exec_is_killed_and_logged() {
 }
 
 #[test]
+fn events_queued_for_exec_still_run_when_the_watcher_is_stopped() {
+    let p = Project::new();
+    let log = p.path("events.log");
+    // Three `loaded` events queue behind a command that takes a while each.
+    let cmd = format!("sleep 0.4; cat >> '{}'", log.display());
+    let mut w = p.watch(&["--interval", "1h", "--exec", &cmd]);
+    loaded(&mut w);
+    let (_, stderr) = w.stop();
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(logged.lines().count(), 3, "{logged}\n{stderr:?}");
+    assert!(
+        logged.lines().all(|l| l.contains("\"event\":\"loaded\"")),
+        "{logged}"
+    );
+}
+
+#[test]
 fn bad_arguments_are_refused() {
     let p = Project::new();
     let (code, _, err) = p.run(&["watch", "--interval", "soon"], "");

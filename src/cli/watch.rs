@@ -4,7 +4,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -152,61 +153,107 @@ fn human(e: &WatchEvent) -> String {
     head + body.as_str()
 }
 
-/// Runs `--exec` for each event on its own thread, so a slow command never holds up
-/// the watcher; failures and timeouts are logged on stderr.
-fn exec_worker(cmd: String, timeout: StdDuration) -> mpsc::Sender<(WatchEventKind, String)> {
-    let (tx, rx) = mpsc::channel::<(WatchEventKind, String)>();
-    std::thread::spawn(move || {
-        for (kind, json) in rx {
-            let what = format!("--exec `{cmd}` for a {} event", kind.as_str());
-            let child = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(&cmd)
-                .env("SLAENGINE_EVENT", kind.as_str())
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::from(std::io::stderr()))
-                .spawn();
-            let mut child = match child {
-                Ok(c) => c,
-                Err(e) => {
-                    report(&Error::Input(InputError::new(format!(
-                        "{what} could not start: {e}"
-                    ))));
-                    continue;
-                }
-            };
-            if let Some(mut stdin) = child.stdin.take() {
-                // A command that does not read its input is not an error.
-                let _ = stdin.write_all(json.as_bytes());
-                let _ = stdin.write_all(b"\n");
-            }
-            let start = Instant::now();
-            let status = loop {
-                match child.try_wait() {
-                    Ok(Some(status)) => break Some(status),
-                    Ok(None) if start.elapsed() < timeout => {
-                        std::thread::sleep(StdDuration::from_millis(10));
-                    }
-                    Ok(None) | Err(_) => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break None;
-                    }
-                }
-            };
-            match status {
-                Some(s) if s.success() => {}
-                Some(s) => report(&Error::Input(InputError::new(format!(
-                    "{what} failed: {s}"
-                )))),
-                None => report(&Error::Input(InputError::new(format!(
-                    "{what} was killed after {}",
-                    humantime::format_duration(timeout)
-                )))),
+/// The `--exec` worker: a queue of events and the thread that runs the command for each.
+struct Exec {
+    tx: Option<mpsc::Sender<(WatchEventKind, String)>>,
+    /// Events sent and not yet run.
+    pending: Arc<AtomicUsize>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Exec {
+    fn send(&self, kind: WatchEventKind, json: String) {
+        if let Some(tx) = &self.tx {
+            self.pending.fetch_add(1, Ordering::SeqCst);
+            if tx.send((kind, json)).is_err() {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Lets the queued events run (each under its timeout) for at most `grace`, so an
+    /// alert raised just before a stop still goes out; says how many did not.
+    fn finish(mut self, grace: StdDuration) {
+        self.tx = None;
+        let until = Instant::now() + grace;
+        while !self.thread.is_finished() && Instant::now() < until {
+            std::thread::sleep(StdDuration::from_millis(10));
+        }
+        let left = self.pending.load(Ordering::SeqCst);
+        if left > 0 {
+            report(&Error::Input(InputError::new(format!(
+                "{left} queued --exec runs were dropped: the watcher stopped before they ran"
+            ))));
+        }
+    }
+}
+
+/// Runs `--exec` for each event on its own thread, so a slow command never holds up
+/// the watcher; failures and timeouts are logged on stderr.
+fn exec_worker(cmd: String, timeout: StdDuration) -> Exec {
+    let (tx, rx) = mpsc::channel::<(WatchEventKind, String)>();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let left = Arc::clone(&pending);
+    let thread = std::thread::spawn(move || {
+        for (kind, json) in rx {
+            run_exec(&cmd, timeout, kind, &json);
+            left.fetch_sub(1, Ordering::SeqCst);
+        }
     });
-    tx
+    Exec {
+        tx: Some(tx),
+        pending,
+        thread,
+    }
+}
+
+/// Runs `cmd` once for an event, killing it after `timeout`.
+fn run_exec(cmd: &str, timeout: StdDuration, kind: WatchEventKind, json: &str) {
+    let what = format!("--exec `{cmd}` for a {} event", kind.as_str());
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("SLAENGINE_EVENT", kind.as_str())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::from(std::io::stderr()))
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return report(&Error::Input(InputError::new(format!(
+                "{what} could not start: {e}"
+            ))));
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its input is not an error.
+        let _ = stdin.write_all(json.as_bytes());
+        let _ = stdin.write_all(b"\n");
+    }
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() < timeout => {
+                std::thread::sleep(StdDuration::from_millis(10));
+            }
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    match status {
+        Some(s) if s.success() => {}
+        Some(s) => report(&Error::Input(InputError::new(format!(
+            "{what} failed: {s}"
+        )))),
+        None => report(&Error::Input(InputError::new(format!(
+            "{what} was killed after {}",
+            humantime::format_duration(timeout)
+        )))),
+    }
 }
 
 /// Runs `watch` until SIGINT or SIGTERM.
@@ -268,7 +315,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 writeln!(out, "{}", human(e)).map_err(output_error)?;
             }
             if let Some(exec) = &exec {
-                let _ = exec.send((e.event, json));
+                exec.send(e.event, json);
             }
         }
         out.flush().map_err(output_error)
@@ -320,6 +367,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             // and retried at the next change or tick.
             Err(e) => report(&e),
         }
+    }
+    drop(emit);
+    if let Some(exec) = exec {
+        // Events queued behind a slow command (an alert raised just before the stop)
+        // still go out, within one command's timeout and a few seconds more.
+        exec.finish(args.exec_timeout + StdDuration::from_secs(5));
     }
     Ok(exit::OK)
 }
