@@ -368,7 +368,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             Err(e) => report(&e),
         }
     }
-    drop(emit);
     if let Some(exec) = exec {
         // Events queued behind a slow command (an alert raised just before the stop)
         // still go out, within one command's timeout and a few seconds more.
