@@ -274,27 +274,9 @@ fn parse_layer(
     }
     crate::yaml_index::check_nesting(&text, &display)?;
     let index = YamlIndex::build(&text);
-    // serde would see a key given twice too, but place it at the start of its mapping.
-    if let Some(d) = index.duplicate() {
-        let within = if d.mapping.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", d.mapping)
-        };
-        return Err(InputError::at(
-            format!(
-                "{within}`{}` is given twice (first at line {}): give each key once",
-                d.key, d.first.0
-            ),
-            &display,
-            &text,
-            d.again.0,
-            d.again.1,
-        )
-        .into());
-    }
     let raw: RawContract = serde_yaml::from_str(&text).map_err(|e| {
         let mut err = yaml_error(&e, &text, &display);
+        relocate_duplicate(&mut err, &index, &text, &display);
         if err.location.is_none() {
             err.message = err
                 .message
@@ -312,6 +294,36 @@ fn parse_layer(
         index,
         raw,
     })
+}
+
+/// serde reports a key given twice at the start of its mapping; the index knows where
+/// it is given again. The error keeps serde's judgement of what counts as the same key.
+fn relocate_duplicate(err: &mut InputError, index: &YamlIndex, text: &str, file: &str) {
+    let m = &err.message;
+    // `categories: `x` is given twice: …` (ordered maps) or `duplicate field `x`` (fields).
+    let (within, key) = if let Some(i) = m.find("duplicate field `") {
+        let rest = &m[i + "duplicate field `".len()..];
+        (&m[..i], rest.split('`').next().unwrap_or_default())
+    } else if let Some(i) = m.find("` is given twice") {
+        let start = m[..i].rfind('`').unwrap_or(i);
+        (&m[..start], &m[(start + 1).min(i)..i])
+    } else {
+        return;
+    };
+    let mapping = within.trim_end_matches(": ");
+    let found = index.duplicates().iter().filter(|d| d.key == key);
+    let Some(d) = found
+        .clone()
+        .find(|d| d.mapping == mapping)
+        .or_else(|| found.clone().next())
+    else {
+        return;
+    };
+    let message = format!(
+        "{within}`{key}` is given twice (first at line {}): give each key once",
+        d.first.0
+    );
+    *err = InputError::at(message, file, text, d.again.0, d.again.1);
 }
 
 fn read(loader: &dyn Loader, path: &str) -> Result<Option<String>, Error> {

@@ -1658,13 +1658,12 @@ impl<'a> Evaluator<'a> {
         if !set.has("findings") || self.script_failed {
             return;
         }
-        // Lent to the scripts and taken back: a script that runs gets a copy.
-        let view = rhai::Dynamic::from(self.evaluation_for_script());
-        let mut results = self.run_hook("findings", Some(&view));
-        match view.try_cast_result::<crate::script::EvaluationView>() {
-            Ok(view) => self.restore(view),
-            Err(_) => unreachable!("the evaluation lent to `findings` is an EvaluationView"),
-        }
+        // Lent to the scripts (a shared handle) and taken back once they are done.
+        let view = self.evaluation_for_script();
+        let arg = rhai::Dynamic::from(view.clone());
+        let mut results = self.run_hook("findings", Some(&arg));
+        drop(arg);
+        self.restore(view);
         for r in results.drain(..) {
             if r.value.is_unit() {
                 continue;

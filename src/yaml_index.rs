@@ -17,10 +17,13 @@ pub type Pos = (usize, usize);
 pub struct YamlIndex {
     keys: HashMap<String, Pos>,
     values: HashMap<String, Pos>,
-    duplicate: Option<Duplicate>,
+    duplicates: Vec<Duplicate>,
+    /// The text of each anchored scalar, so that an alias used as a key is known.
+    anchors: HashMap<usize, String>,
 }
 
-/// A key given twice in one mapping (the first such in the file).
+/// A key given twice in one mapping, as written (serde decides what counts as the same
+/// key; this only says where).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
     /// The path of the mapping (`categories`; empty at the top level).
@@ -78,40 +81,54 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Records the key `text` of the current mapping, and a second giving of it.
+    fn key(&mut self, text: String, pos: Pos) {
+        if let Some(Frame::Map { path, key, seen }) = self.stack.last_mut() {
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == text) {
+                self.index.duplicates.push(Duplicate {
+                    mapping: path.clone(),
+                    key: text.clone(),
+                    first: *first,
+                    again: pos,
+                });
+            } else {
+                seen.push((text.clone(), pos));
+            }
+            self.index.keys.insert(join(path, &text), pos);
+            *key = Some(text);
+        }
+    }
+}
+
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let pos = (mark.line(), mark.col() + 1);
         match ev {
-            Event::Scalar(text, ..) => match self.slot() {
-                (None, true) => {
-                    if let Some(Frame::Map { path, key, seen }) = self.stack.last_mut() {
-                        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == text) {
-                            if self.index.duplicate.is_none() {
-                                self.index.duplicate = Some(Duplicate {
-                                    mapping: path.clone(),
-                                    key: text.clone(),
-                                    first: *first,
-                                    again: pos,
-                                });
-                            }
-                        } else {
-                            seen.push((text.clone(), pos));
-                        }
-                        self.index.keys.insert(join(path, &text), pos);
-                        *key = Some(text);
+            Event::Scalar(text, _, anchor, _) => {
+                if anchor > 0 {
+                    self.index.anchors.insert(anchor, text.clone());
+                }
+                match self.slot() {
+                    (None, true) => self.key(text, pos),
+                    (Some(p), _) => {
+                        self.index.values.insert(p, pos);
                     }
+                    _ => {}
                 }
-                (Some(p), _) => {
-                    self.index.values.insert(p, pos);
-                }
-                _ => {}
-            },
+            }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
                 let path = match self.slot() {
                     (Some(p), _) => p,
-                    // A complex key: index under a placeholder.
-                    (None, _) => "?".into(),
+                    // A complex key: index under a placeholder, and what follows it in
+                    // its mapping is its value.
+                    (None, _) => {
+                        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                            *key = Some("?".into());
+                        }
+                        "?".into()
+                    }
                 };
                 self.index.values.insert(path.clone(), pos);
                 self.stack.push(if is_map {
@@ -127,8 +144,12 @@ impl MarkedEventReceiver for Builder {
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
             }
-            Event::Alias(_) => {
-                let _ = self.slot();
+            Event::Alias(id) => {
+                // An alias as a key stands for the anchored text.
+                if let (None, true) = self.slot() {
+                    let text = self.index.anchors.get(&id).cloned();
+                    self.key(text.unwrap_or_else(|| "?".into()), pos);
+                }
             }
             _ => {}
         }
@@ -147,9 +168,9 @@ impl YamlIndex {
         b.index
     }
 
-    /// The first key given twice in one mapping, if any.
-    pub fn duplicate(&self) -> Option<&Duplicate> {
-        self.duplicate.as_ref()
+    /// The keys given twice in one mapping, in file order.
+    pub fn duplicates(&self) -> &[Duplicate] {
+        &self.duplicates
     }
 
     /// Where the key at `path` is.
@@ -181,26 +202,40 @@ mod tests {
         assert_eq!(i.value("categories.x.y.resolve"), Some((3, 19)));
         assert_eq!(i.value("scripts.1"), Some((4, 15)));
         assert_eq!(i.key("list.0.k"), Some((6, 5)));
-        assert_eq!(i.duplicate(), None);
+        assert!(i.duplicates().is_empty());
     }
 
     #[test]
     fn finds_a_key_given_twice_in_one_mapping() {
         // Keys spelt alike in different mappings, or with a dot, are not duplicates.
         let text = "a:\n  x.y: 1\n  x: { y: 2 }\nlist:\n  - k: 1\n  - k: 2\nb:\n  c: 1\n  d: 2\n  c: 3\n  d: 4\n";
-        let d = YamlIndex::build(text).duplicate().cloned();
-        let expected = Duplicate {
-            mapping: "b".into(),
-            key: "c".into(),
-            first: (8, 3),
-            again: (10, 3),
-        };
-        assert_eq!(d, Some(expected));
-        let top = YamlIndex::build("a: 1\nb: 2\na: 3\n").duplicate().cloned();
+        let i = YamlIndex::build(text);
+        let at = |d: &Duplicate| (d.mapping.clone(), d.key.clone(), d.first, d.again);
+        let found: Vec<_> = i.duplicates().iter().map(at).collect();
         assert_eq!(
-            top.map(|d| (d.mapping, d.again)),
-            Some((String::new(), (3, 1)))
+            found,
+            [
+                ("b".into(), "c".into(), (8, 3), (10, 3)),
+                ("b".into(), "d".into(), (9, 3), (11, 3))
+            ]
         );
+        let top = YamlIndex::build("a: 1\nb: 2\na: 3\n");
+        assert_eq!(top.duplicates()[0].again, (3, 1));
+    }
+
+    #[test]
+    fn an_alias_or_a_complex_key_keeps_keys_and_values_apart() {
+        // An alias key is the anchored text; the values after it stay values.
+        let text = "m:\n  &a assign: 1\nd:\n  *a : x\n  resolve: y\n";
+        let i = YamlIndex::build(text);
+        assert!(i.duplicates().is_empty(), "{:?}", i.duplicates());
+        assert_eq!(i.key("d.assign"), Some((4, 3)));
+        assert_eq!(i.value("d.resolve"), Some((5, 12)));
+        let twice = YamlIndex::build("m:\n  &a k: 1\nd:\n  k: x\n  *a : y\n");
+        assert_eq!(twice.duplicates()[0].again, (5, 3));
+        let complex = YamlIndex::build("d:\n  ? [a, b]\n  : x\n  c: y\n  c: z\n");
+        assert_eq!(complex.value("d.c"), Some((5, 6)));
+        assert_eq!(complex.duplicates()[0].first, (4, 3));
     }
 }
 

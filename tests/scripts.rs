@@ -609,4 +609,34 @@ fn writing_a_property_back_depends_on_its_value_for_the_memo_too() {
         "{:?}",
         e.findings
     );
+    // The same with the error caught: the hook succeeds either way, with results that
+    // differ by summary.
+    let c = load(
+        "fn classify(ticket) {\n    try { ticket.summary = \"Crash\"; } catch { return \"error.module_failure\"; }\n    ()\n}\n",
+    )
+    .unwrap();
+    let by = |t: &Ticket| evaluate(&c, t, at()).category.decided_by;
+    assert_eq!(by(&ticket()), "ticket");
+    assert_eq!(by(&other), "script:scripts/s.rhai");
+    assert_eq!(by(&ticket()), "ticket");
+}
+
+#[test]
+fn an_in_place_method_on_a_property_fails_only_when_it_changes_something() {
+    let c = load("fn classify(ticket) {\n    ticket.events.pop();\n    ()\n}\n").unwrap();
+    let failed = |t: &Ticket| {
+        evaluate(&c, t, at())
+            .findings
+            .iter()
+            .any(|f| f.code == "script_failed")
+    };
+    assert!(!failed(&ticket()), "no events: nothing to take");
+    let mut with_event = ticket();
+    with_event.events = Ticket::from_str_named(
+        "id: T-2\ncustomer: acme\nsummary: x\nregistered: 2026-03-02T10:00:00+03:00\nevents: [{ at: 2026-03-02T10:30:00+03:00, kind: assigned }]\n",
+        "t.yaml",
+    )
+    .unwrap()
+    .events;
+    assert!(failed(&with_event));
 }
