@@ -297,30 +297,54 @@ fn parse_layer(
 }
 
 /// serde reports a key given twice at the start of its mapping; the index knows where
-/// it is given again. The error keeps serde's judgement of what counts as the same key.
+/// it is given again. The error keeps serde's judgement of what counts as the same key,
+/// and only its two exact messages are moved: `` `K` is given twice: give each key
+/// once `` (ordered maps) and `` duplicate field `K` `` (fields), each after an optional
+/// `path: `.
 fn relocate_duplicate(err: &mut InputError, index: &YamlIndex, text: &str, file: &str) {
-    let m = &err.message;
-    // `categories: `x` is given twice: …` (ordered maps) or `duplicate field `x`` (fields).
-    let (within, key) = if let Some(i) = m.find("duplicate field `") {
-        let rest = &m[i + "duplicate field `".len()..];
-        (&m[..i], rest.split('`').next().unwrap_or_default())
-    } else if let Some(i) = m.find("` is given twice") {
-        let start = m[..i].rfind('`').unwrap_or(i);
-        (&m[..start], &m[(start + 1).min(i)..i])
+    const TWICE: &str = "` is given twice: give each key once";
+    const FIELD: &str = "duplicate field `";
+    let m = err.message.as_str();
+    let (path, key) = if let Some(left) = m.strip_suffix(TWICE) {
+        match left.strip_prefix('`') {
+            Some(key) => ("", key),
+            None => match left.split_once(": `") {
+                Some((path, key)) => (path, key),
+                None => return,
+            },
+        }
+    } else if let Some(left) = m.strip_suffix('`') {
+        match left.strip_prefix(FIELD) {
+            Some(key) => ("", key),
+            None => match left.split_once(&format!(": {FIELD}")) {
+                Some((path, key)) => (path, key),
+                None => return,
+            },
+        }
     } else {
         return;
     };
-    let mapping = within.trim_end_matches(": ");
-    let found = index.duplicates().iter().filter(|d| d.key == key);
-    let Some(d) = found
-        .clone()
-        .find(|d| d.mapping == mapping)
-        .or_else(|| found.clone().next())
+    // The mapping itself, or one directly in it (serde's path stops at a field read by
+    // a deserializer of its own, like `calendar` for `calendar.week`).
+    let same_key = || index.duplicates().iter().filter(|d| d.key == key);
+    let inside = |mapping: &str| {
+        mapping
+            .rsplit_once('.')
+            .map_or(path.is_empty(), |(p, _)| p == path)
+    };
+    let Some(d) = same_key()
+        .find(|d| d.mapping == path)
+        .or_else(|| same_key().find(|d| inside(&d.mapping)))
     else {
         return;
     };
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
     let message = format!(
-        "{within}`{key}` is given twice (first at line {}): give each key once",
+        "{prefix}`{key}` is given twice (first at line {}): give each key once",
         d.first.0
     );
     *err = InputError::at(message, file, text, d.again.0, d.again.1);

@@ -246,3 +246,20 @@ fn keys_that_only_look_alike_are_not_duplicates() {
         panic!("{e}");
     }
 }
+
+#[test]
+fn only_a_duplicate_key_error_is_moved_to_the_second_key() {
+    // A value that merely contains the words, with a real duplicate further down: the
+    // first error is the value's, at its own place.
+    let e = error(
+        "extends: base\ncategories:\n  error.module_failure:\n    resolve: \"resolve` is given twice\"\n  support.small_change:\n    resolve: 1h\n    resolve: 2h\n",
+    );
+    assert!(e.contains("contracts/acme.yaml:4:"), "{e}");
+    assert!(!e.contains("first at line"), "{e}");
+    // A duplicate in another mapping does not capture an error about this one.
+    let e = error(
+        "extends: base\ncalendar:\n  week:\n    mon-fri: [\"09:00-18:00\"]\n    mon: [\"10:00-12:00\"]\ncategories:\n  mon: { resolve: 1h }\n  mon: { resolve: 2h }\n",
+    );
+    assert!(e.contains("in `mon-fri` and in `mon`"), "{e}");
+    assert!(!e.contains("first at line"), "{e}");
+}
