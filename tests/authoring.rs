@@ -138,6 +138,34 @@ fn a_renamed_case_leaves_an_orphan_snapshot_that_is_reported() {
     // Only the named contracts' snapshots are looked at.
     let (_, out, _) = p.run(&["test", "acme"], "");
     assert!(!out.contains("orphan"), "{out}");
+    // A contract whose id begins like another's, followed by `__`, owns its snapshots.
+    std::fs::create_dir_all(p.path("tests/cases/globex__eu")).unwrap();
+    std::fs::copy(
+        p.path("contracts/globex.yaml"),
+        p.path("contracts/globex__eu.yaml"),
+    )
+    .unwrap();
+    let case = std::fs::read_to_string(p.path("tests/cases/globex/shorter-day.yaml")).unwrap();
+    std::fs::write(
+        p.path("tests/cases/globex__eu/vip.yaml"),
+        case.replace("customer: globex", "customer: globex__eu"),
+    )
+    .unwrap();
+    let (code, out, _) = p.run(&["test", "globex__eu", "--accept"], "");
+    assert_eq!(code, 0, "{out}");
+    let (_, out, _) = p.run(&["test", "globex"], "");
+    assert!(!out.contains("globex__eu__vip"), "{out}");
+    assert!(out.contains("globex__short-day.snap"), "{out}");
+    // With the cases named by an absolute path and the contracts by a relative one.
+    let cases = p.path("tests/cases").display().to_string();
+    std::fs::remove_file(p.path("snapshots/globex__shorter-day.snap")).unwrap();
+    let (code, out, _) = p.run(&["test", "globex", "--cases", &cases, "--accept"], "");
+    assert_eq!(code, 0, "{out}");
+    let snap = std::fs::read_to_string(p.path("snapshots/globex__shorter-day.snap")).unwrap();
+    assert!(
+        snap.contains("\ninput_file: tests/cases/globex/shorter-day.yaml\n"),
+        "{snap}"
+    );
 }
 
 /// `n` ACME complete failures registered on consecutive Tuesdays at 10:00 and resolved

@@ -48,6 +48,22 @@ pub(crate) fn shown(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
+/// A case file as a snapshot's `input_file` names it: relative to the project root,
+/// however either was given (absolute when the case lies outside the root).
+fn input_file(root: &Path, path: &Path) -> String {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, path) = (absolute(root), absolute(path));
+    match path.strip_prefix(&root) {
+        // Forward slashes, as insta writes them, whatever the platform.
+        Ok(inside) => inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.display().to_string(),
+    }
+}
+
 /// One case file found on disk.
 pub(crate) struct CaseFile {
     pub contract: String,
@@ -153,13 +169,25 @@ struct Summary {
     orphans: Vec<String>,
 }
 
-/// The snapshots in `dir` that no case in `files` produces, among those of `ids` (all
-/// when empty), as shown paths.
-fn orphans(root: &Path, dir: &Path, files: &[CaseFile], ids: &[String]) -> Vec<String> {
-    let expected: std::collections::HashSet<String> = files
+/// The snapshots in `dir` that no case produces, among those of the contracts `ids`
+/// (all when empty), as shown paths. A snapshot belongs to the longest contract id with
+/// cases that its name starts with (then `__`), else to the text before its first `__`.
+fn orphans(root: &Path, dir: &Path, cases_dir: &Path, ids: &[String]) -> Vec<String> {
+    let Ok(all) = case_files(cases_dir, &[]) else {
+        return Vec::new();
+    };
+    let expected: std::collections::HashSet<String> = all
         .iter()
         .map(|f| cases::snapshot_name(&f.contract, &f.name))
         .collect();
+    let owner = |stem: &str| -> String {
+        all.iter()
+            .map(|f| f.contract.as_str())
+            .filter(|c| stem.starts_with(&format!("{c}__")))
+            .max_by_key(|c| c.len())
+            .map(str::to_owned)
+            .unwrap_or_else(|| stem.split("__").next().unwrap_or_default().to_owned())
+    };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -172,8 +200,7 @@ fn orphans(root: &Path, dir: &Path, files: &[CaseFile], ids: &[String]) -> Vec<S
                 .file_stem()
                 .map(|s| s.to_string_lossy())
                 .unwrap_or_default();
-            !expected.contains(stem.as_ref())
-                && (ids.is_empty() || ids.iter().any(|id| stem.starts_with(&format!("{id}__"))))
+            !expected.contains(stem.as_ref()) && (ids.is_empty() || ids.contains(&owner(&stem)))
         })
         .map(|p| shown(root, &p))
         .collect();
@@ -296,9 +323,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     source: e,
                 })?;
             }
-            // `input_file` is relative to the project root, wherever it is.
-            let input = f.path.strip_prefix(&root).unwrap_or(&f.path);
-            let text = cases::snapshot_file(&input.display().to_string(), &body);
+            let text = cases::snapshot_file(&input_file(&root, &f.path), &body);
             // Write beside, then rename: a snapshot is never half-written.
             let tmp = snap_path.with_extension("snap.tmp");
             std::fs::write(&tmp, text)
@@ -334,7 +359,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         .filter(|r| matches!(r.status, "changed" | "missing" | "error"))
         .count();
     let passed = reports.len() - failed;
-    let orphans = orphans(&root, &snap_dir, &files, &args.ids);
+    let orphans = orphans(&root, &snap_dir, &cases_dir, &args.ids);
     if human {
         for o in &orphans {
             writeln!(
