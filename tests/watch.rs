@@ -465,6 +465,54 @@ fn events_queued_for_exec_still_run_when_the_watcher_is_stopped() {
 }
 
 #[test]
+fn a_second_signal_ends_the_wait_and_the_running_command_is_killed_with_its_children() {
+    let p = Project::new();
+    let pidfile = p.path("exec.pid");
+    // A command that would outlive the watcher: its shell and a child of it.
+    let cmd = format!("echo $$ > '{}'; sleep 30; echo late", pidfile.display());
+    let mut w = p.watch(&["--interval", "1h", "--exec", &cmd, "--exec-timeout", "60s"]);
+    loaded(&mut w);
+    let start = Instant::now();
+    while !pidfile.exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let group = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    let pid = w.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped = Instant::now();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let status = w.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        stopped.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopped.elapsed()
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let alive = Command::new("kill")
+        .args(["-0", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(!alive, "the command's process group outlived the watcher");
+    let stderr = w.stderr_lines();
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.contains("--exec runs unfinished: 1 killed, 2 not started")),
+        "{stderr:?}"
+    );
+}
+
+#[test]
 fn bad_arguments_are_refused() {
     let p = Project::new();
     let (code, _, err) = p.run(&["watch", "--interval", "soon"], "");

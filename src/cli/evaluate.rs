@@ -3,9 +3,6 @@
 //! core; output keeps the input order.
 
 use std::collections::HashMap;
-
-/// Maps looked up once per ticket, by customer id: a fast hash (the ids are the user's own).
-type ByCustomer<V> = HashMap<String, V, foldhash::fast::RandomState>;
 use std::io::{BufRead, Write};
 use std::sync::{Arc, RwLock};
 
@@ -17,6 +14,10 @@ use crate::error::{Error, InputError};
 use crate::eval::{CustomerUsage, Options, evaluate_in};
 use crate::store::Store;
 use crate::ticket::{Ticket, TicketReader, parse_json_line};
+
+/// Maps looked up once per ticket, by customer id. foldhash is fast but not built to
+/// resist deliberate hash flooding; the tickets come from the user's own store or files.
+type ByCustomer<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// Arguments of `evaluate`.
 #[derive(Debug, clap::Args)]

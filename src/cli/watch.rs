@@ -4,8 +4,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -156,8 +156,12 @@ fn human(e: &WatchEvent) -> String {
 /// The `--exec` worker: a queue of events and the thread that runs the command for each.
 struct Exec {
     tx: Option<mpsc::Sender<(WatchEventKind, String)>>,
-    /// Events sent and not yet run.
+    /// Events sent and not yet run to the end.
     pending: Arc<AtomicUsize>,
+    /// The process group of the command running now, if one is.
+    running: Arc<Mutex<Option<u32>>>,
+    /// Set when the grace period is over: no further command starts.
+    over: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -172,18 +176,46 @@ impl Exec {
     }
 
     /// Lets the queued events run (each under its timeout) for at most `grace`, so an
-    /// alert raised just before a stop still goes out; says how many did not.
-    fn finish(mut self, grace: StdDuration) {
+    /// alert raised just before a stop still goes out; a second signal (`stop`) ends the
+    /// wait at once. Then the command still running is killed, with its children, and
+    /// what was cut short is reported.
+    fn finish(mut self, grace: StdDuration, stop: &mpsc::Receiver<Msg>) {
         self.tx = None;
         let until = Instant::now() + grace;
         while !self.thread.is_finished() && Instant::now() < until {
+            if matches!(stop.try_recv(), Ok(Msg::Stop)) {
+                break;
+            }
             std::thread::sleep(StdDuration::from_millis(10));
         }
-        let left = self.pending.load(Ordering::SeqCst);
-        if left > 0 {
+        self.over.store(true, Ordering::SeqCst);
+        let killed = self
+            .running
+            .lock()
+            .ok()
+            .and_then(|mut r| r.take())
+            .map(kill_group)
+            .is_some();
+        let left = self
+            .pending
+            .load(Ordering::SeqCst)
+            .saturating_sub(usize::from(killed));
+        if killed || left > 0 {
             report(&Error::Input(InputError::new(format!(
-                "{left} queued --exec runs were dropped: the watcher stopped before they ran"
+                "the watcher stopped with --exec runs unfinished: {} killed, {left} not started",
+                usize::from(killed)
             ))));
+        }
+    }
+}
+
+/// Kills process group `group` (a command and whatever it started).
+fn kill_group(group: u32) {
+    if let Ok(g) = i32::try_from(group) {
+        // SAFETY: `killpg` only sends a signal; a group that is already gone is an error
+        // it reports, which changes nothing here.
+        unsafe {
+            libc::killpg(g, libc::SIGKILL);
         }
     }
 }
@@ -193,36 +225,72 @@ impl Exec {
 fn exec_worker(cmd: String, timeout: StdDuration) -> Exec {
     let (tx, rx) = mpsc::channel::<(WatchEventKind, String)>();
     let pending = Arc::new(AtomicUsize::new(0));
-    let left = Arc::clone(&pending);
+    let running = Arc::new(Mutex::new(None));
+    let over = Arc::new(AtomicBool::new(false));
+    let (left, now, done) = (
+        Arc::clone(&pending),
+        Arc::clone(&running),
+        Arc::clone(&over),
+    );
     let thread = std::thread::spawn(move || {
         for (kind, json) in rx {
-            run_exec(&cmd, timeout, kind, &json);
+            if !run_exec(&cmd, timeout, kind, &json, &now, &done) {
+                break;
+            }
             left.fetch_sub(1, Ordering::SeqCst);
         }
     });
     Exec {
         tx: Some(tx),
         pending,
+        running,
+        over,
         thread,
     }
 }
 
-/// Runs `cmd` once for an event, killing it after `timeout`.
-fn run_exec(cmd: &str, timeout: StdDuration, kind: WatchEventKind, json: &str) {
+/// Runs `cmd` once for an event in a process group of its own (recorded in `running`
+/// while it runs), killing the group after `timeout`. False, without running it, once
+/// the watcher's grace period is `over`.
+fn run_exec(
+    cmd: &str,
+    timeout: StdDuration,
+    kind: WatchEventKind,
+    json: &str,
+    running: &Mutex<Option<u32>>,
+    over: &AtomicBool,
+) -> bool {
+    use std::os::unix::process::CommandExt;
     let what = format!("--exec `{cmd}` for a {} event", kind.as_str());
-    let child = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .env("SLAENGINE_EVENT", kind.as_str())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::from(std::io::stderr()))
-        .spawn();
+    // Started under the lock `Exec::finish` takes after setting `over`: a command either
+    // does not start, or starts where `finish` will find it.
+    let child = {
+        let Ok(mut slot) = running.lock() else {
+            return false;
+        };
+        if over.load(Ordering::SeqCst) {
+            return false;
+        }
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .env("SLAENGINE_EVENT", kind.as_str())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::from(std::io::stderr()))
+            .process_group(0)
+            .spawn();
+        if let Ok(c) = &child {
+            *slot = Some(c.id());
+        }
+        child
+    };
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
-            return report(&Error::Input(InputError::new(format!(
+            report(&Error::Input(InputError::new(format!(
                 "{what} could not start: {e}"
             ))));
+            return true;
         }
     };
     if let Some(mut stdin) = child.stdin.take() {
@@ -238,12 +306,16 @@ fn run_exec(cmd: &str, timeout: StdDuration, kind: WatchEventKind, json: &str) {
                 std::thread::sleep(StdDuration::from_millis(10));
             }
             Ok(None) | Err(_) => {
+                kill_group(child.id());
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
             }
         }
     };
+    if let Ok(mut r) = running.lock() {
+        *r = None;
+    }
     match status {
         Some(s) if s.success() => {}
         Some(s) => report(&Error::Input(InputError::new(format!(
@@ -254,6 +326,7 @@ fn run_exec(cmd: &str, timeout: StdDuration, kind: WatchEventKind, json: &str) {
             humantime::format_duration(timeout)
         )))),
     }
+    true
 }
 
 /// Runs `watch` until SIGINT or SIGTERM.
@@ -309,69 +382,76 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let mut emit = |events: Vec<WatchEvent>| -> Result<(), Error> {
         for e in &events {
             let json = serde_json::to_string(e).map_err(|x| output_error(x.into()))?;
-            if cli.format == Format::Jsonl {
-                writeln!(out, "{json}").map_err(output_error)?;
-            } else {
-                writeln!(out, "{}", human(e)).map_err(output_error)?;
-            }
+            let line = match cli.format {
+                Format::Jsonl => json.clone(),
+                _ => human(e),
+            };
+            // The command first: an alert still goes out if stdout has gone away.
             if let Some(exec) = &exec {
                 exec.send(e.event, json);
             }
+            writeln!(out, "{line}").map_err(output_error)?;
         }
         out.flush().map_err(output_error)
     };
-    emit(watch.start(clock.now())?)?;
-    let mut next_tick = Instant::now() + args.interval;
-    loop {
-        // Wake at least every second to notice a contracts directory that vanished.
-        let wait = next_tick
-            .saturating_duration_since(Instant::now())
-            .min(StdDuration::from_secs(1));
-        let result = match rx.recv_timeout(wait) {
-            Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Ok(Msg::Changed(Ok(paths))) => watch.changed(&paths, clock.now()),
-            Ok(Msg::Changed(Err(e))) => Err(InputError::new(format!("watching files: {e}")).into()),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let present = cli.contracts.is_dir();
-                if !present && feed.is_some() {
-                    // Its watch died with it: serve the last good contracts meanwhile.
-                    feed = None;
-                    Err(InputError::new(format!(
-                        "the contracts directory `{}` vanished: still serving the last good contracts, waiting for it to come back",
-                        cli.contracts.display()
-                    ))
-                    .into())
-                } else if present && feed.is_none() {
-                    match start_feed(&watch.watched_dirs()) {
-                        Ok(f) => {
-                            feed = Some(f);
-                            watch.rescan(clock.now())
-                        }
-                        Err(e) => Err(e),
-                    }
-                } else if Instant::now() >= next_tick {
-                    clock.ticks = clock.ticks.saturating_add(1);
-                    next_tick += args.interval;
-                    watch.tick(clock.now())
-                } else {
-                    Ok(Vec::new())
+    let result = (|| -> Result<(), Error> {
+        emit(watch.start(clock.now())?)?;
+        let mut next_tick = Instant::now() + args.interval;
+        loop {
+            // Wake at least every second to notice a contracts directory that vanished.
+            let wait = next_tick
+                .saturating_duration_since(Instant::now())
+                .min(StdDuration::from_secs(1));
+            let result = match rx.recv_timeout(wait) {
+                Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Ok(Msg::Changed(Ok(paths))) => watch.changed(&paths, clock.now()),
+                Ok(Msg::Changed(Err(e))) => {
+                    Err(InputError::new(format!("watching files: {e}")).into())
                 }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let present = cli.contracts.is_dir();
+                    if !present && feed.is_some() {
+                        // Its watch died with it: serve the last good contracts meanwhile.
+                        feed = None;
+                        Err(InputError::new(format!(
+                            "the contracts directory `{}` vanished: still serving the last good contracts, waiting for it to come back",
+                            cli.contracts.display()
+                        ))
+                        .into())
+                    } else if present && feed.is_none() {
+                        match start_feed(&watch.watched_dirs()) {
+                            Ok(f) => {
+                                feed = Some(f);
+                                watch.rescan(clock.now())
+                            }
+                            Err(e) => Err(e),
+                        }
+                    } else if Instant::now() >= next_tick {
+                        clock.ticks = clock.ticks.saturating_add(1);
+                        next_tick += args.interval;
+                        watch.tick(clock.now())
+                    } else {
+                        Ok(Vec::new())
+                    }
+                }
+            };
+            if let Some(e) = watch.take_deferred_error() {
+                report(&e);
             }
-        };
-        if let Some(e) = watch.take_deferred_error() {
-            report(&e);
+            match result {
+                Ok(events) => emit(events)?,
+                // The watcher keeps going: a busy database or a vanished file is reported
+                // and retried at the next change or tick.
+                Err(e) => report(&e),
+            }
         }
-        match result {
-            Ok(events) => emit(events)?,
-            // The watcher keeps going: a busy database or a vanished file is reported
-            // and retried at the next change or tick.
-            Err(e) => report(&e),
-        }
-    }
+        Ok(())
+    })();
     if let Some(exec) = exec {
         // Events queued behind a slow command (an alert raised just before the stop)
-        // still go out, within one command's timeout and a few seconds more.
-        exec.finish(args.exec_timeout + StdDuration::from_secs(5));
+        // still go out, within one command's timeout and a few seconds more — also when
+        // the watcher ends on an error.
+        exec.finish(args.exec_timeout + StdDuration::from_secs(5), &rx);
     }
-    Ok(exit::OK)
+    result.map(|()| exit::OK)
 }
