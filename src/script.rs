@@ -206,8 +206,14 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
         }
         None
     });
-    register_ticket(&mut e);
-    register_evaluation(&mut e);
+    register_view(&mut e, "Ticket", "ticket", &TICKET_PROPS, 0);
+    register_view(
+        &mut e,
+        "Evaluation",
+        "evaluation",
+        &EVALUATION_PROPS,
+        TICKET_PROPS.len(),
+    );
     let push = |s: &str| LOG.with(|l| l.borrow_mut().push(s.to_owned()));
     e.on_print(push);
     e.on_debug(move |s, _, _| push(s));
@@ -429,56 +435,15 @@ impl ScriptSet {
         let chained = matches!(hook, "targets" | "allowance");
         let first = results.len();
         for (n, s) in self.scripts.iter().enumerate().filter(|(_, s)| s.hooks[i]) {
-            let result = {
-                let previous = results[first..].last().map(|r| &r.value);
-                let arg = if HOOKS[i].1 < 2 {
-                    None
-                } else if chained {
-                    previous.or(second)
-                } else {
-                    second
-                };
-                // Read in place: the memo looks at the evaluation without copying it.
-                let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>());
-                let sources = memo::Sources {
-                    ticket: ticket.ticket,
-                    evaluation: evaluation.as_deref(),
-                };
-                let slot = n * HOOKS.len() + i;
-                // The memo reads a ticket value's properties from this call's ticket:
-                // another ticket's value (none can reach a call today) would not be
-                // memoised.
-                let foreign = arg.is_some_and(|a| {
-                    a.read_lock::<TicketView>()
-                        .is_some_and(|v| !ticket.owns(&v))
-                });
-                let mut key = if foreign {
-                    None
-                } else {
-                    memo::CallKey::new(arg)
-                };
-                let cached = key
-                    .as_mut()
-                    .and_then(|k| memo::lookup(self.id, slot, k, &sources));
-                let result = match cached {
-                    Some(hit) => Ok(hit),
-                    None => {
-                        let mut argv = vec![ticket.value()];
-                        if HOOKS[i].1 == 2 {
-                            argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
-                        }
-                        self.run(s, hook, argv).inspect(|fresh| {
-                            if let Some(k) = key.as_mut() {
-                                memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
-                            }
-                        })
-                    }
-                };
-                if let Some(k) = key {
-                    k.recycle();
-                }
-                result
+            let previous = results[first..].last().map(|r| &r.value);
+            let arg = if HOOKS[i].1 < 2 {
+                None
+            } else if chained {
+                previous.or(second)
+            } else {
+                second
             };
+            let result = self.call_one(s, n * HOOKS.len() + i, i, ticket, arg);
             match result {
                 Ok(memo::Cached { value, log }) => results.push(HookResult {
                     script: &s.path,
@@ -489,6 +454,56 @@ impl ScriptSet {
             }
         }
         Ok(())
+    }
+
+    /// One call of hook `HOOKS[hook]` in script `s` (memo `slot`) with the ticket and
+    /// `arg`: the memo's answer if it has one, else a run of the script, kept for later.
+    fn call_one(
+        &self,
+        s: &Compiled,
+        slot: usize,
+        hook: usize,
+        ticket: &TicketArg<'_>,
+        arg: Option<&Dynamic>,
+    ) -> Result<memo::Cached, Box<EvalAltResult>> {
+        // Read in place: the memo looks at the evaluation without copying it.
+        let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>());
+        let sources = memo::Sources {
+            ticket: ticket.ticket,
+            evaluation: evaluation.as_deref(),
+        };
+        // The memo reads a ticket value's properties from this call's ticket: another
+        // ticket's value (none can reach a call today) would not be memoised.
+        let foreign = arg.is_some_and(|a| {
+            a.read_lock::<TicketView>()
+                .is_some_and(|v| !ticket.owns(&v))
+        });
+        let mut key = if foreign {
+            None
+        } else {
+            memo::CallKey::new(arg)
+        };
+        let cached = key
+            .as_mut()
+            .and_then(|k| memo::lookup(self.id, slot, k, &sources));
+        let result = match cached {
+            Some(hit) => Ok(hit),
+            None => {
+                let mut argv = vec![ticket.value()];
+                if HOOKS[hook].1 == 2 {
+                    argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
+                }
+                self.run(s, HOOKS[hook].0, argv).inspect(|fresh| {
+                    if let Some(k) = key.as_mut() {
+                        memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
+                    }
+                })
+            }
+        };
+        if let Some(k) = key {
+            k.recycle();
+        }
+        result
     }
 
     /// Runs `hook` of script `s` with `argv` under the limits, recording the properties
@@ -659,17 +674,26 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
     }),
 ];
 
-/// Registers the `Ticket` type and its properties; every read is noted for [`memo`].
-fn register_ticket(e: &mut Engine) {
-    e.register_type_with_name::<TicketView>("Ticket");
-    for (bit, (name, get)) in TICKET_PROPS.into_iter().enumerate() {
-        e.register_get(name, move |v: &mut TicketView| {
+/// Registers a view type whose properties scripts read but never change: each getter
+/// notes its read for the memo (bit `first` + the property's index), each setter
+/// accepts only the value the property has (see [`unchanged`]).
+fn register_view<V: Clone + Send + Sync + 'static>(
+    e: &mut Engine,
+    type_name: &str,
+    what: &'static str,
+    props: &[Prop<V>],
+    first: usize,
+) {
+    e.register_type_with_name::<V>(type_name);
+    for (i, &(name, get)) in props.iter().enumerate() {
+        let bit = first + i;
+        e.register_get(name, move |v: &mut V| {
             memo::note_read(bit);
             get(v)
         });
-        e.register_set(name, move |v: &mut TicketView, new: Dynamic| {
+        e.register_set(name, move |v: &mut V, new: Dynamic| {
             memo::note_read(bit);
-            unchanged("ticket", name, &get(v), &new)
+            unchanged(what, name, &get(v), &new)
         });
     }
 }
@@ -827,19 +851,3 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
             .into()
     }),
 ];
-
-/// Registers the `Evaluation` type and its properties; every read is noted for [`memo`].
-fn register_evaluation(e: &mut Engine) {
-    e.register_type_with_name::<EvaluationView>("Evaluation");
-    for (j, (name, get)) in EVALUATION_PROPS.into_iter().enumerate() {
-        let bit = TICKET_PROPS.len() + j;
-        e.register_get(name, move |v: &mut EvaluationView| {
-            memo::note_read(bit);
-            get(v)
-        });
-        e.register_set(name, move |v: &mut EvaluationView, new: Dynamic| {
-            memo::note_read(bit);
-            unchanged("evaluation", name, &get(v), &new)
-        });
-    }
-}
