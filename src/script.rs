@@ -358,7 +358,12 @@ impl ScriptSet {
                 }
             })?;
             let mut hooks = [false; 4];
-            for f in ast.iter_functions() {
+            // Closures (`|e| …`) are functions too, named `anon$…` by rhai (a name no
+            // script can give, `$` being no identifier character): not hooks.
+            for f in ast
+                .iter_functions()
+                .filter(|f| !f.name.starts_with("anon$"))
+            {
                 let known = HOOKS.iter().position(|(name, _)| *name == f.name);
                 let at = |msg: String| {
                     let (l, c) = hook_line(source, f.name).unwrap_or((1, 1));

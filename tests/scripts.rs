@@ -640,3 +640,15 @@ fn an_in_place_method_on_a_property_fails_only_when_it_changes_something() {
     .events;
     assert!(failed(&with_event));
 }
+
+#[test]
+fn closures_load_and_run() {
+    let c = load(
+        "fn findings(ticket, evaluation) {\n    let late = evaluation.metrics.filter(|m| m.status == \"running\");\n    let names = late.map(|m| m.name);\n    names.sort();\n    [#{ code: \"running_\" + names.reduce(|sum, n| sum + \"_\" + n, \"\").sub_string(1) }]\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("a script with closures loads: {e}"));
+    let e = evaluate(&c, &ticket(), at());
+    let codes: Vec<&str> = e.findings.iter().map(|f| f.code.as_str()).collect();
+    // At 12:00 the assign metric (1 working hour from 10:00) is breached; resolve runs.
+    assert_eq!(codes, ["running_resolve"], "{:?}", e.findings);
+}
