@@ -274,15 +274,23 @@ impl CustomerUsage {
     pub fn counter(contract: &Contract, at: DateTime<Utc>) -> UsageCounter<'_> {
         let local = contract.calendar.to_local(at);
         let month = (local.year(), local.month());
-        let previous = if month.1 == 1 {
-            (month.0 - 1, 12)
+        let previous = month_before(month);
+        let next = if month.1 == 12 {
+            (month.0 + 1, 1)
         } else {
-            (month.0, month.1 - 1)
+            (month.0, month.1 + 1)
+        };
+        // Local midnight of each month's first day, counted as if it were UTC.
+        let start = |(y, m): (i32, u32)| {
+            NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(i64::MAX, |t| t.and_utc().timestamp())
         };
         UsageCounter {
             contract,
             at,
             previous,
+            bounds: [start(previous), start(month), start(next)],
             last: None,
             usage: CustomerUsage {
                 month,
@@ -319,11 +327,27 @@ impl CustomerUsage {
     }
 }
 
+/// Where a worklog's month stands to the evaluation's month.
+enum Month {
+    This,
+    Previous,
+    Other,
+}
+
+/// The month before `(year, month)`.
+fn month_before((y, m): (i32, u32)) -> (i32, u32) {
+    if m == 1 { (y - 1, 12) } else { (y, m - 1) }
+}
+
 /// Sums worklogs into a [`CustomerUsage`] (see [`CustomerUsage::counter`]).
 pub struct UsageCounter<'c> {
     contract: &'c Contract,
     at: DateTime<Utc>,
     previous: (i32, u32),
+    /// Local midnight starting the previous, this and the next month, in seconds as if
+    /// local time were UTC: an instant further than a day from each is placed in its
+    /// month without converting it.
+    bounds: [i64; 3],
     usage: CustomerUsage,
     /// The last category looked up and its allowance.
     last: Option<(String, Option<&'c str>)>,
@@ -352,18 +376,45 @@ impl UsageCounter<'_> {
         let Some(name) = name else {
             return;
         };
-        let d = self.contract.calendar.to_local(at);
-        let m = (d.year(), d.month());
+        let month = self.month_of(at);
         let slot = match self.usage.totals.get_mut(name) {
             Some(slot) => slot,
             None => self.usage.totals.entry(name.to_owned()).or_default(),
         };
-        if m == self.usage.month && approved {
-            slot.0 += hours;
-        } else if m == self.usage.month {
-            slot.1 += hours;
+        match month {
+            Month::This if approved => slot.0 += hours,
+            Month::This => slot.1 += hours,
+            Month::Previous => slot.2 += hours,
+            Month::Other => {}
+        }
+    }
+
+    /// The month of `at`'s local date, relative to the evaluation's.
+    fn month_of(&self, at: DateTime<Utc>) -> Month {
+        /// More than any UTC offset a time zone has ever had.
+        const DAY: i64 = 24 * 3600;
+        let t = at.timestamp();
+        let [previous, this, next] = self.bounds;
+        if [previous, this, next]
+            .iter()
+            .all(|b| t.abs_diff(*b) >= DAY as u64)
+        {
+            return if (this..next).contains(&t) {
+                Month::This
+            } else if (previous..this).contains(&t) {
+                Month::Previous
+            } else {
+                Month::Other
+            };
+        }
+        let d = self.contract.calendar.to_local(at);
+        let m = (d.year(), d.month());
+        if m == self.usage.month {
+            Month::This
         } else if m == self.previous {
-            slot.2 += hours;
+            Month::Previous
+        } else {
+            Month::Other
         }
     }
 
@@ -1282,11 +1333,7 @@ impl<'a> Evaluator<'a> {
         };
         let local = self.at.with_timezone(&self.tz);
         let month = (local.year(), local.month());
-        let previous = if month.1 == 1 {
-            (month.0 - 1, 12)
-        } else {
-            (month.0, month.1 - 1)
-        };
+        let previous = month_before(month);
         // The work counted: all of the customer's when the caller (the store) supplies
         // it, otherwise this ticket's own worklogs.
         let (approved, unapproved, before) = match self.usage {
@@ -1827,6 +1874,67 @@ mod tests {
             let t = DateTime::parse_from_rfc3339(text).unwrap();
             assert_eq!(instant_text(&t), t.to_rfc3339());
             assert_eq!(instant_text(&t), text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Worklogs are placed in their local month without converting most of them: the
+        /// placement agrees with the local date chrono-tz gives, in zones far east and
+        /// west, with half-hour offsets and DST, at and around every month boundary.
+        #[test]
+        fn worklogs_fall_in_their_local_month(
+            zone in 0usize..8,
+            month in 0i64..36,
+            later in -3i64..4,
+            offset in -30i64 * 3600..30 * 3600,
+        ) {
+            let zones = [
+                "Europe/Moscow", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu",
+                "America/St_Johns", "America/New_York", "Australia/Lord_Howe", "UTC",
+            ];
+            let tz: chrono_tz::Tz = zones[zone].parse().unwrap();
+            let c = crate::contract::parse_str(
+                "acme",
+                &format!(
+                    "calendar: {{ timezone: {}, week: {{ mon-fri: [\"09:00-18:00\"] }} }}\n\
+                     metrics: {{ resolve: {{ starts: registered, stops: resolved }} }}\n\
+                     categories: {{ c: {{ clause: \"1\", resolve: 1 working day }} }}\n",
+                    zones[zone]
+                ),
+            )
+            .unwrap();
+            // The evaluation at the start of a month in 2025–2027 (local), plus some days.
+            let first = |m: i64| {
+                let (y, m) = (2025 + (m / 12) as i32, 1 + (m % 12) as u32);
+                chrono::TimeZone::from_local_datetime(
+                    &tz,
+                    &NaiveDate::from_ymd_opt(y, m, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+                )
+                .earliest()
+                .unwrap()
+                .to_utc()
+            };
+            let at = first(month) + TimeDelta::days(10);
+            // A worklog near some month boundary around it.
+            let t = first((month + later).max(0)) + TimeDelta::seconds(offset);
+            let counter = CustomerUsage::counter(&c, at.max(t));
+            let local = |t: DateTime<Utc>| {
+                let d = t.with_timezone(&tz);
+                (d.year(), d.month())
+            };
+            let expected = if local(t) == counter.usage.month {
+                "this"
+            } else if local(t) == counter.previous {
+                "previous"
+            } else {
+                "other"
+            };
+            let found = match counter.month_of(t) {
+                Month::This => "this",
+                Month::Previous => "previous",
+                Month::Other => "other",
+            };
+            proptest::prop_assert_eq!(found, expected, "{} at {} in {}", t, at, zones[zone]);
         }
     }
 }

@@ -467,7 +467,7 @@ impl Store {
         customer: &str,
         categories: &[&str],
         at: chrono::DateTime<chrono::Utc>,
-        mut f: impl FnMut(&str, &str, &[u8]) -> Result<(), String>,
+        mut f: impl FnMut(&str, &redb::AccessGuard<'_, &str>, &[u8]) -> Result<(), String>,
     ) -> Result<(), Error> {
         use chrono::Datelike;
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
@@ -482,7 +482,8 @@ impl Store {
                     .map_err(|e| self.err(e))?
                 {
                     let (k, v) = row.map_err(|e| self.err(e))?;
-                    f(category, k.value(), v.value()).map_err(|e| {
+                    // The key is read (and its text checked) only if `f` needs it.
+                    f(category, &k, v.value()).map_err(|e| {
                         let key = k.value().replace('\u{0}', "/");
                         self.err(format!("the worklog record `{key}` cannot be read: {e}"))
                     })?;
@@ -505,7 +506,7 @@ impl Store {
         let mut out = Vec::new();
         self.worklog_records(customer, categories, at, |category, key, bytes| {
             // `customer \0 category \0 month \0 ticket`
-            let ticket = key.split('\u{0}').nth(3).unwrap_or_default();
+            let ticket = key.value().split('\u{0}').nth(3).unwrap_or_default();
             let category = Some(category).filter(|c| !c.is_empty());
             record::decode_usage(bytes, ticket, category, &mut out)
         })?;

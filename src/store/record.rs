@@ -213,13 +213,17 @@ pub(crate) fn for_each_work(
     bytes: &[u8],
     mut f: impl FnMut(DateTime<FixedOffset>, f64, bool),
 ) -> Result<(), String> {
-    let (work, rest): (Vec<Work>, &[u8]) =
+    // A sequence is its length, then its items: read them one by one, into no vector.
+    let (count, mut rest): (usize, &[u8]) =
         postcard::take_from_bytes(bytes).map_err(|e| format!("{e}"))?;
+    for _ in 0..count {
+        let (w, more): (Work, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("{e}"))?;
+        f(w.at.time()?, w.hours, w.approved);
+        rest = more;
+    }
     if !rest.is_empty() {
         return Err(format!("{} bytes follow the record", rest.len()));
-    }
-    for w in work {
-        f(w.at.time()?, w.hours, w.approved);
     }
     Ok(())
 }
