@@ -156,6 +156,22 @@ fn a_renamed_case_leaves_an_orphan_snapshot_that_is_reported() {
     let (_, out, _) = p.run(&["test", "globex"], "");
     assert!(!out.contains("globex__eu__vip"), "{out}");
     assert!(out.contains("globex__short-day.snap"), "{out}");
+    // A case named with `__` would share its snapshot name with another contract's case
+    // (`globex` + `eu__vip` and `globex__eu` + `vip`): it is refused, and nothing written.
+    std::fs::write(p.path("tests/cases/globex/eu__vip.yaml"), case.clone()).unwrap();
+    let before = std::fs::read(p.path("snapshots/globex__eu__vip.snap")).unwrap();
+    let (code, _, err) = p.run(&["test", "globex", "--accept"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("eu__vip.yaml: a case name cannot contain `__`")
+            && err.contains("e.g. to `eu-vip.yaml`"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(p.path("snapshots/globex__eu__vip.snap")).unwrap(),
+        before
+    );
+    std::fs::remove_file(p.path("tests/cases/globex/eu__vip.yaml")).unwrap();
     // With the cases named by an absolute path and the contracts by a relative one.
     let cases = p.path("tests/cases").display().to_string();
     std::fs::remove_file(p.path("snapshots/globex__shorter-day.snap")).unwrap();

@@ -26,6 +26,12 @@ fn contract_cases() {
                 .unwrap()
                 .to_string_lossy();
             let case_name = path.file_stem().unwrap().to_string_lossy();
+            // As `slaengine test` requires: the last `__` of a snapshot name ends the contract.
+            assert!(
+                !case_name.contains("__"),
+                "{}: a case name cannot contain `__`",
+                path.display()
+            );
             let case = cases::parse(&text, &path.display().to_string()).unwrap();
             let contract = contract::load(&loader, &contract_id).unwrap();
             let body = cases::body(&contract, &case);

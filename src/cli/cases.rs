@@ -108,6 +108,19 @@ pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Er
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // Snapshot names join contract and case with `__`: with none in a case name,
+            // the last `__` of a snapshot name separates them, so no two cases share one.
+            if name.contains("__") {
+                return Err(InputError::new(format!(
+                    "{}: a case name cannot contain `__`, which separates the contract from \
+                     the case in snapshot names (`{}.snap` could also be another \
+                     contract's case): rename the file, e.g. to `{}.yaml`",
+                    path.display(),
+                    cases::snapshot_name(&contract, &name),
+                    name.replace("__", "-")
+                ))
+                .into());
+            }
             out.push(CaseFile {
                 contract: contract.clone(),
                 name,
@@ -170,8 +183,8 @@ struct Summary {
 }
 
 /// The snapshots in `dir` that no case produces, among those of the contracts `ids`
-/// (all when empty), as shown paths. A snapshot belongs to the longest contract id with
-/// cases that its name starts with (then `__`), else to the text before its first `__`.
+/// (all when empty), as shown paths. A snapshot belongs to the contract named before the
+/// last `__` of its name.
 fn orphans(root: &Path, dir: &Path, cases_dir: &Path, ids: &[String]) -> Vec<String> {
     let Ok(all) = case_files(cases_dir, &[]) else {
         return Vec::new();
@@ -180,13 +193,11 @@ fn orphans(root: &Path, dir: &Path, cases_dir: &Path, ids: &[String]) -> Vec<Str
         .iter()
         .map(|f| cases::snapshot_name(&f.contract, &f.name))
         .collect();
+    // Case names have no `__` (see `case_files`): the contract is before the last one.
     let owner = |stem: &str| -> String {
-        all.iter()
-            .map(|f| f.contract.as_str())
-            .filter(|c| stem.starts_with(&format!("{c}__")))
-            .max_by_key(|c| c.len())
-            .map(str::to_owned)
-            .unwrap_or_else(|| stem.split("__").next().unwrap_or_default().to_owned())
+        stem.rsplit_once("__")
+            .map_or(stem, |(contract, _)| contract)
+            .to_owned()
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
