@@ -433,27 +433,11 @@ fn encode(value: &Dynamic, out: &mut Vec<u8>) -> bool {
         out.extend_from_slice(&(b.len() as u64).to_le_bytes());
         out.extend_from_slice(b);
     };
+    // The common types first: each failed `as_…` spells the value's type name.
     if value.is_unit() {
         out.push(0);
-    } else if let Ok(b) = value.as_bool() {
-        out.extend_from_slice(&[1, u8::from(b)]);
-    } else if let Ok(i) = value.as_int() {
-        out.push(2);
-        out.extend_from_slice(&i.to_le_bytes());
-    } else if let Ok(f) = value.as_float() {
-        out.push(3);
-        out.extend_from_slice(&f.to_bits().to_le_bytes());
-    } else if let Ok(c) = value.as_char() {
-        out.push(4);
-        out.extend_from_slice(&u32::from(c).to_le_bytes());
     } else if let Ok(s) = value.as_immutable_string_ref() {
         bytes(out, 5, s.as_bytes());
-    } else if let Ok(b) = value.as_blob_ref() {
-        bytes(out, 6, &b);
-    } else if let Ok(a) = value.as_array_ref() {
-        out.push(7);
-        out.extend_from_slice(&(a.len() as u64).to_le_bytes());
-        return a.iter().all(|item| encode(item, out));
     } else if let Ok(m) = value.as_map_ref() {
         out.push(8);
         out.extend_from_slice(&(m.len() as u64).to_le_bytes());
@@ -461,6 +445,23 @@ fn encode(value: &Dynamic, out: &mut Vec<u8>) -> bool {
             bytes(out, 5, k.as_bytes());
             encode(v, out)
         });
+    } else if let Ok(a) = value.as_array_ref() {
+        out.push(7);
+        out.extend_from_slice(&(a.len() as u64).to_le_bytes());
+        return a.iter().all(|item| encode(item, out));
+    } else if let Ok(i) = value.as_int() {
+        out.push(2);
+        out.extend_from_slice(&i.to_le_bytes());
+    } else if let Ok(b) = value.as_bool() {
+        out.extend_from_slice(&[1, u8::from(b)]);
+    } else if let Ok(f) = value.as_float() {
+        out.push(3);
+        out.extend_from_slice(&f.to_bits().to_le_bytes());
+    } else if let Ok(c) = value.as_char() {
+        out.push(4);
+        out.extend_from_slice(&u32::from(c).to_le_bytes());
+    } else if let Ok(b) = value.as_blob_ref() {
+        bytes(out, 6, &b);
     } else {
         return false;
     }
