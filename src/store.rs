@@ -149,12 +149,26 @@ impl Store {
     /// holds it, and migrates its schema forward.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
-        guarded(&path.clone(), || Store::open_unguarded(path))
+        guarded(&path.clone(), || Store::open_unguarded(path, false))
     }
 
-    fn open_unguarded(path: PathBuf) -> Result<Store, Error> {
+    /// Opens the store for a command that only reads. The file is opened read-only: the
+    /// command writes nothing to it (a writable open and its close write and sync the
+    /// file's header and allocator state, several disk syncs), and other readers may
+    /// have it open at the same time. A file that does not exist yet, needs a repair
+    /// (it was not closed cleanly) or has an older schema is opened as [`Store::open`]
+    /// opens it.
+    pub fn open_for_reading(path: impl AsRef<Path>) -> Result<Store, Error> {
+        let path = path.as_ref().to_path_buf();
+        guarded(&path.clone(), || Store::open_unguarded(path, true))
+    }
+
+    fn open_unguarded(path: PathBuf, reading: bool) -> Result<Store, Error> {
         let start = Instant::now();
-        let mut read_only = false;
+        // Reading by choice (a writer is tried if it must repair or migrate the file),
+        // or because this user may not write the file.
+        let mut read_only = reading && path.is_file();
+        let mut may_write = true;
         let db = loop {
             let opened = if read_only {
                 Database::builder()
@@ -169,6 +183,10 @@ impl Store {
             };
             match opened {
                 Ok(db) => break db,
+                // Not closed cleanly: a writable open repairs it.
+                Err(redb::DatabaseError::RepairAborted) if read_only && may_write => {
+                    read_only = false;
+                }
                 Err(redb::DatabaseError::RepairAborted) if read_only => {
                     return Err(storage(
                         &path,
@@ -177,7 +195,9 @@ impl Store {
                 }
                 // A file this user may only read: open it for reading (commands that
                 // write then say so).
-                Err(e) if !read_only && path.is_file() && not_writable(&e) => read_only = true,
+                Err(e) if !read_only && path.is_file() && not_writable(&e) => {
+                    (read_only, may_write) = (true, false);
+                }
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
@@ -191,6 +211,15 @@ impl Store {
             }
         };
         let mut store = Store { db, path };
+        if reading && may_write && matches!(store.db, Db::Read(_)) {
+            // An older schema (or none yet) is migrated by a writable open.
+            let found = store.schema_version()?;
+            if found.is_none_or(|v| v < SCHEMA_VERSION) {
+                let path = std::mem::take(&mut store.path);
+                drop(store);
+                return Store::open_unguarded(path, false);
+            }
+        }
         if store.migrate()? {
             // The old records' pages are free now: give them back to the file system.
             // Only space is at stake, so a compaction that cannot run is no error.
@@ -239,19 +268,24 @@ impl Store {
         storage(&self.path, e)
     }
 
+    /// The schema version the file records (`None` for a new file).
+    fn schema_version(&self) -> Result<Option<u64>, Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        Ok(match tx.open_table(META) {
+            Ok(meta) => meta
+                .get("schema_version")
+                .map_err(|e| self.err(e))?
+                .map(|v| v.value()),
+            Err(_) => None,
+        })
+    }
+
     /// Creates the tables, records the schema version, refuses a newer schema.
     /// Returns whether old records were rewritten (the file then has room to give back).
     fn migrate(&self) -> Result<bool, Error> {
         // Up to date (the usual case): a read, so a command that only reads never writes.
         {
-            let tx = self.db.begin_read().map_err(|e| self.err(e))?;
-            let found = match tx.open_table(META) {
-                Ok(meta) => meta
-                    .get("schema_version")
-                    .map_err(|e| self.err(e))?
-                    .map(|v| v.value()),
-                Err(_) => None,
-            };
+            let found = self.schema_version()?;
             if found == Some(SCHEMA_VERSION) {
                 return Ok(false);
             }
@@ -956,7 +990,14 @@ mod tests {
                 tx.commit().unwrap();
             }
             let before = std::fs::metadata(&path).unwrap().len();
-            let s = Store::open(&path).unwrap();
+            // A command that only reads migrates an old file all the same.
+            let s = if version == 1 {
+                Store::open(&path)
+            } else {
+                Store::open_for_reading(&path)
+            }
+            .unwrap();
+            assert!(matches!(s.db, Db::Write(_)));
             let after = std::fs::metadata(&path).unwrap().len();
             assert!(after < before, "compacted: {before} -> {after} bytes");
             assert_eq!(open_ids(&s).len(), 3001, "version {version}");
@@ -973,7 +1014,11 @@ mod tests {
             assert!(tx.open_table(WORKLOGS_JSON).is_err());
             drop(tx);
             drop(db);
-            let s = Store::open(&path).unwrap();
+            let s = Store::open_for_reading(&path).unwrap();
+            assert!(
+                matches!(s.db, Db::Read(_)),
+                "an up-to-date file is only read"
+            );
             assert_eq!(s.get("T-1").unwrap().unwrap(), ticket("T-1"));
         }
         let dir = tempfile::tempdir().unwrap();
@@ -988,11 +1033,13 @@ mod tests {
                 .unwrap();
             tx.commit().unwrap();
         }
-        let err = Store::open(&path).err().unwrap().to_string();
-        assert!(
-            err.contains("newer than this slaengine understands"),
-            "{err}"
-        );
+        for open in [Store::open, Store::open_for_reading] {
+            let err = open(&path).err().unwrap().to_string();
+            assert!(
+                err.contains("newer than this slaengine understands"),
+                "{err}"
+            );
+        }
     }
 
     /// `customer_usage` (summed while streaming) agrees with `CustomerUsage::new` over

@@ -525,7 +525,7 @@ impl Watch {
     /// re-evaluates them at `now`, and reports each escalation not reported before.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {
         {
-            let store = Store::open(&self.db)?;
+            let store = Store::open_for_reading(&self.db)?;
             self.refresh(&store)?;
         }
         let ids: Vec<String> = self.tickets.keys().cloned().collect();

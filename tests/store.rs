@@ -146,3 +146,78 @@ fn an_import_killed_at_random_moments_leaves_whole_transactions() {
         );
     }
 }
+
+/// Commands that only read open the file read-only: they write nothing to it (no header,
+/// allocator state or disk syncs), and they run while another reader has it open.
+#[test]
+fn reading_commands_write_nothing_and_share_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb");
+    let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+    let run = |args: &[&str]| {
+        let out = bin()
+            .arg("--contracts")
+            .arg(&contracts)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let mut add = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["ticket", "add", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}{}", ticket_line("A"), ticket_line("B")).as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let bytes = std::fs::read(&db).unwrap();
+    let modified = std::fs::metadata(&db).unwrap().modified().unwrap();
+    // Another reader holds the file all along: the commands do not wait for it.
+    let reader = slaengine::store::Store::open_for_reading(&db).unwrap();
+    let start = std::time::Instant::now();
+    let at = "2026-03-03T12:00:00+05:00";
+    run(&["ticket", "show", "A"]);
+    run(&["ticket", "list", "--open"]);
+    run(&["ticket", "export"]);
+    run(&["evaluate", "A", "--at", at]);
+    run(&["evaluate", "--all", "--at", at]);
+    run(&["report", "--customer", "acme", "--month", "2026-03"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "the commands waited for the other reader: {:?}",
+        start.elapsed()
+    );
+    drop(reader);
+    assert!(
+        std::fs::read(&db).unwrap() == bytes,
+        "a reading command wrote to the file"
+    );
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().modified().unwrap(),
+        modified
+    );
+    // A writer still writes.
+    run(&[
+        "ticket",
+        "event",
+        "A",
+        "assigned",
+        "--at",
+        at,
+        "--engineer",
+        "ivanov",
+    ]);
+    assert!(std::fs::read(&db).unwrap() != bytes);
+}

@@ -430,7 +430,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
 
     // Stored tickets of the changed customers, if there is a database.
     if !sides.is_empty() && cli.db.exists() {
-        let store = Store::open(&cli.db)?;
+        let store = Store::open_for_reading(&cli.db)?;
         let mut usage = HashMap::new();
         for (id, s) in &sides {
             usage.insert(

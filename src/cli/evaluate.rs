@@ -425,7 +425,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
 
 /// `evaluate TICKET_ID`: one stored ticket.
 fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
-    let store = Store::open(&cli.db)?;
+    let store = Store::open_for_reading(&cli.db)?;
     let job = &job.with_store(&store);
     let Some(ticket) = store.get(id)? else {
         return Err(InputError::new(format!(
@@ -464,7 +464,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
     use std::sync::mpsc::sync_channel;
     use std::sync::{Arc, Mutex};
 
-    let store = Store::open(&cli.db)?;
+    let store = Store::open_for_reading(&cli.db)?;
     let job = &job.with_store(&store);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())

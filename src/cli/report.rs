@@ -107,7 +107,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     };
     // The report looks at the month as it ended (or as it stands, for the current one).
     let at = to.min(Utc::now()) - chrono::TimeDelta::seconds(1);
-    let store = Store::open(&cli.db)?;
+    let store = Store::open_for_reading(&cli.db)?;
     let usage = store.customer_usage(&contract, &args.customer, at)?;
     let mut lines: BTreeMap<String, Line> = BTreeMap::new();
     let mut breaches = Vec::new();

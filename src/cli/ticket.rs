@@ -264,7 +264,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             }
         }
         Command::Export => {
-            let store = Store::open(&cli.db)?;
+            let store = Store::open_for_reading(&cli.db)?;
             let mut w = std::io::BufWriter::new(out);
             store.for_each(|t| {
                 serde_json::to_writer(&mut w, &t).map_err(|e| output_error(e.into()))?;
@@ -274,7 +274,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             return Ok(exit::OK);
         }
         Command::Show { id } => {
-            let store = Store::open(&cli.db)?;
+            let store = Store::open_for_reading(&cli.db)?;
             let Some(ticket) = store.get(id)? else {
                 return Err(
                     InputError::new(format!("no ticket `{id}` in {}", cli.db.display())).into(),
@@ -288,7 +288,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             write_machine(&mut out, format, &ticket, true).map_err(output_error)?;
         }
         Command::List { customer, open } => {
-            let store = Store::open(&cli.db)?;
+            let store = Store::open_for_reading(&cli.db)?;
             let mut first = true;
             let each = |t: crate::ticket::Ticket| {
                 if customer.as_ref().is_some_and(|c| *c != t.customer) {
