@@ -36,13 +36,11 @@ fn ticket_line(id: &str) -> String {
     )
 }
 
-#[test]
-fn two_processes_writing_events_at_once_lose_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.redb");
+/// Adds tickets `A` and `B` to `db` through `ticket add -`.
+fn add_a_and_b(db: &Path) {
     let mut add = bin()
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .args(["ticket", "add", "-"])
         .stdin(Stdio::piped())
         .spawn()
@@ -53,6 +51,13 @@ fn two_processes_writing_events_at_once_lose_none() {
         .write_all(format!("{}{}", ticket_line("A"), ticket_line("B")).as_bytes())
         .unwrap();
     assert!(add.wait().unwrap().success());
+}
+
+#[test]
+fn two_processes_writing_events_at_once_lose_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb");
+    add_a_and_b(&db);
     let per_writer = 1000;
     let writers: Vec<_> = ["A", "B"]
         .into_iter()
@@ -169,19 +174,7 @@ fn reading_commands_write_nothing_and_share_the_file() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    let mut add = bin()
-        .arg("--db")
-        .arg(&db)
-        .args(["ticket", "add", "-"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}{}", ticket_line("A"), ticket_line("B")).as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    add_a_and_b(&db);
     let bytes = std::fs::read(&db).unwrap();
     let modified = std::fs::metadata(&db).unwrap().modified().unwrap();
     // Another reader holds the file all along: the commands do not wait for it.
