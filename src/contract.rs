@@ -277,6 +277,7 @@ fn parse_layer(
     let raw: RawContract = serde_yaml::from_str(&text).map_err(|e| {
         let mut err = yaml_error(&e, &text, &display);
         relocate_duplicate(&mut err, &index, &text, &display);
+        relocate_weekday(&mut err, &index, &text, &display);
         if err.location.is_none() {
             err.message = err
                 .message
@@ -348,6 +349,40 @@ fn relocate_duplicate(err: &mut InputError, index: &YamlIndex, text: &str, file:
         d.first.0
     );
     *err = InputError::at(message, file, text, d.again.0, d.again.1);
+}
+
+/// A weekday given by two keys of `calendar.week` (`mon-fri` and `fri`) is reported by
+/// the week's own deserializer, which serde places at the start of `calendar`: the index
+/// moves it to the second key, and names the line of the first.
+fn relocate_weekday(err: &mut InputError, index: &YamlIndex, text: &str, file: &str) {
+    const TAIL: &str = "`: give each weekday once";
+    let Some(left) = err.message.strip_suffix(TAIL) else {
+        return;
+    };
+    // `[path: ]`D` is given twice, in `A` and in `B`
+    let Some((head, again)) = left.rsplit_once("` and in `") else {
+        return;
+    };
+    let Some((head, first)) = head.rsplit_once(" is given twice, in `") else {
+        return;
+    };
+    let path = head.rsplit_once(": ").map_or("", |(p, _)| p);
+    let week = if path.is_empty() {
+        "calendar.week".to_owned()
+    } else {
+        format!("{path}.week")
+    };
+    let (Some(at), Some(before)) = (
+        index.key(&format!("{week}.{again}")),
+        index.key(&format!("{week}.{first}")),
+    ) else {
+        return;
+    };
+    let message = format!(
+        "{head} is given twice, in `{first}` (line {}) and in `{again}{TAIL}",
+        before.0
+    );
+    *err = InputError::at(message, file, text, at.0, at.1);
 }
 
 fn read(loader: &dyn Loader, path: &str) -> Result<Option<String>, Error> {

@@ -154,6 +154,16 @@ fn an_unknown_weekday() {
 }
 
 #[test]
+fn a_weekday_given_by_two_keys() {
+    assert_eq!(
+        error(
+            "extends: base\ncalendar:\n  week:\n    mon-fri: [\"09:00-18:00\"]\n    sat: [\"10:00-14:00\"]\n    fri: [\"09:00-16:00\"]\n"
+        ),
+        "error: calendar: `fri` is given twice, in `mon-fri` (line 4) and in `fri`: give each weekday once\n --> contracts/acme.yaml:6:5\n  |\n6 |     fri: [\"09:00-16:00\"]\n  |     ^^^"
+    );
+}
+
+#[test]
 fn a_metric_stopped_by_an_unknown_event() {
     assert_eq!(
         error("extends: base\nmetrics:\n  react: { starts: registered, stops: asigned }\n"),
@@ -260,6 +270,7 @@ fn only_a_duplicate_key_error_is_moved_to_the_second_key() {
     let e = error(
         "extends: base\ncalendar:\n  week:\n    mon-fri: [\"09:00-18:00\"]\n    mon: [\"10:00-12:00\"]\ncategories:\n  mon: { resolve: 1h }\n  mon: { resolve: 2h }\n",
     );
-    assert!(e.contains("in `mon-fri` and in `mon`"), "{e}");
+    assert!(e.contains("in `mon-fri` (line 4) and in `mon`"), "{e}");
+    assert!(e.contains("contracts/acme.yaml:5:5"), "{e}");
     assert!(!e.contains("first at line"), "{e}");
 }
