@@ -1,7 +1,8 @@
 //! Contract cases: a ticket and the instants to evaluate it at, kept beside each contract
 //! (`tests/cases/<contract>/<case>.yaml`) with the expected evaluations as snapshots
 //! (`snapshots/<contract>__<case>.snap`, insta's format: a header, then the body; a
-//! case name has no `__`, so the last `__` of a snapshot name ends the contract id).
+//! case name has no `__` and no leading `_`, so the last `__` of a snapshot name ends the
+//! contract id).
 //!
 //! `slaengine test` and `cargo test` both build a snapshot body with [`body`], so the two
 //! agree byte for byte. The body is the evaluations at each instant as YAML, normalised:

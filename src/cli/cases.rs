@@ -108,19 +108,6 @@ pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Er
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            // Snapshot names join contract and case with `__`: with none in a case name,
-            // the last `__` of a snapshot name separates them, so no two cases share one.
-            if name.contains("__") {
-                return Err(InputError::new(format!(
-                    "{}: a case name cannot contain `__`, which separates the contract from \
-                     the case in snapshot names (`{}.snap` could also be another \
-                     contract's case): rename the file, e.g. to `{}.yaml`",
-                    path.display(),
-                    cases::snapshot_name(&contract, &name),
-                    name.replace("__", "-")
-                ))
-                .into());
-            }
             out.push(CaseFile {
                 contract: contract.clone(),
                 name,
@@ -141,6 +128,29 @@ pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Er
 }
 
 /// Reads and parses a case, checking that its ticket belongs to the folder's contract.
+/// Refuses a case whose name would make its snapshot name ambiguous. Snapshot names join
+/// contract and case with `__`; with no `__` in a case name and no `_` at its start, the
+/// last `__` of a snapshot name ends the contract id, so no two cases share a snapshot
+/// (`acme` + `eu__vip` and `acme__eu` + `vip` would, and so would `acme` + `_vip` and
+/// `acme_` + `vip`).
+fn check_snapshot_names(files: &[CaseFile]) -> Result<(), Error> {
+    for f in files {
+        if f.name.contains("__") || f.name.starts_with('_') {
+            let better = f.name.replace("__", "-");
+            return Err(InputError::new(format!(
+                "{}: a case name cannot contain `__` or start with `_`: `__` separates the \
+                 contract from the case in snapshot names, and `{}.snap` could also be \
+                 another contract's case; rename the file, e.g. to `{}.yaml`",
+                f.path.display(),
+                cases::snapshot_name(&f.contract, &f.name),
+                better.trim_start_matches(['_', '-'])
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn read_case(root: &Path, f: &CaseFile) -> Result<cases::Case, Error> {
     let file = shown(root, &f.path);
     let text = std::fs::read_to_string(&f.path).map_err(|e| Error::Io {
@@ -183,8 +193,8 @@ struct Summary {
 }
 
 /// The snapshots in `dir` that no case produces, among those of the contracts `ids`
-/// (all when empty), as shown paths. A snapshot belongs to the contract named before the
-/// last `__` of its name.
+/// (all when empty), as shown paths. A snapshot belongs to the longest contract id with
+/// cases that its name starts with (then `__`), else to the text before its last `__`.
 fn orphans(root: &Path, dir: &Path, cases_dir: &Path, ids: &[String]) -> Vec<String> {
     let Ok(all) = case_files(cases_dir, &[]) else {
         return Vec::new();
@@ -193,10 +203,15 @@ fn orphans(root: &Path, dir: &Path, cases_dir: &Path, ids: &[String]) -> Vec<Str
         .iter()
         .map(|f| cases::snapshot_name(&f.contract, &f.name))
         .collect();
-    // Case names have no `__` (see `case_files`): the contract is before the last one.
+    // The longest contract with cases that the name starts with (then `__`): a snapshot
+    // left by a case since renamed still goes to its contract. Otherwise the text before
+    // the last `__`, which ends the contract id (see `check_snapshot_names`).
     let owner = |stem: &str| -> String {
-        stem.rsplit_once("__")
-            .map_or(stem, |(contract, _)| contract)
+        all.iter()
+            .map(|f| f.contract.as_str())
+            .filter(|c| stem.starts_with(&format!("{c}__")))
+            .max_by_key(|c| c.len())
+            .unwrap_or_else(|| stem.rsplit_once("__").map_or(stem, |(c, _)| c))
             .to_owned()
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -263,6 +278,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         .clone()
         .unwrap_or_else(|| root.join("snapshots"));
     let files = case_files(&cases_dir, &args.ids)?;
+    check_snapshot_names(&files)?;
     let loader = DirLoader::new(&cli.contracts);
     let mut contracts: BTreeMap<String, Result<Contract, String>> = BTreeMap::new();
     let mut reports = Vec::new();
