@@ -237,10 +237,10 @@ impl ZoneTable {
     fn of(tz: Tz) -> Arc<ZoneTable> {
         static TABLES: OnceLock<Mutex<HashMap<Tz, Arc<ZoneTable>>>> = OnceLock::new();
         let tables = TABLES.get_or_init(Default::default);
-        if let Ok(map) = tables.lock() {
-            if let Some(t) = map.get(&tz) {
-                return Arc::clone(t);
-            }
+        if let Ok(map) = tables.lock()
+            && let Some(t) = map.get(&tz)
+        {
+            return Arc::clone(t);
         }
         let table = Arc::new(ZoneTable::build(tz));
         if let Ok(mut map) = tables.lock() {
@@ -653,29 +653,30 @@ impl Calendar {
             {
                 return None;
             }
-            if trace.is_none() && d > first && self.week_total > 0 {
-                if let Some(next) = self.clean_until(d) {
-                    // A clean run: whole weeks, then whole days by their weekday's total,
-                    // until the day on which the time runs out.
-                    let weeks = ((next - d) / 7).min((rem - 1) / self.week_total);
-                    rem -= weeks * self.week_total;
-                    d += weeks * 7;
-                    while d < next && rem > self.week_secs[weekday(d)] {
-                        rem -= self.week_secs[weekday(d)];
-                        d += 1;
-                    }
-                    if d == next {
-                        continue;
-                    }
+            if trace.is_none()
+                && d > first
+                && self.week_total > 0
+                && let Some(next) = self.clean_until(d)
+            {
+                // A clean run: whole weeks, then whole days by their weekday's total,
+                // until the day on which the time runs out.
+                let weeks = ((next - d) / 7).min((rem - 1) / self.week_total);
+                rem -= weeks * self.week_total;
+                d += weeks * 7;
+                while d < next && rem > self.week_secs[weekday(d)] {
+                    rem -= self.week_secs[weekday(d)];
+                    d += 1;
+                }
+                if d == next {
+                    continue;
                 }
             }
             let day = self.day(d);
-            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed) {
-                if d >= first {
-                    if let Some(date) = date_of(d) {
-                        t.push(Step::Closed { date, reason });
-                    }
-                }
+            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed)
+                && d >= first
+                && let Some(date) = date_of(d)
+            {
+                t.push(Step::Closed { date, reason });
             }
             self.intervals(d, day.windows, &mut scratch, |a, b| {
                 let a = a.max(s);
@@ -683,10 +684,10 @@ impl Calendar {
                     return false;
                 }
                 let end = if rem <= b - a { a + rem } else { b };
-                if let Some(t) = trace.as_deref_mut() {
-                    if let (Some(from), Some(to)) = (instant(a), instant(end)) {
-                        t.push(Step::Counted { from, to });
-                    }
+                if let Some(t) = trace.as_deref_mut()
+                    && let (Some(from), Some(to)) = (instant(a), instant(end))
+                {
+                    t.push(Step::Counted { from, to });
                 }
                 rem -= end - a;
                 if rem == 0 {
@@ -715,36 +716,38 @@ impl Calendar {
         let mut d = first - 1;
         let mut scratch = Vec::new();
         while d <= last + 1 {
-            if trace.is_none() && d > first && d < last {
-                if let Some(next) = self.clean_until(d) {
-                    // Days strictly between the first and the last lie wholly inside.
-                    let next = next.min(last);
-                    let weeks = (next - d) / 7;
-                    total += weeks * self.week_total;
-                    d += weeks * 7;
-                    while d < next {
-                        total += self.week_secs[weekday(d)];
-                        d += 1;
-                    }
-                    continue;
+            if trace.is_none()
+                && d > first
+                && d < last
+                && let Some(next) = self.clean_until(d)
+            {
+                // Days strictly between the first and the last lie wholly inside.
+                let next = next.min(last);
+                let weeks = (next - d) / 7;
+                total += weeks * self.week_total;
+                d += weeks * 7;
+                while d < next {
+                    total += self.week_secs[weekday(d)];
+                    d += 1;
                 }
+                continue;
             }
             let day = self.day(d);
-            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed) {
-                if d >= first && d <= last {
-                    if let Some(date) = date_of(d) {
-                        t.push(Step::Closed { date, reason });
-                    }
-                }
+            if let (Some(t), Some(reason)) = (trace.as_deref_mut(), day.closed)
+                && d >= first
+                && d <= last
+                && let Some(date) = date_of(d)
+            {
+                t.push(Step::Closed { date, reason });
             }
             self.intervals(d, day.windows, &mut scratch, |a, b| {
                 let (a, b) = (a.max(a0), b.min(b0));
                 if a < b {
                     total += b - a;
-                    if let Some(t) = trace.as_deref_mut() {
-                        if let (Some(from), Some(to)) = (instant(a), instant(b)) {
-                            t.push(Step::Counted { from, to });
-                        }
+                    if let Some(t) = trace.as_deref_mut()
+                        && let (Some(from), Some(to)) = (instant(a), instant(b))
+                    {
+                        t.push(Step::Counted { from, to });
                     }
                 }
                 false

@@ -686,22 +686,22 @@ fn build(
             targets.entry(metric.clone()).or_insert_with(|| t.clone());
         }
         let mut allowance = c.allowance.clone();
-        if let Some(a) = &allowance {
-            if !allowances.contains_key(a) {
-                return fail(
-                    &format!("categories.{cid}.allowance"),
-                    true,
-                    format!(
-                        "the category `{cid}` counts against the allowance `{a}`, which the contract does not have: expected one of {}{}",
-                        if allowances.is_empty() {
-                            "none (add it under `allowances`)".to_owned()
-                        } else {
-                            backticked(allowances.keys().map(String::as_str))
-                        },
-                        did_you_mean(a, allowances.keys().map(String::as_str))
-                    ),
-                );
-            }
+        if let Some(a) = &allowance
+            && !allowances.contains_key(a)
+        {
+            return fail(
+                &format!("categories.{cid}.allowance"),
+                true,
+                format!(
+                    "the category `{cid}` counts against the allowance `{a}`, which the contract does not have: expected one of {}{}",
+                    if allowances.is_empty() {
+                        "none (add it under `allowances`)".to_owned()
+                    } else {
+                        backticked(allowances.keys().map(String::as_str))
+                    },
+                    did_you_mean(a, allowances.keys().map(String::as_str))
+                ),
+            );
         }
         for (name, a) in &raw_allowances.0 {
             if a.categories.as_ref().is_some_and(|cs| cs.contains(cid)) && allowance.is_none() {
@@ -740,16 +740,16 @@ fn build(
         from: valid.from.map(|d| d.0),
         to: valid.to.map(|d| d.0),
     };
-    if let (Some(f), Some(t)) = (valid.from, valid.to) {
-        if t < f {
-            return fail(
-                "valid.to",
-                true,
-                format!(
-                    "the contract ends on {t}, before it starts on {f}: expected `to` on or after `from`"
-                ),
-            );
-        }
+    if let (Some(f), Some(t)) = (valid.from, valid.to)
+        && t < f
+    {
+        return fail(
+            "valid.to",
+            true,
+            format!(
+                "the contract ends on {t}, before it starts on {f}: expected `to` on or after `from`"
+            ),
+        );
     }
     let mut hasher = Sha256::new();
     for l in layers.0.iter().rev() {

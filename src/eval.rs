@@ -994,11 +994,11 @@ impl<'a> Evaluator<'a> {
 
     fn decide_category(&mut self) {
         let c = self.contract;
-        if let Some(id) = self.classify() {
-            if let Some(cat) = c.category(&id) {
-                self.category = Some(cat);
-                return;
-            }
+        if let Some(id) = self.classify()
+            && let Some(cat) = c.category(&id)
+        {
+            self.category = Some(cat);
+            return;
         }
         match self.ticket.category.as_deref() {
             None => {
@@ -1058,16 +1058,16 @@ impl<'a> Evaluator<'a> {
             });
             return None;
         };
-        if let Some(field) = &target.when {
-            if !self.ticket.flag(field) {
-                self.note(metric, |_| {
+        if let Some(field) = &target.when
+            && !self.ticket.flag(field)
+        {
+            self.note(metric, |_| {
                     format!(
                         "no target: {duration} (set at {}) applies only when `fields.{field}` is true, and it is not",
                         target.origin
                     )
                 });
-                return None;
-            }
+            return None;
         }
         self.note(metric, |_| {
             let cond = target
@@ -1281,13 +1281,12 @@ impl<'a> Evaluator<'a> {
         // Merge counted intervals that touch, and list each closed date once.
         let mut merged: Vec<Step> = Vec::with_capacity(steps.len());
         for step in steps {
-            if let Step::Counted { from, to: next } = step {
-                if let Some(Step::Counted { to, .. }) = merged.last_mut() {
-                    if to == from {
-                        *to = *next;
-                        continue;
-                    }
-                }
+            if let Step::Counted { from, to: next } = step
+                && let Some(Step::Counted { to, .. }) = merged.last_mut()
+                && to == from
+            {
+                *to = *next;
+                continue;
             }
             merged.push(step.clone());
         }

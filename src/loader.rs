@@ -96,10 +96,11 @@ impl Loader for DirLoader {
             let path = entry?.path();
             // Contracts are `<id>.yaml` (the loader reads exactly that name).
             let is_yaml = path.extension().is_some_and(|e| e == "yaml");
-            if is_yaml && path.is_file() {
-                if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                    ids.push(stem.to_owned());
-                }
+            if is_yaml
+                && path.is_file()
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                ids.push(stem.to_owned());
             }
         }
         ids.sort();

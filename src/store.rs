@@ -83,6 +83,59 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Er
 pub struct Store {
     db: Db,
     path: PathBuf,
+    /// A writer's turn (see [`turn`]), held until the database is closed.
+    _turn: Option<std::fs::File>,
+}
+
+/// Waits, until [`BUSY_WAIT`] after `start`, for a turn at the database `path`: writers go
+/// before readers. Readers share the database, so a stream of overlapping readers would
+/// otherwise keep a writer out for good. The turn is a lock on `<file>.lock` beside the
+/// database (an empty file, made on first use): a writer holds it exclusively from
+/// before it opens the database until it closes it; a reader holds it shared only while
+/// it opens the database. A writer waiting for the readers already in thus stops new
+/// ones. `None` where the lock file cannot be made or locked (a folder this user may not
+/// write, a file system without locks): the database's own lock is then all there is.
+fn turn(path: &Path, writer: bool, start: Instant) -> Result<Option<std::fs::File>, Error> {
+    use std::fs::TryLockError;
+    let Some(name) = path.file_name() else {
+        return Ok(None);
+    };
+    let mut lock_name = name.to_owned();
+    lock_name.push(".lock");
+    let lock = path.with_file_name(lock_name);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .or_else(|_| std::fs::File::open(&lock));
+    let Ok(file) = file else {
+        return Ok(None);
+    };
+    loop {
+        let got = if writer {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match got {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) if start.elapsed() < BUSY_WAIT => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => return Err(busy(path)),
+            Err(TryLockError::Error(_)) => return Ok(None),
+        }
+    }
+}
+
+/// The error of a database that stayed busy for [`BUSY_WAIT`].
+fn busy(path: &Path) -> Error {
+    storage(
+        path,
+        "the database is busy: other slaengine processes have kept it open for more than 5 s",
+    )
 }
 
 /// The database, open for writing or (a file this user may not write) only for reading;
@@ -167,15 +220,24 @@ impl Store {
         let start = Instant::now();
         // Reading by choice (a writer is tried if it must repair or migrate the file),
         // or because this user may not write the file.
-        let mut read_only = reading && path.is_file();
+        // (An empty file, as `touch` leaves it, is set up by a writable open.)
+        let mut read_only = reading && path.metadata().is_ok_and(|m| m.is_file() && m.len() > 0);
         let mut may_write = true;
+        let mut writer_turn = None;
         let db = loop {
             let opened = if read_only {
-                Database::builder()
+                let reader_turn = turn(&path, false, start)?;
+                let opened = Database::builder()
                     .set_cache_size(CACHE)
                     .open_read_only(&path)
-                    .map(Db::Read)
+                    .map(Db::Read);
+                drop(reader_turn);
+                opened
             } else {
+                // Kept while waiting for the readers already in to leave.
+                if writer_turn.is_none() {
+                    writer_turn = turn(&path, true, start)?;
+                }
                 Database::builder()
                     .set_cache_size(CACHE)
                     .create(&path)
@@ -197,20 +259,20 @@ impl Store {
                 // write then say so).
                 Err(e) if !read_only && path.is_file() && not_writable(&e) => {
                     (read_only, may_write) = (true, false);
+                    writer_turn = None;
                 }
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
-                    return Err(storage(
-                        &path,
-                        "the database is busy: another slaengine process has kept it open for more than 5 s",
-                    ));
-                }
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(busy(&path)),
                 Err(e) => return Err(storage(&path, e)),
             }
         };
-        let mut store = Store { db, path };
+        let mut store = Store {
+            db,
+            path,
+            _turn: writer_turn,
+        };
         if reading && may_write && matches!(store.db, Db::Read(_)) {
             // An older schema (or none yet) is migrated by a writable open.
             let found = store.schema_version()?;
@@ -254,6 +316,7 @@ impl Store {
         let store = Store {
             db: Db::Write(db),
             path,
+            _turn: None,
         };
         store.migrate()?;
         Ok(store)

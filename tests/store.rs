@@ -12,19 +12,26 @@ fn bin() -> Command {
     c
 }
 
-fn export(db: &Path) -> Vec<serde_json::Value> {
-    let out = bin()
-        .args(["--db"])
-        .arg(db)
-        .args(["ticket", "export"])
-        .output()
-        .unwrap();
+/// The command with `--db db`.
+fn on(db: &Path) -> Command {
+    let mut c = bin();
+    c.arg("--db").arg(db);
+    c
+}
+
+/// What `ticket export` prints for `db` (the command having succeeded).
+fn exported(db: &Path) -> Vec<u8> {
+    let out = on(db).args(["ticket", "export"]).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    out.stdout
+}
+
+fn export(db: &Path) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&exported(db))
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -36,19 +43,18 @@ fn ticket_line(id: &str) -> String {
     )
 }
 
-/// Adds tickets `A` and `B` to `db` through `ticket add -`.
-fn add_a_and_b(db: &Path) {
-    let mut add = bin()
-        .arg("--db")
-        .arg(db)
+/// Adds tickets with the ids `ids` to `db` through `ticket add -`.
+fn add<S: AsRef<str>>(db: &Path, ids: impl IntoIterator<Item = S>) {
+    let mut add = on(db)
         .args(["ticket", "add", "-"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
+    let lines: String = ids.into_iter().map(|id| ticket_line(id.as_ref())).collect();
     add.stdin
         .take()
         .unwrap()
-        .write_all(format!("{}{}", ticket_line("A"), ticket_line("B")).as_bytes())
+        .write_all(lines.as_bytes())
         .unwrap();
     assert!(add.wait().unwrap().success());
 }
@@ -57,7 +63,7 @@ fn add_a_and_b(db: &Path) {
 fn two_processes_writing_events_at_once_lose_none() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.redb");
-    add_a_and_b(&db);
+    add(&db, ["A", "B"]);
     let per_writer = 1000;
     let writers: Vec<_> = ["A", "B"]
         .into_iter()
@@ -65,9 +71,7 @@ fn two_processes_writing_events_at_once_lose_none() {
             let db = db.clone();
             std::thread::spawn(move || {
                 for i in 0..per_writer {
-                    let out = bin()
-                        .arg("--db")
-                        .arg(&db)
+                    let out = on(&db)
                         .args([
                             "ticket",
                             "event",
@@ -119,9 +123,7 @@ fn an_import_killed_at_random_moments_leaves_whole_transactions() {
             .map(|i| ticket_line(&format!("R{round:02}-{i:05}")))
             .collect();
         std::fs::write(&file, text).unwrap();
-        let mut child = bin()
-            .arg("--db")
-            .arg(&db)
+        let mut child = on(&db)
             .args(["ticket", "import"])
             .arg(&file)
             .stdout(Stdio::null())
@@ -174,7 +176,7 @@ fn reading_commands_write_nothing_and_share_the_file() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    add_a_and_b(&db);
+    add(&db, ["A", "B"]);
     let bytes = std::fs::read(&db).unwrap();
     let modified = std::fs::metadata(&db).unwrap().modified().unwrap();
     // Another reader holds the file all along: the commands do not wait for it.
@@ -213,4 +215,59 @@ fn reading_commands_write_nothing_and_share_the_file() {
         "ivanov",
     ]);
     assert!(std::fs::read(&db).unwrap() != bytes);
+    // An empty file (as `touch` leaves it) is set up, as a writable open does.
+    std::fs::write(&db, b"").unwrap();
+    run(&["ticket", "list"]);
+    assert!(std::fs::metadata(&db).unwrap().len() > 0);
+}
+
+/// Readers share the file, but a writer goes first: with three processes reading it over
+/// and over, overlapping, every write still gets in (it waits for the readers already in,
+/// and new ones wait for it), instead of waiting until it gives up after 5 s.
+#[test]
+fn overlapping_readers_do_not_keep_a_writer_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb");
+    add(&db, (0..10_000).map(|i| format!("T-{i}")));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let (db, stop) = (db.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut runs = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    exported(&db);
+                    runs += 1;
+                }
+                runs
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for i in 0..6 {
+        let start = std::time::Instant::now();
+        let out = on(&db)
+            .args([
+                "ticket",
+                "event",
+                "T-1",
+                "comment",
+                "--note",
+                &format!("n{i}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "write {i} after {:?}: {}",
+            start.elapsed(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().unwrap() > 0);
+    }
+    let t = export(&db).into_iter().find(|t| t["id"] == "T-1").unwrap();
+    assert_eq!(t["events"].as_array().unwrap().len(), 6);
 }

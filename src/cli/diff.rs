@@ -506,10 +506,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             let (Some(s), Ok(case)) = (sides.get(&f.contract), read_case(&root, f)) else {
                 continue;
             };
-            if cases::body(&s.base, &case) != cases::body(&s.current, &case) {
-                if let Some(d) = diffs.get_mut(&f.contract) {
-                    d.cases_changed.push(f.name.clone());
-                }
+            if cases::body(&s.base, &case) != cases::body(&s.current, &case)
+                && let Some(d) = diffs.get_mut(&f.contract)
+            {
+                d.cases_changed.push(f.name.clone());
             }
         }
     }

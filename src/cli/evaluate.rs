@@ -63,10 +63,10 @@ impl Contracts {
     /// The contract of `customer`, loading it on first use; a load error is reported
     /// once, on stderr.
     fn get(&self, customer: &str) -> Option<Arc<Contract>> {
-        if let Ok(map) = self.loaded.read() {
-            if let Some(c) = map.get(customer) {
-                return c.clone();
-            }
+        if let Ok(map) = self.loaded.read()
+            && let Some(c) = map.get(customer)
+        {
+            return c.clone();
         }
         let mut map = self.loaded.write().ok()?;
         if let Some(c) = map.get(customer) {
