@@ -97,12 +97,9 @@ pub struct Store {
 /// write, a file system without locks): the database's own lock is then all there is.
 fn turn(path: &Path, writer: bool, start: Instant) -> Result<Option<std::fs::File>, Error> {
     use std::fs::TryLockError;
-    let Some(name) = path.file_name() else {
+    let Some(lock) = lock_path(path) else {
         return Ok(None);
     };
-    let mut lock_name = name.to_owned();
-    lock_name.push(".lock");
-    let lock = path.with_file_name(lock_name);
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -124,17 +121,34 @@ fn turn(path: &Path, writer: bool, start: Instant) -> Result<Option<std::fs::Fil
             Err(TryLockError::WouldBlock) if start.elapsed() < BUSY_WAIT => {
                 std::thread::sleep(Duration::from_millis(20));
             }
+            // A reader tries the database all the same: the writer it waited for may
+            // have just given up, and other readers share the file.
+            Err(TryLockError::WouldBlock) if !writer => return Ok(None),
             Err(TryLockError::WouldBlock) => return Err(busy(path)),
             Err(TryLockError::Error(_)) => return Ok(None),
         }
     }
 }
 
+/// The lock file of the database `path` for [`turn`]: `<file>.lock` beside it, named
+/// after the file itself so that a link to it shares its lock. `None` for a folder
+/// (opening it as a database fails anyway) and where something other than a plain file
+/// has the name (opening a FIFO could block, a link could lead anywhere).
+fn lock_path(path: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = real.file_name().filter(|_| !real.is_dir())?;
+    let mut lock_name = name.to_owned();
+    lock_name.push(".lock");
+    let lock = real.with_file_name(lock_name);
+    let plain = std::fs::symlink_metadata(&lock).map_or(true, |m| m.is_file());
+    plain.then_some(lock)
+}
+
 /// The error of a database that stayed busy for [`BUSY_WAIT`].
 fn busy(path: &Path) -> Error {
     storage(
         path,
-        "the database is busy: other slaengine processes have kept it open for more than 5 s",
+        "the database is busy: other processes have kept it (or its `.lock` file beside it) for more than 5 s",
     )
 }
 
@@ -202,7 +216,9 @@ impl Store {
     /// holds it, and migrates its schema forward.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
-        guarded(&path.clone(), || Store::open_unguarded(path, false))
+        guarded(&path.clone(), || {
+            Store::open_unguarded(path, false, Instant::now())
+        })
     }
 
     /// Opens the store for a command that only reads. The file is opened read-only: the
@@ -213,11 +229,13 @@ impl Store {
     /// opens it.
     pub fn open_for_reading(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
-        guarded(&path.clone(), || Store::open_unguarded(path, true))
+        guarded(&path.clone(), || {
+            Store::open_unguarded(path, true, Instant::now())
+        })
     }
 
-    fn open_unguarded(path: PathBuf, reading: bool) -> Result<Store, Error> {
-        let start = Instant::now();
+    /// Opens `path` (waiting until [`BUSY_WAIT`] after `start` while it is busy).
+    fn open_unguarded(path: PathBuf, reading: bool, start: Instant) -> Result<Store, Error> {
         // Reading by choice (a writer is tried if it must repair or migrate the file),
         // or because this user may not write the file.
         // (An empty file, as `touch` leaves it, is set up by a writable open.)
@@ -279,7 +297,7 @@ impl Store {
             if found.is_none_or(|v| v < SCHEMA_VERSION) {
                 let path = std::mem::take(&mut store.path);
                 drop(store);
-                return Store::open_unguarded(path, false);
+                return Store::open_unguarded(path, false, start);
             }
         }
         if store.migrate()? {
@@ -960,6 +978,30 @@ mod tests {
         t.events
             .push(event("2026-03-02T12:00:00+03:00", EventKind::Reopened));
         assert!(is_open(&t));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_the_real_file_s_and_only_a_plain_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.redb");
+        drop(Store::open(&real).unwrap());
+        let link = dir.path().join("link.redb");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let lock = lock_path(&real).unwrap();
+        assert_eq!(lock_path(&link), Some(lock.clone()));
+        assert!(lock.ends_with("real.redb.lock"));
+        assert_eq!(lock_path(dir.path()), None);
+        // A FIFO in its place is left alone: opening it would wait for a writer.
+        std::fs::remove_file(&lock).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&lock).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert_eq!(lock_path(&real), None);
+            let start = Instant::now();
+            let s = Store::open_for_reading(&real).unwrap();
+            assert!(matches!(s.db, Db::Read(_)));
+            assert!(start.elapsed() < Duration::from_secs(2));
+        }
     }
 
     #[test]
