@@ -127,13 +127,12 @@ pub(crate) fn case_files(dir: &Path, ids: &[String]) -> Result<Vec<CaseFile>, Er
     Ok(out)
 }
 
-/// Reads and parses a case, checking that its ticket belongs to the folder's contract.
 /// Refuses a case whose name would make its snapshot name ambiguous. Snapshot names join
 /// contract and case with `__`; with no `__` in a case name and no `_` at its start, the
 /// last `__` of a snapshot name ends the contract id, so no two cases share a snapshot
 /// (`acme` + `eu__vip` and `acme__eu` + `vip` would, and so would `acme` + `_vip` and
 /// `acme_` + `vip`).
-fn check_snapshot_names(files: &[CaseFile]) -> Result<(), Error> {
+fn check_snapshot_names(root: &Path, files: &[CaseFile]) -> Result<(), Error> {
     for f in files {
         if f.name.contains("__") || f.name.starts_with('_') {
             let better = f.name.replace("__", "-");
@@ -141,7 +140,7 @@ fn check_snapshot_names(files: &[CaseFile]) -> Result<(), Error> {
                 "{}: a case name cannot contain `__` or start with `_`: `__` separates the \
                  contract from the case in snapshot names, and `{}.snap` could also be \
                  another contract's case; rename the file, e.g. to `{}.yaml`",
-                f.path.display(),
+                shown(root, &f.path),
                 cases::snapshot_name(&f.contract, &f.name),
                 better.trim_start_matches(['_', '-'])
             ))
@@ -151,6 +150,7 @@ fn check_snapshot_names(files: &[CaseFile]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Reads and parses a case, checking that its ticket belongs to the folder's contract.
 pub(crate) fn read_case(root: &Path, f: &CaseFile) -> Result<cases::Case, Error> {
     let file = shown(root, &f.path);
     let text = std::fs::read_to_string(&f.path).map_err(|e| Error::Io {
@@ -278,7 +278,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         .clone()
         .unwrap_or_else(|| root.join("snapshots"));
     let files = case_files(&cases_dir, &args.ids)?;
-    check_snapshot_names(&files)?;
+    check_snapshot_names(&root, &files)?;
     let loader = DirLoader::new(&cli.contracts);
     let mut contracts: BTreeMap<String, Result<Contract, String>> = BTreeMap::new();
     let mut reports = Vec::new();
