@@ -21,13 +21,18 @@ fn on(db: &Path) -> Command {
 
 /// What `ticket export` prints for `db` (the command having succeeded).
 fn exported(db: &Path) -> Vec<u8> {
-    let out = on(db).args(["ticket", "export"]).output().unwrap();
+    succeeded(on(db).args(["ticket", "export"])).stdout
+}
+
+/// Runs `command`, which must succeed (its stderr says why not).
+fn succeeded(command: &mut Command) -> std::process::Output {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{command:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    out.stdout
+    out
 }
 
 fn export(db: &Path) -> Vec<serde_json::Value> {
@@ -71,23 +76,18 @@ fn two_processes_writing_events_at_once_lose_none() {
             let db = db.clone();
             std::thread::spawn(move || {
                 for i in 0..per_writer {
-                    let out = on(&db)
-                        .args([
-                            "ticket",
-                            "event",
-                            id,
-                            "comment",
-                            "--at",
-                            "2026-03-02T11:00:00+05:00",
-                            "--note",
-                        ])
-                        .arg(format!("{id}-{i}"))
-                        .output()
-                        .unwrap();
-                    assert!(
-                        out.status.success(),
-                        "{}",
-                        String::from_utf8_lossy(&out.stderr)
+                    succeeded(
+                        on(&db)
+                            .args([
+                                "ticket",
+                                "event",
+                                id,
+                                "comment",
+                                "--at",
+                                "2026-03-02T11:00:00+05:00",
+                                "--note",
+                            ])
+                            .arg(format!("{id}-{i}")),
                     );
                 }
             })
@@ -162,19 +162,7 @@ fn reading_commands_write_nothing_and_share_the_file() {
     let db = dir.path().join("t.redb");
     let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
     let run = |args: &[&str]| {
-        let out = bin()
-            .arg("--contracts")
-            .arg(&contracts)
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(on(&db).arg("--contracts").arg(&contracts).args(args));
     };
     add(&db, ["A", "B"]);
     let bytes = std::fs::read(&db).unwrap();
