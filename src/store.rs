@@ -292,12 +292,16 @@ impl Store {
             _turn: writer_turn,
         };
         if reading && may_write && matches!(store.db, Db::Read(_)) {
-            // An older schema (or none yet) is migrated by a writable open.
-            let found = store.schema_version()?;
-            if found.is_none_or(|v| v < SCHEMA_VERSION) {
-                let path = std::mem::take(&mut store.path);
-                drop(store);
-                return Store::open_unguarded(path, false, start);
+            match store.schema_version()? {
+                Some(SCHEMA_VERSION) => return Ok(store),
+                // An older schema (or none yet) is migrated by a writable open.
+                found if found.is_none_or(|v| v < SCHEMA_VERSION) => {
+                    let path = std::mem::take(&mut store.path);
+                    drop(store);
+                    return Store::open_unguarded(path, false, start);
+                }
+                // A newer one: `migrate` refuses it.
+                _ => {}
             }
         }
         if store.migrate()? {
