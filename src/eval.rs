@@ -1600,12 +1600,13 @@ impl<'a> Evaluator<'a> {
             }
         };
         // Inserted one by one: `collect` sorts through a temporary vector, which costs
-        // more than the two or three entries a contract has.
+        // more than the two or three entries a contract has. (For the same reason the
+        // map becomes a value with `from_map`: rhai's `From<BTreeMap>` collects again.)
         let mut initial = rhai::Map::new();
         for (m, v) in metrics.iter().zip(&self.targets) {
             initial.insert(m.name.as_str().into(), to_dyn(v));
         }
-        let mut results = self.run_hook("targets", Some(&initial.into()));
+        let mut results = self.run_hook("targets", Some(&rhai::Dynamic::from_map(initial)));
         for r in results.drain(..) {
             let map = match r.value.try_cast_result::<rhai::Map>() {
                 Ok(map) => map,

@@ -642,17 +642,19 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
     ("summary", |v| v.ticket.summary.clone().into()),
     ("registered", |v| instant_text(&v.ticket.registered).into()),
     ("attachments", |v| {
-        v.ticket
-            .attachments
-            .iter()
-            .map(|a| Dynamic::from(a.clone()))
-            .collect::<Array>()
-            .into()
+        Dynamic::from_array(
+            v.ticket
+                .attachments
+                .iter()
+                .map(|a| Dynamic::from(a.clone()))
+                .collect(),
+        )
     }),
     ("fields", |v| {
         v.fields
             .get_or_init(|| {
-                rhai::serde::to_dynamic(&v.ticket.fields).unwrap_or_else(|_| Map::new().into())
+                rhai::serde::to_dynamic(&v.ticket.fields)
+                    .unwrap_or_else(|_| Dynamic::from_map(Map::new()))
             })
             .clone()
     }),
@@ -670,10 +672,10 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
                         m.insert("engineer".into(), opt_text(&e.engineer));
                         m.insert("hours".into(), e.hours.map_or(Dynamic::UNIT, Dynamic::from));
                         m.insert("note".into(), opt_text(&e.note));
-                        m.into()
+                        Dynamic::from_map(m)
                     })
                     .collect();
-                events.into()
+                Dynamic::from_array(events)
             })
             .clone()
     }),
@@ -789,6 +791,11 @@ impl EvaluationView {
         }))
     }
 
+    /// The category, as `evaluation.category` reads it.
+    pub(crate) fn category(&self) -> Option<&str> {
+        self.0.category.as_deref()
+    }
+
     /// The metrics, allowance and findings back: moved out when no script kept a
     /// reference to the view, copied otherwise.
     pub fn into_parts(
@@ -814,23 +821,24 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
     ("category", |v| opt_text(&v.0.category)),
     ("metrics", |v| {
         let opt_int = |v: Option<i64>| v.map_or(Dynamic::UNIT, Dynamic::from);
-        v.0.metrics
-            .iter()
-            .map(|m| {
-                let mut map = Map::new();
-                map.insert("name".into(), m.name.clone().into());
-                map.insert("status".into(), m.status.as_str().into());
-                map.insert("target_seconds".into(), opt_int(m.target_seconds));
-                map.insert("elapsed_seconds".into(), m.elapsed_seconds.into());
-                map.insert("remaining_seconds".into(), opt_int(m.remaining_seconds));
-                let deadline = m
-                    .deadline
-                    .map_or(Dynamic::UNIT, |d| instant_text(&d).into());
-                map.insert("deadline".into(), deadline);
-                Dynamic::from(map)
-            })
-            .collect::<Array>()
-            .into()
+        let metrics =
+            v.0.metrics
+                .iter()
+                .map(|m| {
+                    let mut map = Map::new();
+                    map.insert("name".into(), m.name.clone().into());
+                    map.insert("status".into(), m.status.as_str().into());
+                    map.insert("target_seconds".into(), opt_int(m.target_seconds));
+                    map.insert("elapsed_seconds".into(), m.elapsed_seconds.into());
+                    map.insert("remaining_seconds".into(), opt_int(m.remaining_seconds));
+                    let deadline = m
+                        .deadline
+                        .map_or(Dynamic::UNIT, |d| instant_text(&d).into());
+                    map.insert("deadline".into(), deadline);
+                    Dynamic::from_map(map)
+                })
+                .collect();
+        Dynamic::from_array(metrics)
     }),
     ("allowance", |v| match &v.0.allowance {
         Some(a) => rhai::serde::to_dynamic(a).unwrap_or_default(),
@@ -838,21 +846,22 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
     }),
     ("findings", |v| {
         use crate::eval::Severity;
-        v.0.findings
-            .iter()
-            .map(|f| {
-                let mut map = Map::new();
-                map.insert("code".into(), f.code.clone().into());
-                let severity = match f.severity {
-                    Severity::Info => "info",
-                    Severity::Warning => "warning",
-                    Severity::Error => "error",
-                };
-                map.insert("severity".into(), severity.into());
-                map.insert("message".into(), f.message.clone().into());
-                Dynamic::from(map)
-            })
-            .collect::<Array>()
-            .into()
+        let findings =
+            v.0.findings
+                .iter()
+                .map(|f| {
+                    let mut map = Map::new();
+                    map.insert("code".into(), f.code.clone().into());
+                    let severity = match f.severity {
+                        Severity::Info => "info",
+                        Severity::Warning => "warning",
+                        Severity::Error => "error",
+                    };
+                    map.insert("severity".into(), severity.into());
+                    map.insert("message".into(), f.message.clone().into());
+                    Dynamic::from_map(map)
+                })
+                .collect();
+        Dynamic::from_array(findings)
     }),
 ];

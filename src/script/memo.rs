@@ -219,7 +219,7 @@ impl CallKey {
         let start = self.scratch.len();
         let plain = match bit.checked_sub(TICKET_PROPS.len()) {
             None => ticket_key(bit, src.ticket, &mut self.scratch),
-            Some(j) => encode(&(EVALUATION_PROPS[j].1)(src.evaluation?), &mut self.scratch),
+            Some(j) => evaluation_key(j, src.evaluation?, &mut self.scratch),
         };
         if !plain {
             self.scratch.truncate(start);
@@ -251,23 +251,28 @@ impl CallKey {
     }
 }
 
+/// Appends a text with its length (a key part).
+fn text(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends an optional text (a key part).
+fn opt_text(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            text(out, s);
+        }
+    }
+}
+
 /// Appends the key of ticket property `bit`, read from the ticket itself: bytes that
 /// determine the value the property's getter returns (equal bytes, equal values). False
 /// for a property it does not know (never cached).
 fn ticket_key(bit: usize, t: &Ticket, out: &mut Vec<u8>) -> bool {
-    fn text(out: &mut Vec<u8>, s: &str) {
-        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        out.extend_from_slice(s.as_bytes());
-    }
-    fn opt(out: &mut Vec<u8>, s: &Option<String>) {
-        match s {
-            None => out.push(0),
-            Some(s) => {
-                out.push(1);
-                text(out, s);
-            }
-        }
-    }
+    let opt = |out: &mut Vec<u8>, s: &Option<String>| opt_text(out, s.as_deref());
     fn instant(out: &mut Vec<u8>, t: &chrono::DateTime<chrono::FixedOffset>) {
         out.extend_from_slice(&t.timestamp().to_le_bytes());
         out.extend_from_slice(&t.timestamp_subsec_nanos().to_le_bytes());
@@ -308,6 +313,18 @@ fn ticket_key(bit: usize, t: &Ticket, out: &mut Vec<u8>) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Appends the key of evaluation property `j`: the category's text read in place (every
+/// `findings` call looks it up), the others' values encoded.
+fn evaluation_key(j: usize, e: &EvaluationView, out: &mut Vec<u8>) -> bool {
+    match EVALUATION_PROPS[j].0 {
+        "category" => {
+            opt_text(out, e.category());
+            true
+        }
+        _ => encode(&(EVALUATION_PROPS[j].1)(e), out),
+    }
 }
 
 /// Runs `f` on the memo slot of `set` (a script set id) and `slot` (script and hook).
