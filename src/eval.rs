@@ -1608,6 +1608,10 @@ impl<'a> Evaluator<'a> {
         }
         let mut results = self.run_hook("targets", Some(&rhai::Dynamic::from_map(initial)));
         for r in results.drain(..) {
+            // Given back as it came: the targets it would set are already set.
+            if r.unchanged {
+                continue;
+            }
             let map = match r.value.try_cast_result::<rhai::Map>() {
                 Ok(map) => map,
                 Err(value) => {
@@ -1773,7 +1777,14 @@ impl<'a> Evaluator<'a> {
         let Some(last) = results.last() else {
             return usage;
         };
-        match rhai::serde::from_dynamic::<AllowanceUsage>(&last.value) {
+        // Each hook gets the one before's result; one that gave it back unchanged
+        // passes it on.
+        let value = results
+            .iter()
+            .rev()
+            .find(|r| !r.unchanged)
+            .map_or(&initial, |r| &r.value);
+        match rhai::serde::from_dynamic::<AllowanceUsage>(value) {
             Ok(u)
                 if [
                     u.included_hours,

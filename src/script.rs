@@ -160,6 +160,10 @@ pub struct HookResult<'s> {
     pub value: Dynamic,
     /// Its `log`/`print`/`debug` lines.
     pub log: Vec<String>,
+    /// The hook gave back the second argument it was given, unchanged (a `targets` or
+    /// `allowance` hook with nothing to change), and `value` is `()` instead of a copy:
+    /// the result is that argument. Only ever set for those two (chained) hooks.
+    pub unchanged: bool,
 }
 
 fn parse_time(t: &str) -> Result<DateTime<Utc>, Box<EvalAltResult>> {
@@ -438,23 +442,41 @@ impl ScriptSet {
             return Ok(());
         };
         let chained = matches!(hook, "targets" | "allowance");
-        let first = results.len();
+        // For a chained hook, the result that is the next call's argument (`None`: still
+        // `second`, which an unchanged result passes on as it is).
+        let mut current: Option<usize> = None;
         for (n, s) in self.scripts.iter().enumerate().filter(|(_, s)| s.hooks[i]) {
-            let previous = results[first..].last().map(|r| &r.value);
             let arg = if HOOKS[i].1 < 2 {
                 None
             } else if chained {
-                previous.or(second)
+                current.map(|j| &results[j].value).or(second)
             } else {
                 second
             };
             let result = self.call_one(s, n * HOOKS.len() + i, i, ticket, arg);
             match result {
-                Ok(memo::Cached { value, log }) => results.push(HookResult {
-                    script: &s.path,
+                Ok(memo::Cached {
                     value,
                     log,
-                }),
+                    unchanged,
+                }) => {
+                    // Only chained hooks pass an unchanged result on as a mark; for the
+                    // others (never the case today: their arguments are views) it is
+                    // made a value again.
+                    let (value, unchanged) = match (unchanged, chained) {
+                        (true, false) => (arg.cloned().unwrap_or(Dynamic::UNIT), false),
+                        other => (value, other.0),
+                    };
+                    if !unchanged {
+                        current = Some(results.len());
+                    }
+                    results.push(HookResult {
+                        script: &s.path,
+                        value,
+                        log,
+                        unchanged,
+                    });
+                }
                 Err(e) => return Err(Box::new(self.error(s, hook, &e, &display))),
             }
         }
@@ -530,7 +552,11 @@ impl ScriptSet {
             .call_fn_with_options::<Dynamic>(options, &mut scope, &s.ast, hook, argv);
         DEADLINE.with(|d| d.set(None));
         let log = LOG.with(|l| std::mem::take(&mut *l.borrow_mut()));
-        result.map(|value| memo::Cached { value, log })
+        result.map(|value| memo::Cached {
+            value,
+            log,
+            unchanged: false,
+        })
     }
 
     /// Turns a rhai runtime error into a located error naming the script and the hook.

@@ -395,6 +395,10 @@ fn targets(ticket, targets) {
     }
     targets
 }
+fn allowance(ticket, usage) {
+    if ticket.summary == "x" { usage.approved_hours += 0.5; }
+    usage
+}
 "#;
 
 fn memo_case() -> impl proptest::strategy::Strategy<Value = (Ticket, DateTime<Utc>)> {

@@ -85,10 +85,13 @@ pub fn memo_hits() -> u64 {
 /// A cached hook result.
 #[derive(Clone)]
 pub(super) struct Cached {
-    /// The return value.
+    /// The return value; `()` when `unchanged`.
     pub value: Dynamic,
     /// The `log`/`print`/`debug` lines of the call.
     pub log: Vec<String>,
+    /// The call gave back its second argument as it was (a `targets` hook that changed
+    /// nothing): the memo keeps no copy, and callers keep what they passed.
+    pub unchanged: bool,
 }
 
 /// The hasher of the memo tables (keys are short byte strings).
@@ -135,6 +138,8 @@ pub(super) struct CallKey(Box<KeyParts>);
 /// The buffers of a [`CallKey`].
 pub(super) struct KeyParts {
     prefix: Vec<u8>,
+    /// Where in `prefix` the second argument's encoding lies, when it is plain data.
+    arg: Option<(usize, usize)>,
     /// Encoded property values, computed on demand: (start, end) in `scratch`.
     props: [Option<(usize, usize)>; PROPS],
     scratch: Vec<u8>,
@@ -173,6 +178,7 @@ impl CallKey {
         let mut key = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| {
             CallKey(Box::new(KeyParts {
                 prefix: Vec::with_capacity(64),
+                arg: None,
                 props: [None; PROPS],
                 scratch: Vec::with_capacity(128),
                 key: Vec::with_capacity(128),
@@ -194,9 +200,13 @@ impl CallKey {
             if let Some(kind) = view {
                 key.prefix.extend_from_slice(&a.tag().to_le_bytes());
                 key.prefix.push(kind);
-            } else if !encode(a, &mut key.prefix) {
-                key.recycle();
-                return None;
+            } else {
+                let start = key.prefix.len();
+                if !encode(a, &mut key.prefix) {
+                    key.recycle();
+                    return None;
+                }
+                key.arg = Some((start, key.prefix.len()));
             }
         }
         Some(key)
@@ -205,6 +215,7 @@ impl CallKey {
     /// Clears the buffers and keeps them for the next call on this thread.
     pub(super) fn recycle(mut self) {
         self.prefix.clear();
+        self.arg = None;
         self.scratch.clear();
         self.key.clear();
         self.props = [None; PROPS];
@@ -414,9 +425,20 @@ pub(super) fn store(
         if BYTES.with(Cell::get) + cost > MAX_BYTES {
             return;
         }
+        // A result equal to the argument is kept as a mark, not a copy.
+        let unchanged = key.arg.is_some_and(|(a, b)| key.prefix[a..b] == value[..]);
+        let entry = if unchanged {
+            Cached {
+                value: Dynamic::UNIT,
+                log: result.log.clone(),
+                unchanged: true,
+            }
+        } else {
+            result.clone()
+        };
         let new = path
             .entries
-            .insert(key.key.as_slice().into(), result.clone())
+            .insert(key.key.as_slice().into(), entry)
             .is_none();
         if new {
             path.bytes += cost;
