@@ -1115,11 +1115,13 @@ impl<'a> Evaluator<'a> {
         result.stopped = r.stopped.map(|t| self.local(t));
         let now = self.at;
         let end = move |b: Option<DateTime<Utc>>| b.unwrap_or(now);
-        result.elapsed_seconds = r
+        // Each counting interval's working time, kept for the deadline.
+        let counted: Vec<i64> = r
             .active
             .iter()
             .map(|&(a, b)| clock.count(a, end(b), None))
-            .sum();
+            .collect();
+        result.elapsed_seconds = counted.iter().sum();
         result.paused_seconds = r
             .pauses
             .iter()
@@ -1168,7 +1170,7 @@ impl<'a> Evaluator<'a> {
         }
         let traced = r.state != State::Stopped;
         result.deadline = self
-            .deadline(name, clock, &r, target_secs, traced)
+            .deadline(name, clock, &r, &counted, target_secs, traced)
             .map(|t| self.local(t));
         let remaining = target_secs - result.elapsed_seconds;
         result.remaining_seconds = Some(remaining);
@@ -1202,13 +1204,15 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    /// When the clock reaches `target` seconds: walks the counting intervals; if they run
-    /// out first, continues from the stop (or from now, while paused).
+    /// When the clock reaches `target` seconds: walks the counting intervals (`counted`
+    /// holds each one's working time); if they run out first, continues from the stop
+    /// (or from now, while paused).
     fn deadline(
         &mut self,
         name: &str,
         clock: Clock<'_>,
         r: &Replay,
+        counted: &[i64],
         target: i64,
         traced: bool,
     ) -> Option<DateTime<Utc>> {
@@ -1216,10 +1220,14 @@ impl<'a> Evaluator<'a> {
         let mut trace = self.explain.as_ref().filter(|_| traced).map(|_| Vec::new());
         let mut from = None;
         let mut result = None;
-        for &(a, b) in &r.active {
+        for (&(a, b), &known) in r.active.iter().zip(counted) {
             match b {
                 Some(b) => {
-                    let counted = clock.count(a, b, trace.as_mut());
+                    // Counted again only to trace it.
+                    let counted = match trace.as_mut() {
+                        Some(t) => clock.count(a, b, Some(t)),
+                        None => known,
+                    };
                     if counted >= remaining {
                         if let Some(t) = trace.as_mut() {
                             t.clear();

@@ -342,6 +342,10 @@ fn evaluation_key(j: usize, e: &EvaluationView, out: &mut Vec<u8>) -> bool {
 fn with_slot<R>(set: u64, slot: usize, f: impl FnOnce(&mut Vec<Path>) -> R) -> R {
     MEMOS.with(|m| {
         let mut memos = m.borrow_mut();
+        // The usual case: the set has a memo with this slot.
+        if let Some(paths) = memos.get_mut(&set).and_then(|m| m.slots.get_mut(slot)) {
+            return f(paths);
+        }
         if !memos.contains_key(&set) && memos.len() >= MAX_SETS {
             // Ids grow with each compilation: the smallest is the oldest set.
             if let Some(oldest) = memos.keys().min().copied()
