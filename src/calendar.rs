@@ -165,6 +165,9 @@ struct ZoneTable {
     initial: i32,
     /// `(instant, offset from then on)`, sorted.
     transitions: Vec<(i64, i32)>,
+    /// `index[k]`: how many transitions lie at or before `TABLE_FROM + k·BUCKET`, so an
+    /// offset look-up starts next to its answer instead of binary searching.
+    index: Vec<u32>,
 }
 
 /// Offset of `tz` at UTC second `t`, straight from chrono-tz.
@@ -198,6 +201,10 @@ fn bisect(tz: Tz, mut lo: i64, mut hi: i64) -> i64 {
 /// hide between two samples.
 const SCAN_STEP: i64 = 7 * DAY_S;
 
+/// Width of a bucket of [`ZoneTable`]'s index: 2^20 s, about 12 days, so a bucket holds
+/// at most two transitions and the table for 1970 … 2100 has about 3,900 buckets.
+const BUCKET_BITS: u32 = 20;
+
 impl ZoneTable {
     fn build(tz: Tz) -> ZoneTable {
         ZoneTable::scan(tz, SCAN_STEP)
@@ -227,9 +234,36 @@ impl ZoneTable {
             }
             t = next;
         }
+        let buckets = ((TABLE_TO - TABLE_FROM) >> BUCKET_BITS) + 1;
+        let mut index = Vec::with_capacity(usize::try_from(buckets).unwrap_or(0));
+        let mut i = 0;
+        for k in 0..buckets {
+            let at = TABLE_FROM + (k << BUCKET_BITS);
+            while i < transitions.len() && transitions[i].0 <= at {
+                i += 1;
+            }
+            // 0 is always a correct (only slower) starting point.
+            index.push(u32::try_from(i).unwrap_or(0));
+        }
         ZoneTable {
             initial,
             transitions,
+            index,
+        }
+    }
+
+    /// The offset at UTC second `t`, which must lie in `[TABLE_FROM, TABLE_TO)`: the
+    /// bucket's index, then a step over the (at most two) transitions inside the bucket.
+    fn offset(&self, t: i64) -> i32 {
+        let tr = &self.transitions;
+        let k = usize::try_from((t - TABLE_FROM) >> BUCKET_BITS).unwrap_or(0);
+        let mut i = self.index.get(k).map_or(0, |&i| i as usize);
+        while i < tr.len() && tr[i].0 <= t {
+            i += 1;
+        }
+        match i {
+            0 => self.initial,
+            i => tr[i - 1].1,
         }
     }
 
@@ -435,11 +469,7 @@ impl Calendar {
 
     fn offset(&self, t: i64) -> i32 {
         if (TABLE_FROM..TABLE_TO).contains(&t) {
-            let tr = &self.zone.transitions;
-            match tr.partition_point(|&(at, _)| at <= t) {
-                0 => self.zone.initial,
-                i => tr[i - 1].1,
-            }
+            self.zone.offset(t)
         } else {
             tz_offset(self.tz, t)
         }
@@ -802,6 +832,28 @@ mod tests {
     fn the_weekly_zone_scan_finds_what_a_daily_one_finds() {
         for tz in ODD_ZONES {
             same_scan(tz);
+        }
+    }
+
+    /// The bucket index gives what chrono-tz gives: at, just before and just after every
+    /// transition, and on a grid of odd steps across the whole table.
+    #[test]
+    fn indexed_offsets_match_chrono_tz() {
+        for tz in ODD_ZONES.into_iter().chain([Tz::UTC, Tz::Europe__Berlin]) {
+            let table = ZoneTable::build(tz);
+            for &(at, _) in &table.transitions {
+                for t in [at - 1, at, at + 1] {
+                    assert_eq!(table.offset(t), tz_offset(tz, t), "{tz} at {t}");
+                }
+            }
+            for t in (TABLE_FROM..TABLE_TO).step_by(86_399 * 3 + 7) {
+                assert_eq!(table.offset(t), tz_offset(tz, t), "{tz} at {t}");
+            }
+            assert_eq!(
+                table.offset(TABLE_TO - 1),
+                tz_offset(tz, TABLE_TO - 1),
+                "{tz}"
+            );
         }
     }
 
