@@ -324,6 +324,15 @@ pub struct Calendar {
     /// Sorted local days that need the careful path: holidays, exceptions, and days near
     /// an offset change.
     special: Vec<i64>,
+    /// Sorted days within two days of the UTC day of an offset change: on any other local
+    /// day, one offset holds from two days before it to two days after it.
+    near_change: Vec<i64>,
+    /// Holidays and exceptions in one sorted list: the day, and `None` for a holiday or
+    /// the index of the exception (a holiday wins over an exception of the same day).
+    dated: Vec<(i64, Option<usize>)>,
+    /// `dated_gain[k]`: the working seconds that the first `k` dated days have beyond
+    /// (or, negative, short of) their weekdays' (nominal, without DST).
+    dated_gain: Vec<i64>,
     zone: Arc<ZoneTable>,
     day_length: i64,
 }
@@ -373,17 +382,42 @@ impl Calendar {
         let zone = ZoneTable::of(tz);
         let holiday_days: Vec<i64> = holidays.iter().map(|d| day_of(*d)).collect();
         let exception_days: Vec<i64> = exceptions.iter().map(|(d, _)| day_of(*d)).collect();
+        let mut near_change: Vec<i64> = Vec::new();
+        for &(t, _) in &zone.transitions {
+            let u = t.div_euclid(DAY_S);
+            near_change.extend(u - 2..=u + 2);
+        }
+        near_change.sort_unstable();
+        near_change.dedup();
         let mut special: Vec<i64> = holiday_days
             .iter()
             .chain(&exception_days)
+            .chain(&near_change)
             .copied()
             .collect();
-        for &(t, _) in &zone.transitions {
-            let u = t.div_euclid(DAY_S);
-            special.extend(u - 2..=u + 2);
-        }
         special.sort_unstable();
         special.dedup();
+        let mut dated: Vec<(i64, Option<usize>)> = holiday_days
+            .iter()
+            .map(|&d| (d, None))
+            .chain(
+                exception_days
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &d)| (d, Some(i))),
+            )
+            .collect();
+        // `None` sorts first, so the holiday of a day that also has an exception stays.
+        dated.sort_unstable();
+        dated.dedup_by_key(|(d, _)| *d);
+        let mut dated_gain = Vec::with_capacity(dated.len() + 1);
+        let mut gain = 0;
+        dated_gain.push(gain);
+        for &(d, e) in &dated {
+            let secs = e.map_or(0, |i| day_secs(&exceptions[i].1));
+            gain += secs - week_secs[weekday(d)];
+            dated_gain.push(gain);
+        }
         Ok(Calendar {
             tz,
             week,
@@ -394,6 +428,9 @@ impl Calendar {
             exceptions,
             exception_days,
             special,
+            near_change,
+            dated,
+            dated_gain,
             zone,
             day_length,
         })
@@ -510,7 +547,7 @@ impl Calendar {
             return false;
         }
         let midnight = d * DAY_S;
-        let simple = self.special.binary_search(&d).is_err()
+        let simple = self.near_change.binary_search(&d).is_err()
             && (TABLE_FROM..TABLE_TO - DAY_S).contains(&midnight);
         if simple {
             let off = i64::from(self.offset(midnight));
@@ -570,6 +607,98 @@ impl Calendar {
             .get(self.special.partition_point(|&s| s < d))
             .map_or(hi, |&s| s.min(hi));
         (next > d).then_some(next)
+    }
+
+    /// The offset and local day of UTC second `s`, and the first day at or after the day
+    /// before it that is near an offset change (at most two days short of the zone
+    /// table's end), when that local day is far enough inside the table; `None` otherwise.
+    ///
+    /// If no day of `[first − 1, next)` is near a change, no offset change lies within two
+    /// UTC days of any of them, so one offset holds from two days before `first` to a day
+    /// after `next`: the open intervals of those days are their windows shifted by it.
+    fn steady_start(&self, s: i64) -> Option<(i64, i64, i64)> {
+        if !(TABLE_FROM..TABLE_TO).contains(&s) {
+            return None;
+        }
+        let off = i64::from(self.zone.offset(s));
+        let first = (s + off).div_euclid(DAY_S);
+        if first <= TABLE_FROM / DAY_S + 3 {
+            return None;
+        }
+        let hi = TABLE_TO / DAY_S - 2;
+        let near = &self.near_change;
+        let next = match near.last() {
+            Some(&l) if l >= first - 1 => near[near.partition_point(|&x| x < first - 1)].min(hi),
+            _ => hi,
+        };
+        Some((off, first, next))
+    }
+
+    /// The windows of local day `d`, given `dated[j]`, the first dated day at or after it.
+    fn windows_at(&self, d: i64, j: usize) -> &[Window] {
+        match self.dated.get(j) {
+            Some(&(x, e)) if x == d => e.map_or(&[], |i| &self.exceptions[i].1[..]),
+            _ => &self.week[weekday(d)][..],
+        }
+    }
+
+    /// The index of the first dated day at or after `d`.
+    fn dated_from(&self, d: i64) -> usize {
+        self.dated.partition_point(|&(x, _)| x < d)
+    }
+
+    /// `windows` of local day `d` under the constant offset `off`, as UTC seconds (what
+    /// [`Calendar::intervals`] gives on a steady day).
+    fn steady_intervals(
+        d: i64,
+        windows: &[Window],
+        off: i64,
+    ) -> impl Iterator<Item = (i64, i64)> + '_ {
+        let base = d * DAY_S - off;
+        windows
+            .iter()
+            .map(move |w| (base + i64::from(w.start), base + i64::from(w.end)))
+    }
+
+    /// Nominal working seconds of the local days `[a, b)` (`a <= b`), holidays and
+    /// exceptions included, in constant time: whole weeks, the remaining weekdays, and the
+    /// prefix sums of what the dated days change. `ja` and `jb` are `dated_from(a)` and
+    /// `dated_from(b)`.
+    fn steady_secs(&self, a: i64, b: i64, ja: usize, jb: usize) -> i64 {
+        let weeks = (b - a) / 7;
+        let mut total = weeks * self.week_total;
+        for d in a + weeks * 7..b {
+            total += self.week_secs[weekday(d)];
+        }
+        let gain = |j: usize| self.dated_gain.get(j).copied().unwrap_or(0);
+        total + gain(jb) - gain(ja)
+    }
+
+    /// [`Calendar::elapsed`] without a trace when no local day of `[first − 1, last + 1]`
+    /// is near an offset change (the common case): one offset, constant cost. `None` when
+    /// the span needs the general walk.
+    fn elapsed_steady(&self, a0: i64, b0: i64) -> Option<i64> {
+        let (off, first, next) = self.steady_start(a0)?;
+        // With no offset change in [a0, b0] (which a steady span rules out), this is
+        // `local_day(b0)`.
+        let last = (b0 + off).div_euclid(DAY_S);
+        if next <= last + 1 {
+            return None;
+        }
+        let clip = |d: i64, j: usize| {
+            Self::steady_intervals(d, self.windows_at(d, j), off)
+                .map(|(a, b)| (b.min(b0) - a.max(a0)).max(0))
+                .sum::<i64>()
+        };
+        // The days before `first` and after `last` lie wholly outside [a0, b0), the days
+        // between wholly inside.
+        let j = self.dated_from(first);
+        if first == last {
+            return Some(clip(first, j));
+        }
+        let after_first = j + usize::from(self.dated.get(j).is_some_and(|&(x, _)| x == first));
+        let k = self.dated_from(last);
+        Some(clip(first, j) + self.steady_secs(first + 1, last, after_first, k) + clip(last, k))
     }
 
     /// Adds a duration: working time through [`Calendar::due`], calendar time as real time.
@@ -676,6 +805,47 @@ impl Calendar {
         }
         let mut rem = secs;
         let mut d = first - 1;
+        if trace.is_none()
+            && self.week_total > 0
+            && let Some((off, _, next)) = self.steady_start(s)
+            && next > first
+        {
+            // Days `first − 1 … next − 1` are steady under one offset: count the first day
+            // from `s` (the day before ends before `s`), then day by day, skipping the
+            // whole weeks and days between dated days, until the time runs out or the
+            // general walk takes over at the next day near an offset change.
+            let mut j = self.dated_from(first);
+            let mut e = first;
+            while e < next {
+                let bound = self.dated.get(j).map_or(next, |&(x, _)| x.min(next));
+                if e > first && e < bound {
+                    let weeks = ((bound - e) / 7).min((rem - 1) / self.week_total);
+                    rem -= weeks * self.week_total;
+                    e += weeks * 7;
+                    while e < bound && rem > self.week_secs[weekday(e)] {
+                        rem -= self.week_secs[weekday(e)];
+                        e += 1;
+                    }
+                    if e == bound {
+                        continue;
+                    }
+                }
+                for (a, b) in Self::steady_intervals(e, self.windows_at(e, j), off) {
+                    let a = a.max(s);
+                    if a < b {
+                        if rem <= b - a {
+                            return instant(a + rem);
+                        }
+                        rem -= b - a;
+                    }
+                }
+                if self.dated.get(j).is_some_and(|&(x, _)| x == e) {
+                    j += 1;
+                }
+                e += 1;
+            }
+            d = next;
+        }
         let mut scratch = Vec::new();
         let mut result = None;
         while result.is_none() {
@@ -740,6 +910,11 @@ impl Calendar {
         let (a0, b0) = (from.timestamp(), to.timestamp());
         if b0 <= a0 {
             return 0;
+        }
+        if trace.is_none()
+            && let Some(total) = self.elapsed_steady(a0, b0)
+        {
+            return total;
         }
         let (first, last) = (self.local_day(a0), self.local_day(b0));
         let mut total = 0;
@@ -1110,5 +1285,96 @@ mod tests {
             err.0,
             "the windows `09:00-13:00` and `12:00-18:00` overlap (or are out of order): list them in order without overlap"
         );
+    }
+
+    /// The steady fast paths of `elapsed` and `due` (no trace) against the general
+    /// day-by-day walk (which a trace forces), around DST changes of both hemispheres and
+    /// odd zones, with dense holidays and exceptions, on a one-second grid.
+    mod steady {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ZONES: [Tz; 6] = [
+            Tz::Europe__Moscow,
+            Tz::Europe__Berlin,
+            Tz::America__New_York,
+            Tz::Australia__Lord_Howe,
+            Tz::Asia__Yekaterinburg,
+            Tz::Africa__Casablanca,
+        ];
+
+        /// One or two windows on a 15-minute grid, sometimes none, sometimes to 24:00.
+        fn windows() -> impl Strategy<Value = Vec<Window>> {
+            prop_oneof![
+                1 => Just(vec![]),
+                1 => Just(vec![Window { start: 0, end: DAY }]),
+                5 => (0u32..96, 1u32..40, 0u32..20, 0u32..40).prop_map(|(s, len, gap, len2)| {
+                    let q = 900;
+                    let a = s * q;
+                    let b = (a + len * q).min(DAY);
+                    let mut w = vec![Window { start: a, end: b }];
+                    let c = b + gap * q + q;
+                    let d = (c + len2 * q).min(DAY);
+                    if c < d {
+                        w.push(Window { start: c, end: d });
+                    }
+                    w
+                }),
+            ]
+        }
+
+        /// Days 0 … 400 from 2026-02-15: both hemispheres' DST changes of 2026, and the
+        /// holidays and exceptions crowd the same stretch.
+        fn calendar() -> impl Strategy<Value = Calendar> {
+            (
+                0..ZONES.len(),
+                proptest::collection::vec(windows(), 7),
+                proptest::collection::vec(0i64..400, 0..40),
+                proptest::collection::vec((0i64..400, windows()), 0..12),
+            )
+                .prop_map(|(z, days, holidays, exceptions)| {
+                    let base = NaiveDate::from_ymd_opt(2026, 2, 15).unwrap_or_default();
+                    let date = |d: i64| base + chrono::TimeDelta::days(d);
+                    let week: [Vec<Window>; 7] = std::array::from_fn(|i| days[i].clone());
+                    let mut ex: Vec<(NaiveDate, Vec<Window>)> = Vec::new();
+                    for (d, w) in exceptions {
+                        if !ex.iter().any(|(e, _)| *e == date(d)) {
+                            ex.push((date(d), w));
+                        }
+                    }
+                    let holidays = holidays.into_iter().map(date).collect();
+                    Calendar::new(ZONES[z], week, holidays, ex, Some(3600)).unwrap()
+                })
+        }
+
+        fn at(secs: i64) -> DateTime<Utc> {
+            t("2026-02-15T00:00:00Z") + chrono::TimeDelta::seconds(secs)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            #[test]
+            fn steady_elapsed_matches_the_general_walk(
+                cal in calendar(),
+                a in 0i64..400 * DAY_S,
+                span in prop_oneof![3 => 0i64..3 * DAY_S, 2 => 0i64..40 * DAY_S, 1 => 0i64..400 * DAY_S],
+            ) {
+                let (a, b) = (at(a), at(a + span));
+                let mut trace = Vec::new();
+                prop_assert_eq!(cal.elapsed(a, b), cal.elapsed_traced(a, b, &mut trace));
+            }
+
+            #[test]
+            fn steady_due_matches_the_general_walk(
+                cal in calendar(),
+                a in 0i64..400 * DAY_S,
+                secs in prop_oneof![3 => 0i64..30 * 3600, 2 => 0i64..400 * 3600, 1 => 0i64..3000 * 3600],
+            ) {
+                let a = at(a);
+                let mut trace = Vec::new();
+                prop_assert_eq!(cal.due(a, secs), cal.due_traced(a, secs, &mut trace));
+            }
+        }
     }
 }
