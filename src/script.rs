@@ -210,13 +210,16 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
         }
         None
     });
-    register_view(&mut e, "Ticket", "ticket", &TICKET_PROPS, 0);
+    register_view(&mut e, "Ticket", "ticket", &TICKET_PROPS, 0, ticket_prop_is);
     register_view(
         &mut e,
         "Evaluation",
         "evaluation",
         &EVALUATION_PROPS,
         TICKET_PROPS.len(),
+        |i, v: &EvaluationView, new| {
+            (EVALUATION_PROPS[i].0 == "category").then(|| is_opt_text(new, v.category()))
+        },
     );
     let push = |s: &str| LOG.with(|l| l.borrow_mut().push(s.to_owned()));
     e.on_print(push);
@@ -653,7 +656,7 @@ impl TicketView {
 }
 
 fn opt_text(v: &Option<String>) -> Dynamic {
-    v.clone().map_or(Dynamic::UNIT, Dynamic::from)
+    v.as_deref().map_or(Dynamic::UNIT, |s| s.into())
 }
 
 /// A property of a value scripts read: its name and how it is built.
@@ -661,18 +664,18 @@ type Prop<V> = (&'static str, fn(&V) -> Dynamic);
 
 /// The properties of `Ticket`. Their order numbers the bits [`memo`] records.
 const TICKET_PROPS: [Prop<TicketView>; 9] = [
-    ("id", |v| v.ticket.id.clone().into()),
-    ("customer", |v| v.ticket.customer.clone().into()),
+    ("id", |v| v.ticket.id.as_str().into()),
+    ("customer", |v| v.ticket.customer.as_str().into()),
     ("product", |v| opt_text(&v.ticket.product)),
     ("category", |v| opt_text(&v.ticket.category)),
-    ("summary", |v| v.ticket.summary.clone().into()),
+    ("summary", |v| v.ticket.summary.as_str().into()),
     ("registered", |v| instant_text(&v.ticket.registered).into()),
     ("attachments", |v| {
         Dynamic::from_array(
             v.ticket
                 .attachments
                 .iter()
-                .map(|a| Dynamic::from(a.clone()))
+                .map(|a| a.as_str().into())
                 .collect(),
         )
     }),
@@ -709,13 +712,15 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
 
 /// Registers a view type whose properties scripts read but never change: each getter
 /// notes its read for the memo (bit `first` + the property's index), each setter
-/// accepts only the value the property has (see [`unchanged`]).
+/// accepts only the value the property has (see [`unchanged`]), asking `is(index,
+/// view, value)` first whether it can tell that without building the property.
 fn register_view<V: Clone + Send + Sync + 'static>(
     e: &mut Engine,
     type_name: &str,
     what: &'static str,
     props: &[Prop<V>],
     first: usize,
+    is: fn(usize, &V, &Dynamic) -> Option<bool>,
 ) {
     e.register_type_with_name::<V>(type_name);
     for (i, &(name, get)) in props.iter().enumerate() {
@@ -726,23 +731,55 @@ fn register_view<V: Clone + Send + Sync + 'static>(
         });
         e.register_set(name, move |v: &mut V, new: Dynamic| {
             memo::note_read(bit);
-            unchanged(what, name, &get(v), &new)
+            let same = is(i, v, &new).unwrap_or_else(|| memo::same(&get(v), &new));
+            unchanged(what, name, same)
         });
     }
+}
+
+/// Whether `new` is the text `s` as a getter returns it (untagged, not shared): what
+/// [`memo::same`] says of the getter's value and `new`.
+fn is_text(new: &Dynamic, s: &str) -> bool {
+    new.tag() == 0 && !new.is_shared() && new.as_immutable_string_ref().is_ok_and(|t| *t == s)
+}
+
+/// [`is_text`] for an optional text (`()` when absent).
+fn is_opt_text(new: &Dynamic, s: Option<&str>) -> bool {
+    match s {
+        Some(s) => is_text(new, s),
+        None => new.tag() == 0 && !new.is_shared() && new.is_unit(),
+    }
+}
+
+/// Whether `new` is the value of ticket property `i`, for the properties that can tell
+/// without building it (texts and attachments); `None` for the others.
+fn ticket_prop_is(i: usize, v: &TicketView, new: &Dynamic) -> Option<bool> {
+    let t = &v.ticket;
+    Some(match TICKET_PROPS[i].0 {
+        "id" => is_text(new, &t.id),
+        "customer" => is_text(new, &t.customer),
+        "product" => is_opt_text(new, t.product.as_deref()),
+        "category" => is_opt_text(new, t.category.as_deref()),
+        "summary" => is_text(new, &t.summary),
+        "attachments" => {
+            new.tag() == 0
+                && !new.is_shared()
+                && new.as_array_ref().is_ok_and(|items| {
+                    items.len() == t.attachments.len()
+                        && items.iter().zip(&t.attachments).all(|(x, a)| is_text(x, a))
+                })
+        }
+        _ => return None,
+    })
 }
 
 /// The setter of a read-only property. Rhai writes a property back after every method
 /// called on it (`ticket.summary.len()`), in case the method changed it; without a
 /// setter that costs two failed lookups and two error messages thrown away. Writing
-/// the value the property has is accepted (nothing changes); any other value — an
-/// assignment, or a method like `push` that changed it — is an error that says why.
-fn unchanged(
-    what: &str,
-    name: &str,
-    current: &Dynamic,
-    new: &Dynamic,
-) -> Result<(), Box<EvalAltResult>> {
-    if memo::same(current, new) {
+/// the value the property has (`same`) is accepted (nothing changes); any other value —
+/// an assignment, or a method like `push` that changed it — is an error that says why.
+fn unchanged(what: &str, name: &str, same: bool) -> Result<(), Box<EvalAltResult>> {
+    if same {
         return Ok(());
     }
     Err(format!(
@@ -891,3 +928,66 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
         Dynamic::from_array(findings)
     }),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The setters' shortcut must say what comparing with the built property says, for
+    /// values that are, or nearly are, each property's value.
+    #[test]
+    fn telling_a_property_without_building_it_agrees_with_building_it() {
+        let tickets = [
+            "id: T-1\ncustomer: c\nregistered: 2026-03-02T10:00:00+03:00\n",
+            "id: T-1\ncustomer: c\nproduct: erp\ncategory: x\nsummary: Crash\nregistered: 2026-03-02T10:00:00+03:00\nattachments: [a.log, b.png]\n",
+            "id: T-2\ncustomer: d\nproduct: ''\nsummary: ''\nregistered: 2026-03-02T10:00:00+03:00\nattachments: [a.log]\n",
+        ];
+        let tagged = |mut d: Dynamic| {
+            d.set_tag(1);
+            d
+        };
+        let texts = [
+            "T-1", "T-2", "c", "d", "erp", "", "x", "Crash", "crash", "a.log", "b.png",
+        ];
+        let mut values: Vec<Dynamic> = vec![Dynamic::UNIT, tagged(Dynamic::UNIT), 1_i64.into()];
+        for t in texts {
+            values.push(t.into());
+            values.push(tagged(t.into()));
+            values.push(Dynamic::from(t).into_shared());
+        }
+        let lists: [&[&str]; 5] = [
+            &[],
+            &["a.log"],
+            &["a.log", "b.png"],
+            &["b.png", "a.log"],
+            &["a.log", ""],
+        ];
+        for list in lists {
+            let items: Array = list.iter().map(|&s| s.into()).collect();
+            values.push(Dynamic::from_array(items.clone()));
+            values.push(tagged(Dynamic::from_array(items.clone())));
+            if let Some(first) = items.first() {
+                let mut odd = items.clone();
+                odd[0] = tagged(first.clone());
+                values.push(Dynamic::from_array(odd));
+            }
+        }
+        let mut told = 0;
+        for text in tickets {
+            let t = Ticket::from_str_named(text, "t.yaml").unwrap();
+            let view = TicketView::new(&t);
+            for (i, &(name, get)) in TICKET_PROPS.iter().enumerate() {
+                for new in &values {
+                    if let Some(quick) = ticket_prop_is(i, &view, new) {
+                        told += 1;
+                        assert_eq!(quick, memo::same(&get(&view), new), "{name} {new:?}");
+                    }
+                }
+            }
+        }
+        assert!(
+            told > 300,
+            "only {told} comparisons were told without building"
+        );
+    }
+}
