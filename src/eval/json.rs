@@ -5,22 +5,68 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{AllowanceUsage, Evaluation, Finding, MetricResult, write_instant};
+use super::{AllowanceUsage, Evaluation, Finding, MetricResult, Severity, write_instant};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` (read little-endian) that needs escaping in a JSON
+/// string: a control character, `"` or `\`. Exact up to the lowest such byte (a borrow
+/// can only mark bytes above one), so exact as to whether there is one.
+fn special(x: u64) -> u64 {
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    ((x.wrapping_sub(ONES * 0x20) & !x)
+        | (quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash))
+        & HIGH
+}
+
+/// Eight bytes as a little-endian word.
+fn word(c: &[u8]) -> u64 {
+    let mut w = [0; 8];
+    w.copy_from_slice(&c[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// Whether any byte of `b` needs escaping in a JSON string, eight at a time.
+fn needs_escape(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(8);
+    let mut found = 0;
+    for c in &mut chunks {
+        found |= special(word(c));
+    }
+    let rest = chunks.remainder().len();
+    if rest > 0 {
+        found |= match b.len().checked_sub(8) {
+            // The last eight bytes again: they end with the rest.
+            Some(at) => special(word(&b[at..])),
+            // Fewer than eight: only their own marks count.
+            None => {
+                let w = b.iter().rev().fold(0, |w, &c| (w << 8) | u64::from(c));
+                special(w) & (HIGH >> (8 * (8 - rest)))
+            }
+        };
+    }
+    found != 0
+}
 
 /// Appends `s` as a JSON string.
 fn string(out: &mut Vec<u8>, s: &str) {
-    // No early exit: the loop vectorises.
-    let plain = !s.bytes().fold(false, |bad, c| {
-        bad | (c < 0x20) | (c == b'"') | (c == b'\\')
-    });
-    if plain {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
+    if needs_escape(s.as_bytes()) {
         // Rare: let serde_json escape it exactly as it would have.
         let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        plain(out, s);
     }
+}
+
+/// Appends `s`, which needs no escaping, as a JSON string.
+fn plain(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
@@ -82,7 +128,8 @@ fn metric(out: &mut Vec<u8>, m: &MetricResult) {
     key(out, ",\"remaining_seconds\":");
     opt_int(out, m.remaining_seconds);
     key(out, ",\"status\":");
-    string(out, m.status.as_str());
+    // A name of ours, in plain ASCII (tested).
+    plain(out, m.status.as_str());
     out.push(b'}');
 }
 
@@ -108,9 +155,18 @@ fn allowance(out: &mut Vec<u8>, a: &AllowanceUsage) {
     out.push(b'}');
 }
 
+/// A severity as JSON text (its serde name, quoted: tested).
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "\"info\"",
+        Severity::Warning => "\"warning\"",
+        Severity::Error => "\"error\"",
+    }
+}
+
 fn finding(out: &mut Vec<u8>, f: &Finding) {
     key(out, "{\"severity\":");
-    let _ = serde_json::to_writer(&mut *out, &f.severity);
+    key(out, severity(f.severity));
     key(out, ",\"code\":");
     string(out, &f.code);
     key(out, ",\"message\":");
@@ -132,7 +188,7 @@ impl Evaluation {
             return;
         }
         key(out, "{\"schema\":");
-        string(out, self.schema);
+        plain(out, self.schema);
         key(out, ",\"ticket\":");
         string(out, &self.ticket);
         key(out, ",\"customer\":");
@@ -179,7 +235,57 @@ impl Evaluation {
 #[cfg(test)]
 mod tests {
     use crate::contract::{self, DirLoader};
-    use crate::eval::{Options, evaluate_with};
+    use crate::eval::{Options, Severity, Status, evaluate_with};
+
+    /// Strings of every length up to three words, with a character that needs escaping
+    /// (or one next to those) at every place, and around multi-byte text: the same bytes
+    /// as serde_json.
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let odd = [
+            '"', '\\', '\n', '\u{0}', '\u{1}', '\u{1f}', ' ', '!', '#', '[', ']', '\u{7f}', 'é',
+            '€', '😀',
+        ];
+        let mut checked = 0;
+        for len in 0..=24 {
+            for at in 0..=len {
+                for c in odd {
+                    let mut s: String = "abcdefghijklmnopqrstuvwxyz"[..len].to_owned();
+                    s.insert(at, c);
+                    for s in [s.clone(), format!("ж{s}"), s.repeat(3)] {
+                        let mut fast = Vec::new();
+                        super::string(&mut fast, &s);
+                        assert_eq!(fast, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+
+    /// The names written without a check need none.
+    #[test]
+    fn names_are_plain() {
+        for status in [
+            Status::Met,
+            Status::Breached,
+            Status::Running,
+            Status::AtRisk,
+            Status::Paused,
+            Status::NotApplicable,
+        ] {
+            let mut fast = Vec::new();
+            super::plain(&mut fast, status.as_str());
+            assert_eq!(fast, serde_json::to_vec(&status).unwrap());
+        }
+        for severity in [Severity::Info, Severity::Warning, Severity::Error] {
+            assert_eq!(
+                super::severity(severity).as_bytes(),
+                serde_json::to_vec(&severity).unwrap()
+            );
+        }
+    }
 
     /// Every bundled case at each of its instants, and a ticket whose strings need
     /// escaping: the direct writer and serde_json agree byte for byte.
