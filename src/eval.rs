@@ -1735,16 +1735,22 @@ impl<'a> Evaluator<'a> {
                 }
             };
             for item in items {
-                let Some(map) = item.clone().try_cast::<rhai::Map>() else {
-                    self.bad_return(r.script, "findings", format!("the finding `{item}`: expected a map like #{{ code: \"...\", message: \"...\" }}"));
-                    return;
+                let map = match item.try_cast_result::<rhai::Map>() {
+                    Ok(map) => map,
+                    Err(item) => {
+                        self.bad_return(r.script, "findings", format!("the finding `{item}`: expected a map like #{{ code: \"...\", message: \"...\" }}"));
+                        return;
+                    }
                 };
                 let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
                 let Some(code) = text("code").filter(|c| !c.is_empty()) else {
                     self.bad_return(
                         r.script,
                         "findings",
-                        format!("a finding without a `code`: {item}"),
+                        format!(
+                            "a finding without a `code`: {}",
+                            rhai::Dynamic::from_map(map.clone())
+                        ),
                     );
                     return;
                 };

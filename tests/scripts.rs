@@ -150,7 +150,10 @@ fn a_hook_returning_garbage_is_an_error() {
         "{msg}"
     );
     let msg = failure("fn findings(ticket, evaluation) {\n    [#{ message: \"no code\" }]\n}\n");
-    assert!(msg.contains("a finding without a `code`"), "{msg}");
+    assert!(
+        msg.contains(r#"a finding without a `code`: #{"message": "no code"}"#),
+        "{msg}"
+    );
 }
 
 #[test]
