@@ -474,7 +474,7 @@ impl Calendar {
 
     /// The local date of an instant in the calendar's zone.
     pub fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.tz).date_naive()
+        self.to_local(t).date_naive()
     }
 
     fn day(&self, d: i64) -> Day<'_> {

@@ -951,7 +951,7 @@ impl<'a> Evaluator<'a> {
     /// The contract's validity and products.
     fn check_scope(&mut self) {
         let c = self.contract;
-        let date = self.ticket.registered.with_timezone(&self.tz).date_naive();
+        let date = self.local(self.ticket.registered.to_utc()).date_naive();
         let before = c.valid.from.is_some_and(|f| date < f);
         let after = c.valid.to.is_some_and(|t| date > t);
         if before || after {
