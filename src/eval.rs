@@ -1224,18 +1224,18 @@ impl<'a> Evaluator<'a> {
             match b {
                 Some(b) => {
                     // Counted again only to trace it.
-                    let counted = match trace.as_mut() {
+                    let here = match trace.as_mut() {
                         Some(t) => clock.count(a, b, Some(t)),
                         None => known,
                     };
-                    if counted >= remaining {
+                    if here >= remaining {
                         if let Some(t) = trace.as_mut() {
                             t.clear();
                         }
                         result = clock.due(a, remaining, trace.as_mut());
                         break;
                     }
-                    remaining -= counted;
+                    remaining -= here;
                     from = Some(b);
                 }
                 None => {
@@ -1502,7 +1502,7 @@ impl<'a> Evaluator<'a> {
         }
         let mut results = std::mem::take(&mut self.spare_results);
         results.clear();
-        let outcome = set.call(hook, &self.ticket_arg, second, &mut results, self.display());
+        let outcome = set.call_marked(hook, &self.ticket_arg, second, &mut results, self.display());
         for r in &results {
             self.log_lines(hook, r);
         }
@@ -1598,12 +1598,15 @@ impl<'a> Evaluator<'a> {
             return;
         }
         let day = self.contract.calendar.day_length();
+        // Exactly what the contract says, so that a hook giving the map back changes
+        // nothing (the memo keeps such a result as a mark): a working time too long to
+        // count in seconds goes as its text, like calendar time.
         let to_dyn = |d: &Option<Duration>| -> rhai::Dynamic {
             match d {
                 None => rhai::Dynamic::UNIT,
-                Some(d) if d.kind == DurationKind::Working => {
-                    d.working_seconds(day).unwrap_or(0).into()
-                }
+                Some(d) if d.kind == DurationKind::Working => d
+                    .working_seconds(day)
+                    .map_or_else(|| d.to_string().into(), rhai::Dynamic::from),
                 Some(d) => d.to_string().into(),
             }
         };

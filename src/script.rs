@@ -160,10 +160,10 @@ pub struct HookResult<'s> {
     pub value: Dynamic,
     /// Its `log`/`print`/`debug` lines.
     pub log: Vec<String>,
-    /// The hook gave back the second argument it was given, unchanged (a `targets` or
-    /// `allowance` hook with nothing to change), and `value` is `()` instead of a copy:
-    /// the result is that argument. Only ever set for those two (chained) hooks.
-    pub unchanged: bool,
+    /// Inside the crate: the hook gave back the second argument it was given, unchanged
+    /// (a `targets` or `allowance` hook with nothing to change), and `value` is `()`
+    /// instead of a copy. [`ScriptSet::call`] never returns such a mark.
+    pub(crate) unchanged: bool,
 }
 
 fn parse_time(t: &str) -> Result<DateTime<Utc>, Box<EvalAltResult>> {
@@ -434,6 +434,33 @@ impl ScriptSet {
     /// with two parameters, `second` — for `targets` and `allowance`, from the second
     /// script on, the previous script's result instead. Stops at the first failure.
     pub fn call<'s>(
+        &'s self,
+        hook: &str,
+        ticket: &TicketArg<'_>,
+        second: Option<&Dynamic>,
+        results: &mut Vec<HookResult<'s>>,
+        display: impl Fn(&str) -> String,
+    ) -> Result<(), Box<ScriptError>> {
+        let first = results.len();
+        let outcome = self.call_marked(hook, ticket, second, results, display);
+        // Each mark becomes the value it stands for: the result before it, or `second`.
+        for j in first..results.len() {
+            if results[j].unchanged {
+                let given = (first..j).rev().find(|&k| !results[k].unchanged);
+                results[j].value = match given {
+                    Some(k) => results[k].value.clone(),
+                    None => second.cloned().unwrap_or(Dynamic::UNIT),
+                };
+                results[j].unchanged = false;
+            }
+        }
+        outcome
+    }
+
+    /// [`ScriptSet::call`], except that a chained hook's result equal to its argument may
+    /// come as a mark (`unchanged`, value `()`) rather than a copy, for the evaluator to
+    /// pass on.
+    pub(crate) fn call_marked<'s>(
         &'s self,
         hook: &str,
         ticket: &TicketArg<'_>,

@@ -8,6 +8,7 @@ mod eval;
 mod faults;
 mod hostile;
 mod load;
+mod memo_marks;
 mod schema;
 mod scripts;
 mod store;

@@ -424,13 +424,14 @@ pub(super) fn store(
         if !encode(&result.value, &mut value) || !key.build(reads, src) || key.key.len() > MAX_KEY {
             return;
         }
+        // A result equal to the argument is kept as a mark, not a copy.
+        let unchanged = key.arg.is_some_and(|(a, b)| key.prefix[a..b] == value[..]);
         let log: usize = result.log.iter().map(String::len).sum();
-        let cost = key.key.len() + value.len() + log + ENTRY_OVERHEAD;
+        let kept = if unchanged { 0 } else { value.len() };
+        let cost = key.key.len() + kept + log + ENTRY_OVERHEAD;
         if BYTES.with(Cell::get) + cost > MAX_BYTES {
             return;
         }
-        // A result equal to the argument is kept as a mark, not a copy.
-        let unchanged = key.arg.is_some_and(|(a, b)| key.prefix[a..b] == value[..]);
         let entry = if unchanged {
             Cached {
                 value: Dynamic::UNIT,
