@@ -781,6 +781,20 @@ impl Calendar {
         })
     }
 
+    /// Through a run of days `*d .. bound` whose working time is their weekday's (no
+    /// dated day, no offset change): whole weeks, then whole days by their weekday's
+    /// total, while more than that remains of `rem` — stopping on the day on which the
+    /// time runs out, or at `bound`. Needs `week_total > 0` and `rem > 0`.
+    fn skip_run(&self, d: &mut i64, bound: i64, rem: &mut i64) {
+        let weeks = ((bound - *d) / 7).min((*rem - 1) / self.week_total);
+        *rem -= weeks * self.week_total;
+        *d += weeks * 7;
+        while *d < bound && *rem > self.week_secs[weekday(*d)] {
+            *rem -= self.week_secs[weekday(*d)];
+            *d += 1;
+        }
+    }
+
     fn walk_due(
         &self,
         start: DateTime<Utc>,
@@ -819,13 +833,7 @@ impl Calendar {
             while e < next {
                 let bound = self.dated.get(j).map_or(next, |&(x, _)| x.min(next));
                 if e > first && e < bound {
-                    let weeks = ((bound - e) / 7).min((rem - 1) / self.week_total);
-                    rem -= weeks * self.week_total;
-                    e += weeks * 7;
-                    while e < bound && rem > self.week_secs[weekday(e)] {
-                        rem -= self.week_secs[weekday(e)];
-                        e += 1;
-                    }
+                    self.skip_run(&mut e, bound, &mut rem);
                     if e == bound {
                         continue;
                     }
@@ -858,15 +866,7 @@ impl Calendar {
                 && self.week_total > 0
                 && let Some(next) = self.clean_until(d)
             {
-                // A clean run: whole weeks, then whole days by their weekday's total,
-                // until the day on which the time runs out.
-                let weeks = ((next - d) / 7).min((rem - 1) / self.week_total);
-                rem -= weeks * self.week_total;
-                d += weeks * 7;
-                while d < next && rem > self.week_secs[weekday(d)] {
-                    rem -= self.week_secs[weekday(d)];
-                    d += 1;
-                }
+                self.skip_run(&mut d, next, &mut rem);
                 if d == next {
                     continue;
                 }

@@ -5,21 +5,14 @@ use chrono::{DateTime, Utc};
 use slaengine::Ticket;
 use slaengine::contract::{self, MemoryLoader};
 
-const CONTRACT: &str = "\
-calendar:
-  timezone: Europe/Moscow
-  week: { mon-fri: [\"09:00-18:00\"] }
-metrics:
-  assign:  { starts: registered, stops: assigned }
-  resolve: { starts: registered, stops: resolved, pausable: true }
-defaults: { assign: 1 working hour }
-categories:
-  error.module_failure: { clause: \"3.2\", resolve: RESOLVE }
-  consultation.settings: { clause: \"1.1.1\", resolve: 2 working days, allowance: small }
-allowances:
-  small: { hours: 2, per: month }
-scripts: [SCRIPTS]
-";
+/// The scripts tests' contract with an allowance, its error target `resolve` and its
+/// `scripts` list.
+fn contract_text(resolve: &str, scripts: &str) -> String {
+    super::scripts::with_allowance(scripts).replace(
+        "error.module_failure: { clause: \"3.2\", resolve: 1 working day }",
+        &format!("error.module_failure: {{ clause: \"3.2\", resolve: {resolve} }}"),
+    )
+}
 
 fn ticket(id: &str, summary: &str, cat: &str) -> Ticket {
     Ticket::from_str_named(
@@ -38,9 +31,7 @@ fn check(resolve: &str, scripts: &[(&str, &str)], tickets: &[Ticket]) {
         .iter()
         .map(|(n, _)| format!("scripts/{n}.rhai"))
         .collect();
-    let text = CONTRACT
-        .replace("RESOLVE", resolve)
-        .replace("SCRIPTS", &names.join(", "));
+    let text = contract_text(resolve, &names.join(", "));
     let mut loader = MemoryLoader::new().with("acme.yaml", &text);
     for (n, s) in scripts {
         loader = loader.with_root(&format!("scripts/{n}.rhai"), s);
@@ -109,9 +100,7 @@ fn allowance(ticket, usage) { if ticket.summary.contains("c") { usage.over_hours
 /// The public `ScriptSet::call` gives the value, never the memo's mark, hit or not.
 #[test]
 fn public_call_gives_the_value_on_a_memo_hit() {
-    let text = CONTRACT
-        .replace("RESOLVE", "1 working day")
-        .replace("SCRIPTS", "scripts/a.rhai, scripts/b.rhai");
+    let text = contract_text("1 working day", "scripts/a.rhai, scripts/b.rhai");
     let loader = MemoryLoader::new()
         .with("acme.yaml", &text)
         .with_root(

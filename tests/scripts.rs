@@ -342,7 +342,7 @@ fn a_failing_findings_hook_keeps_the_evaluation_it_was_shown() {
 
 /// The contract of these tests with a consultation category under a 2-hour allowance,
 /// running `scripts`.
-fn with_allowance(scripts: &str) -> String {
+pub(crate) fn with_allowance(scripts: &str) -> String {
     CONTRACT.replace(
         "scripts: [scripts/s.rhai]\n",
         &format!(
