@@ -494,27 +494,7 @@ impl Store {
         &self,
         mut f: impl FnMut(Ticket) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let path = &self.path;
-        let tx = guarded(path, || self.db.begin_read().map_err(|e| self.err(e)))?;
-        let open = guarded(path, || tx.open_table(OPEN).map_err(|e| self.err(e)))?;
-        let table = guarded(path, || tx.open_table(TICKETS).map_err(|e| self.err(e)))?;
-        let mut rows = guarded(path, || open.iter().map_err(|e| self.err(e)))?;
-        while let Some(ticket) = guarded(path, || {
-            let Some(row) = rows.next() else {
-                return Ok(None);
-            };
-            let (k, _) = row.map_err(|e| self.err(e))?;
-            let id = k.value();
-            let Some(v) = table.get(id).map_err(|e| self.err(e))? else {
-                return Err(self.err(format!(
-                    "the open-ticket index names `{id}`, which is not stored"
-                )));
-            };
-            self.decode(id, v.value()).map(Some)
-        })? {
-            f(ticket)?;
-        }
-        Ok(())
+        self.for_each_record(true, |id, bytes| f(self.decode_record(id, bytes)?))
     }
 
     /// The escalations already emitted, as keys made by [`escalation_key`].
@@ -656,7 +636,9 @@ impl Store {
         Ok(counter.finish())
     }
 
-    fn decode(&self, id: &str, bytes: &[u8]) -> Result<Ticket, Error> {
+    /// Decodes the stored record `bytes` of ticket `id` (from [`Store::for_each_record`]):
+    /// a record that cannot be read is an error naming the ticket.
+    pub fn decode_record(&self, id: &str, bytes: &[u8]) -> Result<Ticket, Error> {
         record::decode_ticket(bytes)
             .map_err(|e| self.err(format!("the record of ticket `{id}` cannot be read: {e}")))
     }
@@ -708,7 +690,7 @@ impl Store {
                         ))
                         .into());
                     }
-                    Some(old) => Some(self.decode(&t.id, &old)?),
+                    Some(old) => Some(self.decode_record(&t.id, &old)?),
                     None => None,
                 };
                 self.reindex(&mut worklogs, old.as_ref(), &t)?;
@@ -737,7 +719,7 @@ impl Store {
         let ticket = {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut ticket = match table.get(id).map_err(|e| self.err(e))? {
-                Some(v) => self.decode(id, v.value())?,
+                Some(v) => self.decode_record(id, v.value())?,
                 None => {
                     return Err(InputError::new(format!(
                         "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
@@ -777,27 +759,66 @@ impl Store {
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
         let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
         match table.get(id).map_err(|e| self.err(e))? {
-            Some(v) => Ok(Some(self.decode(id, v.value())?)),
+            Some(v) => Ok(Some(self.decode_record(id, v.value())?)),
             None => Ok(None),
         }
     }
 
     /// Calls `f` with every ticket in id order (one read transaction, streamed).
     pub fn for_each(&self, mut f: impl FnMut(Ticket) -> Result<(), Error>) -> Result<(), Error> {
+        self.for_each_record(false, |id, bytes| f(self.decode_record(id, bytes)?))
+    }
+
+    /// Calls `f` with the id and the stored record of every ticket (only the open ones,
+    /// through the open-ticket index, with `open`) in id order, in one read transaction,
+    /// streamed. For callers that decode elsewhere, e.g. on another thread, with
+    /// [`Store::decode_record`].
+    pub fn for_each_record(
+        &self,
+        open: bool,
+        mut f: impl FnMut(&str, &[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let path = &self.path;
         let tx = guarded(path, || self.db.begin_read().map_err(|e| self.err(e)))?;
         let table = guarded(path, || tx.open_table(TICKETS).map_err(|e| self.err(e)))?;
-        let mut rows = guarded(path, || table.iter().map_err(|e| self.err(e)))?;
-        // Each step of redb's iterator is guarded (it panics on some damage); `f` is not.
-        while let Some(ticket) = guarded(path, || {
-            rows.next()
-                .map(|row| {
-                    let (k, v) = row.map_err(|e| self.err(e))?;
-                    self.decode(k.value(), v.value())
-                })
-                .transpose()
-        })? {
-            f(ticket)?;
+        // Each step of redb's iterators is guarded: it panics on some damage, and so may
+        // reading a key (its text is checked) or a value (its bounds). Both are read once
+        // inside the guard; reading them again for `f`, outside it, gives the same answer
+        // (the transaction's pages do not change). `f` is not guarded.
+        if open {
+            let index = guarded(path, || tx.open_table(OPEN).map_err(|e| self.err(e)))?;
+            let mut rows = guarded(path, || index.iter().map_err(|e| self.err(e)))?;
+            while let Some((k, v)) = guarded(path, || {
+                let Some(row) = rows.next() else {
+                    return Ok(None);
+                };
+                let (k, _) = row.map_err(|e| self.err(e))?;
+                let id = k.value();
+                match table.get(id).map_err(|e| self.err(e))? {
+                    Some(v) => {
+                        let _ = v.value();
+                        Ok(Some((k, v)))
+                    }
+                    None => Err(self.err(format!(
+                        "the open-ticket index names `{id}`, which is not stored"
+                    ))),
+                }
+            })? {
+                f(k.value(), v.value())?;
+            }
+        } else {
+            let mut rows = guarded(path, || table.iter().map_err(|e| self.err(e)))?;
+            while let Some((k, v)) = guarded(path, || {
+                rows.next()
+                    .map(|row| {
+                        let (k, v) = row.map_err(|e| self.err(e))?;
+                        let _ = (k.value(), v.value());
+                        Ok((k, v))
+                    })
+                    .transpose()
+            })? {
+                f(k.value(), v.value())?;
+            }
         }
         Ok(())
     }

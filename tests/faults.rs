@@ -20,6 +20,16 @@ fn stored() -> (Project, String) {
     (p, out)
 }
 
+/// `evaluate --all` of the stored tickets, as JSON lines.
+const EVALUATE_ALL: &[&str] = &[
+    "evaluate",
+    "--all",
+    "--format",
+    "jsonl",
+    "--at",
+    "2026-03-10T12:00:00+05:00",
+];
+
 fn export(p: &Project) -> String {
     let (code, out, err) = p.run(&["ticket", "export"], "");
     assert_eq!(code, 0, "{err}");
@@ -124,17 +134,7 @@ fn flipped_bytes_give_errors_naming_the_file_never_a_panic() {
             bad[i] ^= 0xff;
         }
         std::fs::write(&path, &bad).unwrap();
-        for args in [
-            &["ticket", "list"][..],
-            &[
-                "evaluate",
-                "--all",
-                "--format",
-                "jsonl",
-                "--at",
-                "2026-03-10T12:00:00+05:00",
-            ][..],
-        ] {
+        for args in [&["ticket", "list"][..], EVALUATE_ALL] {
             let (code, _, err) = p.run(args, "");
             assert!(!err.contains("panicked"), "{args:?}: {err}");
             assert!(matches!(code, 0 | 3), "{args:?}: exit {code}: {err}");
@@ -253,4 +253,36 @@ fn a_read_only_database_file_serves_reads_and_refuses_writes() {
     assert!(err.contains("read-only"), "{err}");
     mode(&db, 0o644);
     assert_eq!(export(&p), before);
+}
+
+#[test]
+fn evaluate_all_names_an_unreadable_record_and_evaluates_the_others() {
+    let (p, _) = stored();
+    {
+        let db = redb::Database::open(p.path("slaengine.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("tickets_v2");
+            let mut table = tx.open_table(def).unwrap();
+            table.insert("T-0042", &[0xff_u8, 0xff, 0xff][..]).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let (code, out, err) = p.run(EVALUATE_ALL, "");
+    assert_eq!(code, 3, "a damaged record is a storage error: {err}");
+    assert!(
+        err.contains("slaengine.redb: the record of ticket `T-0042` cannot be read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 of 300 tickets could not be evaluated"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.lines().count(),
+        299,
+        "every readable ticket is evaluated"
+    );
+    assert!(!out.contains("\"T-0042\""));
 }

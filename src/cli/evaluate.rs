@@ -158,6 +158,15 @@ impl Failures {
     }
 }
 
+/// A worker's own view of the contracts and allowance usage it has met, so that the
+/// tickets after a customer's first take no lock and touch no shared reference count
+/// (two cores bumping one counter take turns at its cache line).
+#[derive(Default)]
+struct Local {
+    index: ByCustomer<usize>,
+    resolved: Vec<(Arc<Contract>, Option<Arc<CustomerUsage>>)>,
+}
+
 struct Job<'a> {
     contracts: &'a Contracts,
     format: Format,
@@ -209,29 +218,60 @@ impl<'a> Job<'a> {
         Ok(Some(u))
     }
 
-    fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, first: bool) {
+    /// The contract and allowance usage of `customer`, through the worker's own cache:
+    /// after the first ticket of a customer, a worker touches no lock or shared counter.
+    fn resolve<'l>(
+        &self,
+        local: &'l mut Local,
+        customer: &str,
+    ) -> Result<&'l (Arc<Contract>, Option<Arc<CustomerUsage>>), Failure> {
+        let known = local.index.get(customer).copied();
+        let i = match known {
+            Some(i) => i,
+            None => {
+                let Some(contract) = self.contracts.get(customer) else {
+                    let msg = format!(
+                        "no usable contract for customer `{customer}` (expected a valid file `{}`)",
+                        self.contracts.loader.display(&format!("{customer}.yaml"))
+                    );
+                    return Err(Failure::Ticket {
+                        id: String::new(),
+                        text: msg,
+                    });
+                };
+                let usage = self.usage_of(&contract, customer)?;
+                local.resolved.push((contract, usage));
+                local
+                    .index
+                    .insert(customer.to_owned(), local.resolved.len() - 1);
+                local.resolved.len() - 1
+            }
+        };
+        Ok(&local.resolved[i])
+    }
+
+    fn one(
+        &self,
+        ticket: Result<Ticket, InputError>,
+        chunk: &mut Chunk,
+        first: bool,
+        local: &mut Local,
+    ) {
         let ticket = match ticket {
             Ok(t) => t,
             Err(e) => return chunk.errors.push(Error::from(e).into()),
         };
-        let Some(contract) = self.contracts.get(&ticket.customer) else {
-            let msg = format!(
-                "no usable contract for customer `{}` (expected a valid file `{}`)",
-                ticket.customer,
-                self.contracts
-                    .loader
-                    .display(&format!("{}.yaml", ticket.customer))
-            );
-            return chunk.errors.push(Failure::Ticket {
-                id: ticket.id,
-                text: msg,
-            });
+        let (contract, usage) = match self.resolve(local, &ticket.customer) {
+            Ok(r) => r,
+            Err(Failure::Ticket { text, .. }) => {
+                return chunk.errors.push(Failure::Ticket {
+                    id: ticket.id,
+                    text,
+                });
+            }
+            Err(e) => return chunk.errors.push(e),
         };
-        let usage = match self.usage_of(&contract, &ticket.customer) {
-            Ok(u) => u,
-            Err(e) => return chunk.errors.push(e.into()),
-        };
-        let e = evaluate_in(&contract, &ticket, self.at, &self.options, usage.as_deref());
+        let e = evaluate_in(contract, &ticket, self.at, &self.options, usage.as_deref());
         // A script that failed fails this ticket's evaluation: it is still printed, with
         // the error finding, and counted.
         if let Some(f) = e.findings.iter().find(|f| f.code == "script_failed") {
@@ -279,10 +319,10 @@ impl<'a> Job<'a> {
                 .enumerate()
                 .map(|(i, part)| {
                     s.spawn(move || {
-                        let mut chunk = Chunk::default();
+                        let (mut chunk, mut local) = (Chunk::default(), Local::default());
                         for (n, line) in part {
                             let t = parse_json_line(line, *n, file);
-                            self.one(t, &mut chunk, first && i == 0);
+                            self.one(t, &mut chunk, first && i == 0, &mut local);
                         }
                         chunk
                     })
@@ -393,9 +433,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         }
         r
     } else {
-        let mut chunk = Chunk::default();
+        let (mut chunk, mut local) = (Chunk::default(), Local::default());
         for (i, t) in TicketReader::new(reader, name.clone()).enumerate() {
-            job.one(t, &mut chunk, i == 0);
+            job.one(t, &mut chunk, i == 0, &mut local);
         }
         emit(chunk, &mut out)
     };
@@ -425,8 +465,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
 
 /// `evaluate TICKET_ID`: one stored ticket.
 fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
-    let store = Store::open_for_reading(&cli.db)?;
-    let job = &job.with_store(&store);
+    let store = &Store::open_for_reading(&cli.db)?;
+    let job = &job.with_store(store);
     let Some(ticket) = store.get(id)? else {
         return Err(InputError::new(format!(
             "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
@@ -435,7 +475,7 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
         .into());
     };
     let mut chunk = Chunk::default();
-    job.one(Ok(ticket), &mut chunk, true);
+    job.one(Ok(ticket), &mut chunk, true, &mut Local::default());
     let stdout = std::io::stdout();
     let mut out: Box<dyn Write> = if job.format == Format::Human {
         Box::new(anstream::AutoStream::auto(stdout.lock()))
@@ -456,40 +496,76 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
 /// Tickets per batch in the `--all` pipeline.
 const PIPE_BATCH: usize = 512;
 
+/// Stored records on their way from the reading thread to a worker, which decodes them:
+/// a ticket is then built, evaluated and freed on one thread, instead of being freed
+/// by another core than the one that allocated it.
+#[derive(Default)]
+struct Records {
+    ids: String,
+    bytes: Vec<u8>,
+    /// Where each record's id and bytes end.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Records {
+    fn push(&mut self, id: &str, bytes: &[u8]) {
+        self.ids.push_str(id);
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push((self.ids.len(), self.bytes.len()));
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Each record's id and bytes, in order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let starts = std::iter::once((0, 0)).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|((i, b), &(ie, be))| (&self.ids[i..ie], &self.bytes[b..be]))
+    }
+}
+
 /// `evaluate --all [--customer ID] [--open]`: every stored ticket, through a pipeline —
-/// this thread reads and decodes, a worker per core evaluates, a writer thread prints
-/// the batches back in id order — so reading, evaluating and writing overlap.
+/// this thread reads the records, a worker per core decodes and evaluates them, a writer
+/// thread prints the batches back in id order — so reading, evaluating and writing
+/// overlap. A record that cannot be read fails its ticket (exit 3); the others go on.
 fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc::sync_channel;
     use std::sync::{Arc, Mutex};
 
-    let store = Store::open_for_reading(&cli.db)?;
-    let job = &job.with_store(&store);
+    let store = &Store::open_for_reading(&cli.db)?;
+    let job = &job.with_store(store);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let stop = AtomicBool::new(false);
     let bar = super::progress("tickets evaluated");
     let (read, written) = std::thread::scope(|s| {
-        let (work_tx, work_rx) = sync_channel::<(usize, Vec<Ticket>)>(workers * 2);
+        let (work_tx, work_rx) = sync_channel::<(usize, Records)>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = sync_channel::<(usize, Chunk)>(workers * 2);
         for _ in 0..workers {
             let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
             s.spawn(move || {
-                let mut size_hint = 0;
+                let (mut size_hint, mut local) = (0, Local::default());
                 loop {
                     let next = rx.lock().ok().and_then(|r| r.recv().ok());
-                    let Some((seq, tickets)) = next else { break };
+                    let Some((seq, records)) = next else { break };
                     // Batches print alike: start at the last one's size, not growing
                     // (and copying) a half-megabyte buffer twelve times over.
                     let mut chunk = Chunk {
                         out: Vec::with_capacity(size_hint),
                         ..Chunk::default()
                     };
-                    for t in tickets {
-                        job.one(Ok(t), &mut chunk, seq == 0);
+                    for (id, bytes) in records.iter() {
+                        match store.decode_record(id, bytes) {
+                            Ok(t) if args.customer.as_ref().is_some_and(|c| *c != t.customer) => {}
+                            Ok(t) => job.one(Ok(t), &mut chunk, seq == 0, &mut local),
+                            Err(e) => chunk.errors.push(e.into()),
+                        }
                     }
                     size_hint = chunk.out.len() + chunk.out.len() / 8;
                     if tx.send((seq, chunk)).is_err() {
@@ -500,7 +576,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         }
         drop(done_tx);
         let stop = &stop;
-        let writer = s.spawn(move || -> Result<(usize, usize), Error> {
+        let writer = s.spawn(move || -> Result<(usize, usize, bool), Error> {
             let stdout = std::io::stdout();
             let mut out: Box<dyn Write> = if job.format == Format::Human {
                 Box::new(anstream::AutoStream::auto(stdout.lock()))
@@ -510,6 +586,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             let mut pending = std::collections::BTreeMap::new();
             let mut failures = Failures::default();
             let (mut next, mut done, mut failed) = (0usize, 0usize, 0usize);
+            let mut damaged = false;
             let mut result = Ok(());
             for (seq, chunk) in done_rx {
                 pending.insert(seq, chunk);
@@ -524,37 +601,30 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                         }
                     }
                     for e in &chunk.errors {
+                        damaged |= matches!(e, Failure::Other(Error::Storage { .. }));
                         failures.report(e);
                     }
                 }
             }
             failures.finish();
             result.and_then(|()| out.flush().map_err(output_error))?;
-            Ok((done, failed))
+            Ok((done, failed, damaged))
         });
         let mut seq = 0;
-        let mut batch = Vec::with_capacity(PIPE_BATCH);
-        let each = |t: Ticket| {
+        let mut batch = Records::default();
+        let each = |id: &str, bytes: &[u8]| {
             bar.inc(1);
-            if args.customer.as_ref().is_some_and(|c| *c != t.customer) {
-                return Ok(());
-            }
-            batch.push(t);
+            batch.push(id, bytes);
             if batch.len() == PIPE_BATCH && !stop.load(Ordering::Relaxed) {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(PIPE_BATCH));
                 // The workers only go away if the output failed: the writer says why.
-                let _ = work_tx.send((seq, full));
+                let _ = work_tx.send((seq, std::mem::take(&mut batch)));
                 seq += 1;
             }
             Ok(())
         };
         // --open reads through the open-ticket index.
-        let read = if args.open {
-            store.for_each_open(each)
-        } else {
-            store.for_each(each)
-        };
-        if !batch.is_empty() && !stop.load(Ordering::Relaxed) {
+        let read = store.for_each_record(args.open, each);
+        if batch.len() > 0 && !stop.load(Ordering::Relaxed) {
             let _ = work_tx.send((seq, batch));
         }
         drop(work_tx);
@@ -565,7 +635,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
     });
     bar.finish_and_clear();
     read?;
-    let (done, failed) = match written {
+    let (done, failed, damaged) = match written {
         Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);
         }
@@ -576,7 +646,12 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             "{failed} of {} tickets could not be evaluated",
             done + failed
         ))));
-        return Ok(exit::BAD_INPUT);
+        // A damaged record is the store's failure, not the user's input.
+        return Ok(if damaged {
+            exit::INTERNAL
+        } else {
+            exit::BAD_INPUT
+        });
     }
     Ok(exit::OK)
 }
