@@ -4,8 +4,10 @@
 //! (operations, call depth, expression depth, string/array/map sizes, variables,
 //! functions, and a wall-clock budget per hook call), `eval` and `import` disabled, strict
 //! variables, misspelt map properties as errors — and the contract's calendar helpers.
-//! Scripts are compiled once per contract revision and shared across threads; a hook is
-//! called without re-running the script's top-level statements. There is no clock in the
+//! Scripts are compiled once per contract revision, and once more by each other thread
+//! that runs them: rhai shares the parts of an engine and a compiled script by reference
+//! count, and two cores bumping one count take turns at its cache line on every call. A
+//! hook is called without re-running the script's top-level statements. There is no clock in the
 //! sandbox, so a hook is a function of what it reads, and calls are memoised on exactly
 //! that (see the `memo` module).
 //!
@@ -110,17 +112,26 @@ struct Compiled {
     /// The path as listed (`scripts/vip.rhai`).
     path: String,
     source: String,
-    ast: AST,
     hooks: [bool; 4],
+}
+
+/// What one thread runs a script set's hooks with: its own engine, and the scripts
+/// compiled by it (in the order of [`ScriptSet::scripts`]).
+struct Runner {
+    engine: Engine,
+    asts: Vec<AST>,
 }
 
 /// The compiled scripts of one contract and the engine that runs them.
 pub struct ScriptSet {
     /// Unique per compiled set: names its memos of hook calls.
     id: u64,
-    engine: Engine,
     scripts: Vec<Compiled>,
     limits: Limits,
+    /// The calendar the helpers query.
+    calendar: Arc<Calendar>,
+    /// Each thread's runner, made on its first call.
+    runners: thread_local::ThreadLocal<Runner>,
 }
 
 impl std::fmt::Debug for ScriptSet {
@@ -354,7 +365,7 @@ impl ScriptSet {
     ) -> Result<ScriptSet, InputError> {
         let cal = Arc::new(cal.clone());
         let engine = engine(&limits, &cal);
-        let mut compiled = Vec::new();
+        let (mut compiled, mut asts) = (Vec::new(), Vec::new());
         for (path, source) in scripts {
             let file = display(path);
             let ast = engine.compile(source).map_err(|e| {
@@ -403,16 +414,20 @@ impl ScriptSet {
             compiled.push(Compiled {
                 path: path.clone(),
                 source: source.clone(),
-                ast,
                 hooks,
             });
+            asts.push(ast);
         }
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let runners = thread_local::ThreadLocal::new();
+        // This thread runs with what it compiled.
+        runners.get_or(|| Runner { engine, asts });
         Ok(ScriptSet {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            engine,
             scripts: compiled,
             limits,
+            calendar: cal,
+            runners,
         })
     }
 
@@ -483,7 +498,7 @@ impl ScriptSet {
             } else {
                 second
             };
-            let result = self.call_one(s, n * HOOKS.len() + i, i, ticket, arg);
+            let result = self.call_one(n, n * HOOKS.len() + i, i, ticket, arg);
             match result {
                 Ok(memo::Cached {
                     value,
@@ -513,11 +528,12 @@ impl ScriptSet {
         Ok(())
     }
 
-    /// One call of hook `HOOKS[hook]` in script `s` (memo `slot`) with the ticket and
-    /// `arg`: the memo's answer if it has one, else a run of the script, kept for later.
+    /// One call of hook `HOOKS[hook]` in script number `n` (memo `slot`) with the ticket
+    /// and `arg`: the memo's answer if it has one, else a run of the script, kept for
+    /// later.
     fn call_one(
         &self,
-        s: &Compiled,
+        n: usize,
         slot: usize,
         hook: usize,
         ticket: &TicketArg<'_>,
@@ -550,7 +566,7 @@ impl ScriptSet {
                 if HOOKS[hook].1 == 2 {
                     argv.push(arg.cloned().unwrap_or(Dynamic::UNIT));
                 }
-                self.run(s, HOOKS[hook].0, argv).inspect(|fresh| {
+                self.run(n, HOOKS[hook].0, argv).inspect(|fresh| {
                     if let Some(k) = key.as_mut() {
                         memo::store(self.id, slot, k, &sources, memo::recorded(), fresh);
                     }
@@ -563,23 +579,42 @@ impl ScriptSet {
         result
     }
 
-    /// Runs `hook` of script `s` with `argv` under the limits, recording the properties
-    /// it reads.
+    /// This thread's runner, made on its first call: an engine of its own, and the
+    /// scripts compiled again by it (they compiled once, so they do again).
+    fn runner(&self) -> Result<&Runner, Box<EvalAltResult>> {
+        self.runners.get_or_try(|| {
+            let engine = engine(&self.limits, &self.calendar);
+            let asts = self
+                .scripts
+                .iter()
+                .map(|s| engine.compile(&s.source))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Runner { engine, asts })
+        })
+    }
+
+    /// Runs `hook` of script number `n` with `argv` under the limits, recording the
+    /// properties it reads.
     fn run(
         &self,
-        s: &Compiled,
+        n: usize,
         hook: &str,
         argv: Vec<Dynamic>,
     ) -> Result<memo::Cached, Box<EvalAltResult>> {
+        let runner = self.runner()?;
         let budget = StdDuration::from_millis(self.limits.millis);
         DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
         LOG.with(|l| l.borrow_mut().clear());
         memo::start_recording();
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = self
-            .engine
-            .call_fn_with_options::<Dynamic>(options, &mut scope, &s.ast, hook, argv);
+        let result = runner.engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut scope,
+            &runner.asts[n],
+            hook,
+            argv,
+        );
         DEADLINE.with(|d| d.set(None));
         let log = LOG.with(|l| std::mem::take(&mut *l.borrow_mut()));
         result.map(|value| memo::Cached {
@@ -1016,5 +1051,59 @@ mod tests {
             told > 300,
             "only {told} comparisons were told without building"
         );
+    }
+
+    /// Every thread runs with an engine and scripts of its own, and gets what the
+    /// compiling thread gets.
+    #[test]
+    fn each_thread_runs_its_own_compilation_alike() {
+        use crate::calendar::Window;
+        let week = std::array::from_fn(|d| {
+            if d < 5 {
+                vec![Window::new(9 * 3600, 18 * 3600).unwrap()]
+            } else {
+                vec![]
+            }
+        });
+        let cal = Calendar::new(chrono_tz::Europe::Moscow, week, vec![], vec![], None).unwrap();
+        let source = "fn classify(ticket) { if is_open(ticket.registered) { \"open.\" + ticket.summary } else { \"closed\" } }";
+        let set = ScriptSet::compile(
+            &[("s.rhai".to_owned(), source.to_owned())],
+            Limits::default(),
+            &cal,
+            str::to_owned,
+        )
+        .unwrap();
+        let classify = |text: &str| {
+            let t = Ticket::from_str_named(text, "t.yaml").unwrap();
+            let mut results = Vec::new();
+            set.call(
+                "classify",
+                &TicketArg::new(&t),
+                None,
+                &mut results,
+                str::to_owned,
+            )
+            .unwrap();
+            results[0].value.to_string()
+        };
+        let tickets = [
+            "id: T-1\ncustomer: c\nsummary: a\nregistered: 2026-03-02T10:00:00+03:00\n",
+            "id: T-2\ncustomer: c\nsummary: b\nregistered: 2026-03-01T10:00:00+03:00\n",
+        ];
+        let here: Vec<String> = tickets.iter().map(|t| classify(t)).collect();
+        assert_eq!(here, ["open.a", "closed"]);
+        let all_in = std::sync::Barrier::new(3);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    let there: Vec<String> = tickets.iter().map(|t| classify(t)).collect();
+                    assert_eq!(there, here);
+                    // Alive together, so none takes over another's runner.
+                    all_in.wait();
+                });
+            }
+        });
+        assert_eq!(set.runners.iter().count(), 4);
     }
 }
