@@ -613,9 +613,13 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         let mut seq = 0;
         let mut batch = Records::default();
         let each = |id: &str, bytes: &[u8]| {
-            bar.inc(1);
+            if stop.load(Ordering::Relaxed) {
+                // The output failed: the writer says why, and reading stops.
+                return Err(Error::Output(std::io::Error::other("the output failed")));
+            }
             batch.push(id, bytes);
-            if batch.len() == PIPE_BATCH && !stop.load(Ordering::Relaxed) {
+            if batch.len() == PIPE_BATCH {
+                bar.inc(PIPE_BATCH as u64);
                 // The workers only go away if the output failed: the writer says why.
                 let _ = work_tx.send((seq, std::mem::take(&mut batch)));
                 seq += 1;
@@ -625,6 +629,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         // --open reads through the open-ticket index.
         let read = store.for_each_record(args.open, each);
         if batch.len() > 0 && !stop.load(Ordering::Relaxed) {
+            bar.inc(batch.len() as u64);
             let _ = work_tx.send((seq, batch));
         }
         drop(work_tx);
@@ -634,13 +639,14 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         (read, written)
     });
     bar.finish_and_clear();
-    read?;
+    // The output's failure first: it is why reading stopped, if it did.
     let (done, failed, damaged) = match written {
         Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             return Ok(exit::OK);
         }
         other => other?,
     };
+    read?;
     if failed > 0 {
         report(&Error::Input(InputError::new(format!(
             "{failed} of {} tickets could not be evaluated",
