@@ -518,6 +518,17 @@ impl Records {
         self.ends.len()
     }
 
+    /// An empty batch with room for one like `self` and an eighth more, so that filling
+    /// it seldom copies it over as it grows.
+    fn like(&self) -> Records {
+        let room = |n: usize| n + n / 8;
+        Records {
+            ids: String::with_capacity(room(self.ids.len())),
+            bytes: Vec::with_capacity(room(self.bytes.len())),
+            ends: Vec::with_capacity(self.ends.len()),
+        }
+    }
+
     /// Each record's id and bytes, in order.
     fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
         let starts = std::iter::once((0, 0)).chain(self.ends.iter().copied());
@@ -621,7 +632,8 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             if batch.len() == PIPE_BATCH {
                 bar.inc(PIPE_BATCH as u64);
                 // The workers only go away if the output failed: the writer says why.
-                let _ = work_tx.send((seq, std::mem::take(&mut batch)));
+                let next = batch.like();
+                let _ = work_tx.send((seq, std::mem::replace(&mut batch, next)));
                 seq += 1;
             }
             Ok(())
