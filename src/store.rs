@@ -9,6 +9,10 @@
 
 mod record;
 
+/// Decodes a stored ticket record (see [`Store::for_each_record`]); the error says what
+/// is wrong with it.
+pub(crate) use record::decode_ticket;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

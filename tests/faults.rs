@@ -258,20 +258,11 @@ fn a_read_only_database_file_serves_reads_and_refuses_writes() {
 #[test]
 fn evaluate_all_names_an_unreadable_record_and_evaluates_the_others() {
     let (p, _) = stored();
-    {
-        let db = redb::Database::open(p.path("slaengine.redb")).unwrap();
-        let tx = db.begin_write().unwrap();
-        {
-            let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("tickets_v2");
-            let mut table = tx.open_table(def).unwrap();
-            table.insert("T-0042", &[0xff_u8, 0xff, 0xff][..]).unwrap();
-        }
-        tx.commit().unwrap();
-    }
+    damage_record(&p, "T-0042");
     let (code, out, err) = p.run(EVALUATE_ALL, "");
     assert_eq!(code, 3, "a damaged record is a storage error: {err}");
     assert!(
-        err.contains("slaengine.redb: the record of ticket `T-0042` cannot be read"),
+        err.contains("ticket T-0042: slaengine.redb: the stored record cannot be read"),
         "{err}"
     );
     assert!(
@@ -285,4 +276,116 @@ fn evaluate_all_names_an_unreadable_record_and_evaluates_the_others() {
         "every readable ticket is evaluated"
     );
     assert!(!out.contains("\"T-0042\""));
+}
+
+/// Overwrites the stored record of ticket `id` with bytes that are no record.
+fn damage_record(p: &Project, id: &str) {
+    let db = redb::Database::open(p.path("slaengine.redb")).unwrap();
+    let tx = db.begin_write().unwrap();
+    {
+        let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("tickets_v2");
+        let mut table = tx.open_table(def).unwrap();
+        table.insert(id, &[0xff_u8, 0xff, 0xff][..]).unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+/// Unreadable records are named together, like tickets failing for one reason.
+#[test]
+fn unreadable_records_are_reported_once_and_named_together() {
+    let (p, _) = stored();
+    for id in ["T-0010", "T-0020", "T-0030"] {
+        damage_record(&p, id);
+    }
+    let (code, out, err) = p.run(EVALUATE_ALL, "");
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(
+        err.matches("the stored record cannot be read").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.contains("2 more tickets failed the same way (T-0020, T-0030)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 of 300 tickets could not be evaluated"),
+        "{err}"
+    );
+    assert_eq!(out.lines().count(), 297);
+}
+
+/// A damaged record is a storage error (exit 3), also when the reader of the output goes
+/// away early (`| head`): a closed pipe must not turn it into success. (From review.)
+#[test]
+fn a_damaged_record_exits_3_even_on_a_closed_pipe() {
+    use std::io::Read;
+    let (p, _) = stored();
+    damage_record(&p, "T-0001");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slaengine"))
+        .args(EVALUATE_ALL)
+        .current_dir(p.path(""))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // `| head -c 16`
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let code = child.wait().unwrap().code();
+    assert!(
+        err.contains("ticket T-0001: slaengine.redb: the stored record cannot be read"),
+        "{err}"
+    );
+    assert_eq!(code, Some(3), "{err}");
+}
+
+/// A worklog index entry that cannot be read fails the allowance's tickets as a storage
+/// error (exit 3), for one stored ticket as for all of them.
+#[test]
+fn an_unreadable_worklog_entry_is_a_storage_error_for_one_ticket_and_all() {
+    use redb::ReadableTable;
+    let p = Project::new();
+    let ticket = r#"{"id":"S-1","customer":"acme","category":"support.small_change","summary":"Add a field","registered":"2026-03-10T10:00:00+05:00","events":[{"at":"2026-03-10T11:00:00+05:00","kind":"worklog","hours":2,"engineer":"ivanov"}]}"#;
+    let (code, _, err) = p.run(&["ticket", "add", "-"], ticket);
+    assert_eq!(code, 0, "{err}");
+    {
+        let db = redb::Database::open(p.path("slaengine.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("worklogs_v2");
+            let mut table = tx.open_table(def).unwrap();
+            let key = table
+                .iter()
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .0
+                .value()
+                .to_owned();
+            table
+                .insert(key.as_str(), &[0xff_u8, 0xff, 0xff][..])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let at = "2026-03-20T12:00:00+05:00";
+    for args in [
+        &["evaluate", "S-1", "--at", at][..],
+        &["evaluate", "--all", "--at", at],
+    ] {
+        let (code, _, err) = p.run(args, "");
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(err.contains("slaengine.redb"), "{args:?}: {err}");
+        assert!(err.contains("cannot be read"), "{args:?}: {err}");
+    }
 }

@@ -259,3 +259,41 @@ fn overlapping_readers_do_not_keep_a_writer_out() {
     let t = export(&db).into_iter().find(|t| t["id"] == "T-1").unwrap();
     assert_eq!(t["events"].as_array().unwrap().len(), 6);
 }
+
+/// The first evaluation printed starts like a first one (no `---` or blank line before
+/// it), even when `--customer` leaves nothing of the first tickets read.
+#[test]
+fn evaluate_all_of_a_later_customer_starts_like_a_first_evaluation() {
+    let p = super::watch::Project::new();
+    let mut lines = String::new();
+    for (prefix, customer, n) in [("G", "globex", 600), ("T", "acme", 3)] {
+        for i in 0..n {
+            lines.push_str(&format!(
+                "{{\"id\":\"{prefix}-{i:04}\",\"customer\":\"{customer}\",\"category\":\"error.module_failure\",\"summary\":\"s {i}\",\"registered\":\"2026-03-10T10:00:00+05:00\"}}\n"
+            ));
+        }
+    }
+    let (code, _, err) = p.run(&["ticket", "import", "-"], &lines);
+    assert_eq!(code, 0, "{err}");
+    let at = "2026-03-10T12:00:00+05:00";
+    let args = |f| {
+        [
+            "--format",
+            f,
+            "evaluate",
+            "--all",
+            "--customer",
+            "acme",
+            "--at",
+            at,
+        ]
+    };
+    let (code, yaml, err) = p.run(&args("yaml"), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(yaml.starts_with("schema:"), "{yaml}");
+    assert_eq!(yaml.matches("\n---\n").count(), 2, "{yaml}");
+    let (code, human, err) = p.run(&args("human"), "");
+    assert_eq!(code, 0, "{err}");
+    assert!(human.starts_with("T-0000"), "{human}");
+    assert_eq!(human.matches("\n\nT-000").count(), 2, "{human}");
+}

@@ -94,8 +94,13 @@ struct Chunk {
 
 /// Why a ticket (or a line of input) could not be evaluated.
 enum Failure {
-    /// Ticket `id` failed: `text` says why, the same for every ticket that failed alike.
-    Ticket { id: String, text: String },
+    /// Ticket `id` failed: `text` says why, the same for every ticket that failed alike;
+    /// `storage`: because its stored record could not be read.
+    Ticket {
+        id: String,
+        text: String,
+        storage: bool,
+    },
     /// Anything else (a line that is no ticket, the store, the output).
     Other(Error),
 }
@@ -115,13 +120,19 @@ struct Failures {
     again: HashMap<String, (usize, Vec<String>)>,
     /// The reasons in the order they were first reported.
     order: Vec<String>,
+    /// Whether stored data could not be read (exit 3).
+    damaged: bool,
 }
 
 impl Failures {
     fn report(&mut self, f: &Failure) {
+        self.damaged |= matches!(
+            f,
+            Failure::Ticket { storage: true, .. } | Failure::Other(Error::Storage { .. })
+        );
         match f {
             Failure::Other(e) => report(e),
-            Failure::Ticket { id, text } => match self.again.get_mut(text) {
+            Failure::Ticket { id, text, .. } => match self.again.get_mut(text) {
                 Some((count, ids)) => {
                     *count += 1;
                     if ids.len() < Self::NAMED {
@@ -155,6 +166,113 @@ impl Failures {
                 ids.join(", "),
             ))));
         }
+    }
+}
+
+/// Prints evaluations in the order it is given them, and reports failures as they come.
+/// Workers render each chunk's first evaluation without the separator that goes between
+/// two (a blank line for people, `---` in YAML): the printer puts it before every chunk
+/// but the first that prints anything, however the tickets were split.
+struct Printer {
+    out: Box<dyn Write>,
+    separator: &'static [u8],
+    started: bool,
+    done: usize,
+    failed: usize,
+    failures: Failures,
+    /// Why the output failed, if it did: nothing more is written after it.
+    broken: Option<Error>,
+}
+
+impl Printer {
+    /// A printer to standard output (styled for a terminal with the human format).
+    fn new(format: Format) -> Printer {
+        let stdout = std::io::stdout();
+        let out: Box<dyn Write> = if format == Format::Human {
+            Box::new(anstream::AutoStream::auto(stdout.lock()))
+        } else {
+            Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+        };
+        let separator: &[u8] = match format {
+            Format::Human => b"\n",
+            Format::Yaml => b"---\n",
+            _ => b"",
+        };
+        Printer {
+            out,
+            separator,
+            started: false,
+            done: 0,
+            failed: 0,
+            failures: Failures::default(),
+            broken: None,
+        }
+    }
+
+    /// Prints `chunk` and reports its failures. Returns whether the output still works.
+    fn emit(&mut self, chunk: &Chunk) -> bool {
+        self.done += chunk.done;
+        self.failed += chunk.errors.len();
+        if self.broken.is_none() && !chunk.out.is_empty() {
+            let separator = if self.started { self.separator } else { b"" };
+            self.started = true;
+            if let Err(e) = self
+                .out
+                .write_all(separator)
+                .and_then(|()| self.out.write_all(&chunk.out))
+            {
+                self.broken = Some(output_error(e));
+            }
+        }
+        if !chunk.errors.is_empty() {
+            // What was printed before the failures comes before their messages.
+            self.flush();
+            for e in &chunk.errors {
+                self.failures.report(e);
+            }
+        }
+        self.broken.is_none()
+    }
+
+    fn flush(&mut self) {
+        if self.broken.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.broken = Some(output_error(e));
+        }
+    }
+
+    /// Flushes the output, names the tickets that failed for reasons already given, and
+    /// gives the exit code: 3 if stored data could not be read (here or, `damaged`,
+    /// elsewhere), else 2 if a ticket failed, else 0. A closed pipe (its reader has
+    /// gone) ends the run quietly, but for damaged data.
+    fn finish(mut self, damaged: bool) -> Result<u8, Error> {
+        self.flush();
+        let damaged = damaged || self.failures.damaged;
+        self.failures.finish();
+        match self.broken {
+            Some(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+                return Ok(if damaged { exit::INTERNAL } else { exit::OK });
+            }
+            Some(e) => return Err(e),
+            None => {}
+        }
+        if self.failed > 0 {
+            // One ticket's failure was said in full already.
+            if self.done + self.failed > 1 {
+                report(&Error::Input(InputError::new(format!(
+                    "{} of {} tickets could not be evaluated",
+                    self.failed,
+                    self.done + self.failed
+                ))));
+            }
+            return Ok(if damaged {
+                exit::INTERNAL
+            } else {
+                exit::BAD_INPUT
+            });
+        }
+        Ok(if damaged { exit::INTERNAL } else { exit::OK })
     }
 }
 
@@ -237,6 +355,7 @@ impl<'a> Job<'a> {
                     return Err(Failure::Ticket {
                         id: String::new(),
                         text: msg,
+                        storage: false,
                     });
                 };
                 let usage = self.usage_of(&contract, customer)?;
@@ -250,23 +369,20 @@ impl<'a> Job<'a> {
         Ok(&local.resolved[i])
     }
 
-    fn one(
-        &self,
-        ticket: Result<Ticket, InputError>,
-        chunk: &mut Chunk,
-        first: bool,
-        local: &mut Local,
-    ) {
+    /// Evaluates `ticket` into `chunk`: its output after the chunk's others (the first
+    /// without a separator before it, see [`Printer`]), or why it failed.
+    fn one(&self, ticket: Result<Ticket, InputError>, chunk: &mut Chunk, local: &mut Local) {
         let ticket = match ticket {
             Ok(t) => t,
             Err(e) => return chunk.errors.push(Error::from(e).into()),
         };
         let (contract, usage) = match self.resolve(local, &ticket.customer) {
             Ok(r) => r,
-            Err(Failure::Ticket { text, .. }) => {
+            Err(Failure::Ticket { text, storage, .. }) => {
                 return chunk.errors.push(Failure::Ticket {
                     id: ticket.id,
                     text,
+                    storage,
                 });
             }
             Err(e) => return chunk.errors.push(e),
@@ -280,11 +396,12 @@ impl<'a> Job<'a> {
             chunk.errors.push(Failure::Ticket {
                 id: ticket.id.clone(),
                 text: text.to_owned(),
+                storage: false,
             });
         } else {
             chunk.done += 1;
         }
-        let at_start = first && chunk.out.is_empty();
+        let at_start = chunk.out.is_empty();
         let res = match self.format {
             Format::Human => {
                 if !at_start {
@@ -308,7 +425,7 @@ impl<'a> Job<'a> {
     }
 
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
-    fn lines(&self, lines: &[(usize, String)], file: &str, first: bool) -> Vec<Chunk> {
+    fn lines(&self, lines: &[(usize, String)], file: &str) -> Vec<Chunk> {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
@@ -316,13 +433,12 @@ impl<'a> Job<'a> {
         std::thread::scope(|s| {
             let handles: Vec<_> = lines
                 .chunks(per)
-                .enumerate()
-                .map(|(i, part)| {
+                .map(|part| {
                     s.spawn(move || {
                         let (mut chunk, mut local) = (Chunk::default(), Local::default());
                         for (n, line) in part {
                             let t = parse_json_line(line, *n, file);
-                            self.one(t, &mut chunk, first && i == 0, &mut local);
+                            self.one(t, &mut chunk, &mut local);
                         }
                         chunk
                     })
@@ -363,54 +479,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         return stored(cli, &job, id);
     };
     let (name, mut reader) = super::open_input(ticket_file)?;
-    let stdout = std::io::stdout();
-    let mut out: Box<dyn Write> = if format == Format::Human {
-        Box::new(anstream::AutoStream::auto(stdout.lock()))
-    } else {
-        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
-    };
-    let (mut done, mut failed) = (0usize, 0usize);
-    let mut failures = Failures::default();
-    let mut emit = |chunk: Chunk, out: &mut Box<dyn Write>| -> Result<(), Error> {
-        done += chunk.done;
-        failed += chunk.errors.len();
-        out.write_all(&chunk.out).map_err(output_error)?;
-        if !chunk.errors.is_empty() {
-            out.flush().map_err(output_error)?;
-            for e in &chunk.errors {
-                failures.report(e);
-            }
-        }
-        Ok(())
-    };
-
+    let mut printer = Printer::new(format);
     let head = reader.fill_buf().map_err(|e| Error::Io {
         path: name.clone(),
         source: e,
     })?;
     let json = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let result = if json {
+    if json {
         let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
         let mut line_no = 0;
-        let mut first = true;
-        let mut r = Ok(());
-        loop {
+        let mut writing = true;
+        while writing {
             let mut line = String::new();
             line_no += 1;
             let n = match crate::ticket::read_text_line(&mut reader, &mut line, line_no, &name) {
                 Ok(n) => n,
                 // A line that is not UTF-8 fails alone, like a line that is not JSON.
                 Err(e) => {
-                    r = emit(
-                        Chunk {
-                            errors: vec![Error::from(e).into()],
-                            ..Chunk::default()
-                        },
-                        &mut out,
-                    );
-                    if r.is_err() {
-                        break;
-                    }
+                    writing = printer.emit(&Chunk {
+                        errors: vec![Error::from(e).into()],
+                        ..Chunk::default()
+                    });
                     continue;
                 }
             };
@@ -418,49 +507,31 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 batch.push((line_no, line));
             }
             if batch.len() == BATCH || (n == 0 && !batch.is_empty()) {
-                for chunk in job.lines(&batch, &name, first) {
-                    r = emit(chunk, &mut out);
-                    if r.is_err() {
-                        break;
-                    }
+                for chunk in job.lines(&batch, &name) {
+                    writing = writing && printer.emit(&chunk);
                 }
-                first = false;
                 batch.clear();
             }
-            if n == 0 || r.is_err() {
+            if n == 0 {
                 break;
             }
         }
-        r
     } else {
         let (mut chunk, mut local) = (Chunk::default(), Local::default());
-        for (i, t) in TicketReader::new(reader, name.clone()).enumerate() {
-            job.one(t, &mut chunk, i == 0, &mut local);
+        for t in TicketReader::new(reader, name.clone()) {
+            job.one(t, &mut chunk, &mut local);
         }
-        emit(chunk, &mut out)
-    };
-    match result.and_then(|()| out.flush().map_err(output_error)) {
-        Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            return Ok(exit::OK);
-        }
-        Err(e) => return Err(e),
-        Ok(()) => {}
+        printer.emit(&chunk);
     }
-    failures.finish();
-    if failed > 0 {
-        report(&Error::Input(InputError::new(format!(
-            "{failed} of {} tickets could not be evaluated",
-            done + failed
-        ))));
-        return Ok(exit::BAD_INPUT);
-    }
-    if done == 0 {
+    let done = printer.done;
+    let code = printer.finish(false)?;
+    if code == exit::OK && done == 0 {
         report(&Error::Input(InputError::new(format!(
             "expected tickets in `{name}`, found none"
         ))));
         return Ok(exit::BAD_INPUT);
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 /// `evaluate TICKET_ID`: one stored ticket.
@@ -475,22 +546,10 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
         .into());
     };
     let mut chunk = Chunk::default();
-    job.one(Ok(ticket), &mut chunk, true, &mut Local::default());
-    let stdout = std::io::stdout();
-    let mut out: Box<dyn Write> = if job.format == Format::Human {
-        Box::new(anstream::AutoStream::auto(stdout.lock()))
-    } else {
-        Box::new(stdout.lock())
-    };
-    out.write_all(&chunk.out).map_err(output_error)?;
-    out.flush().map_err(output_error)?;
-    let failed = !chunk.errors.is_empty();
-    let mut failures = Failures::default();
-    for e in &chunk.errors {
-        failures.report(e);
-    }
-    failures.finish();
-    Ok(if failed { exit::BAD_INPUT } else { exit::OK })
+    job.one(Ok(ticket), &mut chunk, &mut Local::default());
+    let mut printer = Printer::new(job.format);
+    printer.emit(&chunk);
+    printer.finish(false)
 }
 
 /// Tickets per batch in the `--all` pipeline.
@@ -552,14 +611,25 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
+    // Set by the writer when the output fails: reading stops.
     let stop = AtomicBool::new(false);
+    // Set by this thread when reading fails (reported at once): the exit code is 3.
+    let read_failed = AtomicBool::new(false);
     let bar = super::progress("tickets evaluated");
-    let (read, written) = std::thread::scope(|s| {
+    let unreadable = |id: &str, why: String| Failure::Ticket {
+        id: id.to_owned(),
+        text: format!(
+            "{}: the stored record cannot be read: {why}",
+            store.path().display()
+        ),
+        storage: true,
+    };
+    let code = std::thread::scope(|s| {
         let (work_tx, work_rx) = sync_channel::<(usize, Records)>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = sync_channel::<(usize, Chunk)>(workers * 2);
         for _ in 0..workers {
-            let (rx, tx) = (Arc::clone(&work_rx), done_tx.clone());
+            let (rx, tx, unreadable) = (Arc::clone(&work_rx), done_tx.clone(), &unreadable);
             s.spawn(move || {
                 let (mut size_hint, mut local) = (0, Local::default());
                 loop {
@@ -572,10 +642,10 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                         ..Chunk::default()
                     };
                     for (id, bytes) in records.iter() {
-                        match store.decode_record(id, bytes) {
+                        match crate::store::decode_ticket(bytes) {
                             Ok(t) if args.customer.as_ref().is_some_and(|c| *c != t.customer) => {}
-                            Ok(t) => job.one(Ok(t), &mut chunk, seq == 0, &mut local),
-                            Err(e) => chunk.errors.push(e.into()),
+                            Ok(t) => job.one(Ok(t), &mut chunk, &mut local),
+                            Err(why) => chunk.errors.push(unreadable(id, why)),
                         }
                     }
                     size_hint = chunk.out.len() + chunk.out.len() / 8;
@@ -586,40 +656,22 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             });
         }
         drop(done_tx);
-        let stop = &stop;
-        let writer = s.spawn(move || -> Result<(usize, usize, bool), Error> {
-            let stdout = std::io::stdout();
-            let mut out: Box<dyn Write> = if job.format == Format::Human {
-                Box::new(anstream::AutoStream::auto(stdout.lock()))
-            } else {
-                Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
-            };
+        let (stop, read_failed) = (&stop, &read_failed);
+        let writer = s.spawn(move || {
+            let mut printer = Printer::new(job.format);
             let mut pending = std::collections::BTreeMap::new();
-            let mut failures = Failures::default();
-            let (mut next, mut done, mut failed) = (0usize, 0usize, 0usize);
-            let mut damaged = false;
-            let mut result = Ok(());
+            let mut next = 0usize;
             for (seq, chunk) in done_rx {
                 pending.insert(seq, chunk);
                 while let Some(chunk) = pending.remove(&next) {
                     next += 1;
-                    done += chunk.done;
-                    failed += chunk.errors.len();
-                    if result.is_ok() {
-                        result = out.write_all(&chunk.out).map_err(output_error);
-                        if result.is_err() {
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    for e in &chunk.errors {
-                        damaged |= matches!(e, Failure::Other(Error::Storage { .. }));
-                        failures.report(e);
+                    if !printer.emit(&chunk) {
+                        stop.store(true, Ordering::Relaxed);
                     }
                 }
             }
-            failures.finish();
-            result.and_then(|()| out.flush().map_err(output_error))?;
-            Ok((done, failed, damaged))
+            // The reading ended before the last batch came.
+            printer.finish(read_failed.load(Ordering::Acquire))
         });
         let mut seq = 0;
         let mut batch = Records::default();
@@ -639,37 +691,23 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             Ok(())
         };
         // --open reads through the open-ticket index.
-        let read = store.for_each_record(args.open, each);
+        match store.for_each_record(args.open, each) {
+            // The output failed: the writer reports it.
+            Ok(()) | Err(Error::Output(_)) => {}
+            Err(e) => {
+                report(&e);
+                read_failed.store(true, Ordering::Release);
+            }
+        }
         if batch.len() > 0 && !stop.load(Ordering::Relaxed) {
             bar.inc(batch.len() as u64);
             let _ = work_tx.send((seq, batch));
         }
         drop(work_tx);
-        let written = writer
+        writer
             .join()
-            .unwrap_or_else(|_| Err(Error::Output(std::io::Error::other("the writer stopped"))));
-        (read, written)
+            .unwrap_or_else(|_| Err(Error::Output(std::io::Error::other("the writer stopped"))))
     });
     bar.finish_and_clear();
-    // The output's failure first: it is why reading stopped, if it did.
-    let (done, failed, damaged) = match written {
-        Err(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            return Ok(exit::OK);
-        }
-        other => other?,
-    };
-    read?;
-    if failed > 0 {
-        report(&Error::Input(InputError::new(format!(
-            "{failed} of {} tickets could not be evaluated",
-            done + failed
-        ))));
-        // A damaged record is the store's failure, not the user's input.
-        return Ok(if damaged {
-            exit::INTERNAL
-        } else {
-            exit::BAD_INPUT
-        });
-    }
-    Ok(exit::OK)
+    code
 }
