@@ -7,9 +7,9 @@
 //! Scripts are compiled once per contract revision, and once more by each other thread
 //! that runs them: rhai shares the parts of an engine and a compiled script by reference
 //! count, and two cores bumping one count take turns at its cache line on every call. A
-//! hook is called without re-running the script's top-level statements. There is no clock in the
-//! sandbox, so a hook is a function of what it reads, and calls are memoised on exactly
-//! that (see the `memo` module).
+//! hook is called without re-running the script's top-level statements. There is no
+//! clock in the sandbox, so a hook is a function of what it reads, and calls are
+//! memoised on exactly that (see the `memo` module).
 //!
 //! Hooks (any subset, template scripts first):
 //! `classify(ticket)`, `targets(ticket, targets)`, `findings(ticket, evaluation)`,
@@ -122,7 +122,7 @@ struct Runner {
     asts: Vec<AST>,
 }
 
-/// The compiled scripts of one contract and the engine that runs them.
+/// The compiled scripts of one contract, and the engines that run them (one per thread).
 pub struct ScriptSet {
     /// Unique per compiled set: names its memos of hook calls.
     id: u64,

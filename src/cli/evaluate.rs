@@ -523,9 +523,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         }
         printer.emit(&chunk);
     }
-    let done = printer.done;
+    let none = printer.done + printer.failed == 0;
     let code = printer.finish(false)?;
-    if code == exit::OK && done == 0 {
+    if code == exit::OK && none {
         report(&Error::Input(InputError::new(format!(
             "expected tickets in `{name}`, found none"
         ))));
