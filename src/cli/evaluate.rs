@@ -242,13 +242,17 @@ impl Printer {
         }
     }
 
-    /// Flushes the output, names the tickets that failed for reasons already given, and
-    /// gives the exit code: 3 if stored data could not be read (here or, `damaged`,
-    /// elsewhere), else 2 if a ticket failed, else 0. A closed pipe (its reader has
-    /// gone) ends the run quietly, but for damaged data.
-    fn finish(mut self, damaged: bool) -> Result<u8, Error> {
+    /// Flushes the output, reports `stopped` (the storage error that ended reading, if
+    /// one did: after what was read before it), names the tickets that failed for
+    /// reasons already given, and gives the exit code: 3 if stored data could not be
+    /// read, else 2 if a ticket failed, else 0. A closed pipe (its reader has gone) ends
+    /// the run quietly, but for damaged data.
+    fn finish(mut self, stopped: Option<Error>) -> Result<u8, Error> {
         self.flush();
-        let damaged = damaged || self.failures.damaged;
+        if let Some(e) = &stopped {
+            report(e);
+        }
+        let damaged = stopped.is_some() || self.failures.damaged;
         self.failures.finish();
         match self.broken {
             Some(Error::Output(source)) if source.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -283,6 +287,9 @@ impl Printer {
 struct Local {
     index: ByCustomer<usize>,
     resolved: Vec<(Arc<Contract>, Option<Arc<CustomerUsage>>)>,
+    /// Customers whose allowance usage could not be read from the store, and why: their
+    /// tickets fail alike (named together), without reading the store again.
+    unusable: ByCustomer<String>,
 }
 
 struct Job<'a> {
@@ -358,7 +365,26 @@ impl<'a> Job<'a> {
                         storage: false,
                     });
                 };
-                let usage = self.usage_of(&contract, customer)?;
+                if let Some(why) = local.unusable.get(customer) {
+                    return Err(Failure::Ticket {
+                        id: String::new(),
+                        text: why.clone(),
+                        storage: true,
+                    });
+                }
+                let usage = match self.usage_of(&contract, customer) {
+                    Ok(u) => u,
+                    Err(e @ Error::Storage { .. }) => {
+                        let why = e.to_string();
+                        local.unusable.insert(customer.to_owned(), why.clone());
+                        return Err(Failure::Ticket {
+                            id: String::new(),
+                            text: why,
+                            storage: true,
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 local.resolved.push((contract, usage));
                 local
                     .index
@@ -425,7 +451,7 @@ impl<'a> Job<'a> {
     }
 
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
-    fn lines(&self, lines: &[(usize, String)], file: &str) -> Vec<Chunk> {
+    fn lines(&self, lines: &[(usize, Result<String, InputError>)], file: &str) -> Vec<Chunk> {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
@@ -437,7 +463,10 @@ impl<'a> Job<'a> {
                     s.spawn(move || {
                         let (mut chunk, mut local) = (Chunk::default(), Local::default());
                         for (n, line) in part {
-                            let t = parse_json_line(line, *n, file);
+                            let t = match line {
+                                Ok(line) => parse_json_line(line, *n, file),
+                                Err(e) => Err(e.clone()),
+                            };
                             self.one(t, &mut chunk, &mut local);
                         }
                         chunk
@@ -486,7 +515,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     })?;
     let json = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if json {
-        let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+        let mut batch: Vec<(usize, Result<String, InputError>)> = Vec::with_capacity(BATCH);
         let mut line_no = 0;
         let mut writing = true;
         while writing {
@@ -494,21 +523,20 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             line_no += 1;
             let n = match crate::ticket::read_text_line(&mut reader, &mut line, line_no, &name) {
                 Ok(n) => n,
-                // A line that is not UTF-8 fails alone, like a line that is not JSON.
+                // A line that is not UTF-8 fails alone, like a line that is not JSON, in
+                // its place among the others.
                 Err(e) => {
-                    writing = printer.emit(&Chunk {
-                        errors: vec![Error::from(e).into()],
-                        ..Chunk::default()
-                    });
-                    continue;
+                    batch.push((line_no, Err(e)));
+                    1
                 }
             };
             if n > 0 && !line.trim().is_empty() {
-                batch.push((line_no, line));
+                batch.push((line_no, Ok(line)));
             }
-            if batch.len() == BATCH || (n == 0 && !batch.is_empty()) {
+            if batch.len() >= BATCH || (n == 0 && !batch.is_empty()) {
                 for chunk in job.lines(&batch, &name) {
-                    writing = writing && printer.emit(&chunk);
+                    // After a failed output, the failures are still reported.
+                    writing &= printer.emit(&chunk);
                 }
                 batch.clear();
             }
@@ -524,7 +552,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         printer.emit(&chunk);
     }
     let none = printer.done + printer.failed == 0;
-    let code = printer.finish(false)?;
+    let code = printer.finish(None)?;
     if code == exit::OK && none {
         report(&Error::Input(InputError::new(format!(
             "expected tickets in `{name}`, found none"
@@ -549,7 +577,7 @@ fn stored(cli: &Cli, job: &Job<'_>, id: &str) -> Result<u8, Error> {
     job.one(Ok(ticket), &mut chunk, &mut Local::default());
     let mut printer = Printer::new(job.format);
     printer.emit(&chunk);
-    printer.finish(false)
+    printer.finish(None)
 }
 
 /// Tickets per batch in the `--all` pipeline.
@@ -613,8 +641,8 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
         .min(8);
     // Set by the writer when the output fails: reading stops.
     let stop = AtomicBool::new(false);
-    // Set by this thread when reading fails (reported at once): the exit code is 3.
-    let read_failed = AtomicBool::new(false);
+    // Why reading failed, if it did: reported after what was read before it, exit 3.
+    let read_error = Mutex::new(None);
     let bar = super::progress("tickets evaluated");
     let unreadable = |id: &str, why: String| Failure::Ticket {
         id: id.to_owned(),
@@ -656,7 +684,7 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             });
         }
         drop(done_tx);
-        let (stop, read_failed) = (&stop, &read_failed);
+        let (stop, read_error) = (&stop, &read_error);
         let writer = s.spawn(move || {
             let mut printer = Printer::new(job.format);
             let mut pending = std::collections::BTreeMap::new();
@@ -671,7 +699,11 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
                 }
             }
             // The reading ended before the last batch came.
-            printer.finish(read_failed.load(Ordering::Acquire))
+            let stopped = read_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            printer.finish(stopped)
         });
         let mut seq = 0;
         let mut batch = Records::default();
@@ -695,8 +727,9 @@ fn all(cli: &Cli, args: &Args, job: &Job<'_>) -> Result<u8, Error> {
             // The output failed: the writer reports it.
             Ok(()) | Err(Error::Output(_)) => {}
             Err(e) => {
-                report(&e);
-                read_failed.store(true, Ordering::Release);
+                *read_error
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
             }
         }
         if batch.len() > 0 && !stop.load(Ordering::Relaxed) {
