@@ -358,7 +358,11 @@ impl<R: BufRead> Iterator for TicketReader<R> {
             ) {
                 Ok(0) => return None,
                 Ok(_) => self.line_no += 1,
-                Err(e) => return Some(Err(e)),
+                // The line is used up: the next one has the next number.
+                Err(e) => {
+                    self.line_no += 1;
+                    return Some(Err(e));
+                }
             }
             let line = self.buffer.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {

@@ -458,3 +458,18 @@ fn a_line_that_is_not_utf8_is_reported_in_its_place() {
     let second = err.find("UTF-8").expect(&err);
     assert!(first < second, "{err}");
 }
+
+/// The lines after one that is not UTF-8 keep their numbers in messages.
+#[test]
+fn lines_after_one_that_is_not_utf8_keep_their_numbers() {
+    let p = Project::new();
+    let mut file =
+        br#"{"id":"A-1","customer":"acme","registered":"2026-03-10T10:00:00+05:00"}"#.to_vec();
+    file.extend_from_slice(b"\n{\"id\":\"\xff\"}\n{\"id\": nope}\n");
+    std::fs::write(p.path("t.jsonl"), file).unwrap();
+    let (code, out, err) = p.run(&["ticket", "import", "--skip-bad", "t.jsonl"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("skipped 2 bad records"), "{out}");
+    assert!(err.contains("t.jsonl:2:"), "{err}");
+    assert!(err.contains("t.jsonl:3:"), "line 3 is named line 3: {err}");
+}
