@@ -343,45 +343,41 @@ impl<'a> Job<'a> {
         Ok(Some(u))
     }
 
-    /// The contract and allowance usage of `customer`, through the worker's own cache:
-    /// after the first ticket of a customer, a worker touches no lock or shared counter.
+    /// The contract and allowance usage of `ticket`'s customer, through the worker's own
+    /// cache: after the first ticket of a customer, a worker touches no lock or shared
+    /// counter.
     fn resolve<'l>(
         &self,
         local: &'l mut Local,
-        customer: &str,
+        ticket: &Ticket,
     ) -> Result<&'l (Arc<Contract>, Option<Arc<CustomerUsage>>), Failure> {
-        let known = local.index.get(customer).copied();
-        let i = match known {
+        let customer = ticket.customer.as_str();
+        let fail = |text: String, storage| Failure::Ticket {
+            id: ticket.id.clone(),
+            text,
+            storage,
+        };
+        let i = match local.index.get(customer).copied() {
             Some(i) => i,
             None => {
                 let Some(contract) = self.contracts.get(customer) else {
-                    let msg = format!(
-                        "no usable contract for customer `{customer}` (expected a valid file `{}`)",
-                        self.contracts.loader.display(&format!("{customer}.yaml"))
-                    );
-                    return Err(Failure::Ticket {
-                        id: String::new(),
-                        text: msg,
-                        storage: false,
-                    });
+                    return Err(fail(
+                        format!(
+                            "no usable contract for customer `{customer}` (expected a valid file `{}`)",
+                            self.contracts.loader.display(&format!("{customer}.yaml"))
+                        ),
+                        false,
+                    ));
                 };
                 if let Some(why) = local.unusable.get(customer) {
-                    return Err(Failure::Ticket {
-                        id: String::new(),
-                        text: why.clone(),
-                        storage: true,
-                    });
+                    return Err(fail(why.clone(), true));
                 }
                 let usage = match self.usage_of(&contract, customer) {
                     Ok(u) => u,
                     Err(e @ Error::Storage { .. }) => {
                         let why = e.to_string();
                         local.unusable.insert(customer.to_owned(), why.clone());
-                        return Err(Failure::Ticket {
-                            id: String::new(),
-                            text: why,
-                            storage: true,
-                        });
+                        return Err(fail(why, true));
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -402,16 +398,9 @@ impl<'a> Job<'a> {
             Ok(t) => t,
             Err(e) => return chunk.errors.push(Error::from(e).into()),
         };
-        let (contract, usage) = match self.resolve(local, &ticket.customer) {
+        let (contract, usage) = match self.resolve(local, &ticket) {
             Ok(r) => r,
-            Err(Failure::Ticket { text, storage, .. }) => {
-                return chunk.errors.push(Failure::Ticket {
-                    id: ticket.id,
-                    text,
-                    storage,
-                });
-            }
-            Err(e) => return chunk.errors.push(e),
+            Err(f) => return chunk.errors.push(f),
         };
         let e = evaluate_in(contract, &ticket, self.at, &self.options, usage.as_deref());
         // A script that failed fails this ticket's evaluation: it is still printed, with
