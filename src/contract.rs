@@ -21,6 +21,8 @@ use crate::calendar::{Calendar, Window};
 use crate::duration::{Duration, DurationKind};
 use crate::error::{Error, InputError};
 use crate::script::{Limits, ScriptSet};
+pub(crate) use crate::suggest::suggest;
+use crate::suggest::{backticked, did_you_mean};
 use crate::ticket::{EventKind, yaml_error};
 use crate::yaml_index::YamlIndex;
 use raw::{CATEGORY_FIELDS, Merge, RawContract, TargetValue};
@@ -163,32 +165,6 @@ impl Contract {
             .cloned()
             .unwrap_or_else(|| path.to_owned())
     }
-}
-
-/// The nearest candidate to `word` by edit distance, if one is close enough to be a typo.
-pub(crate) fn suggest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates
-        .map(|c| (strsim::levenshtein(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    suggest(word, candidates)
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default()
-}
-
-fn backticked<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// One file of a contract's chain: the contract itself or a template.

@@ -40,12 +40,15 @@ pub mod contract;
 pub mod duration;
 pub mod error;
 pub mod eval;
+pub mod evaluation;
+mod instant;
 pub mod loader;
 #[cfg(feature = "watch")]
 mod parallel;
 pub mod script;
 #[cfg(feature = "store")]
 pub mod store;
+mod suggest;
 pub mod ticket;
 #[cfg(feature = "watch")]
 pub mod watch;

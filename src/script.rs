@@ -27,7 +27,7 @@ use rhai::{
 use crate::calendar::Calendar;
 use crate::duration::Duration;
 use crate::error::InputError;
-use crate::eval::instant_text;
+use crate::instant::instant_text;
 use crate::ticket::Ticket;
 
 mod memo;
@@ -401,7 +401,7 @@ impl ScriptSet {
                     }
                     None if f.access == FnAccess::Private => {}
                     None => {
-                        let hint = crate::contract::suggest(f.name, HOOKS.iter().map(|(n, _)| *n))
+                        let hint = crate::suggest::suggest(f.name, HOOKS.iter().map(|(n, _)| *n))
                             .map(|s| format!(" (did you mean `{s}`?)"))
                             .unwrap_or_default();
                         return Err(at(format!(
@@ -895,18 +895,18 @@ pub struct EvaluationView(Arc<EvaluationParts>);
 
 struct EvaluationParts {
     category: Option<String>,
-    metrics: Vec<crate::eval::MetricResult>,
-    allowance: Option<crate::eval::AllowanceUsage>,
-    findings: Vec<crate::eval::Finding>,
+    metrics: Vec<crate::evaluation::MetricResult>,
+    allowance: Option<crate::evaluation::AllowanceUsage>,
+    findings: Vec<crate::evaluation::Finding>,
 }
 
 impl EvaluationView {
     /// A view of an evaluation in progress.
     pub fn new(
         category: Option<String>,
-        metrics: Vec<crate::eval::MetricResult>,
-        allowance: Option<crate::eval::AllowanceUsage>,
-        findings: Vec<crate::eval::Finding>,
+        metrics: Vec<crate::evaluation::MetricResult>,
+        allowance: Option<crate::evaluation::AllowanceUsage>,
+        findings: Vec<crate::evaluation::Finding>,
     ) -> EvaluationView {
         EvaluationView(Arc::new(EvaluationParts {
             category,
@@ -926,9 +926,9 @@ impl EvaluationView {
     pub fn into_parts(
         self,
     ) -> (
-        Vec<crate::eval::MetricResult>,
-        Option<crate::eval::AllowanceUsage>,
-        Vec<crate::eval::Finding>,
+        Vec<crate::evaluation::MetricResult>,
+        Option<crate::evaluation::AllowanceUsage>,
+        Vec<crate::evaluation::Finding>,
     ) {
         match Arc::try_unwrap(self.0) {
             Ok(p) => (p.metrics, p.allowance, p.findings),
@@ -970,7 +970,7 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
         None => Dynamic::UNIT,
     }),
     ("findings", |v| {
-        use crate::eval::Severity;
+        use crate::evaluation::Severity;
         let findings =
             v.0.findings
                 .iter()

@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{AllowanceUsage, Evaluation, Finding, MetricResult, Severity, write_instant};
+use super::{AllowanceUsage, Evaluation, Finding, MetricResult, Severity};
+use crate::instant::write_instant;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
