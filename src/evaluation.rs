@@ -185,7 +185,7 @@ pub struct Evaluation {
     pub allowance: Option<AllowanceUsage>,
     /// Findings, most serious first.
     pub findings: Vec<Finding>,
-    /// The trace, with [`Options::explain`].
+    /// The trace, with [`crate::Options::explain`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<Explanation>>,
 }
