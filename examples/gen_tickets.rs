@@ -50,13 +50,7 @@ impl Rng {
 }
 
 fn event(at: DateTime<FixedOffset>, kind: EventKind) -> Event {
-    Event {
-        at,
-        kind,
-        engineer: None,
-        hours: None,
-        note: None,
-    }
+    Event::new(at, kind)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -80,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             customer: customers[rng.below(customers.len() as u64) as usize].clone(),
             product: Some("erp".into()),
             category: Some(category.into()),
+            priority: None,
             summary: format!("Generated request {i}"),
             registered,
             fields: Default::default(),

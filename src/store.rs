@@ -42,8 +42,9 @@ const ESCALATIONS: TableDefinition<&str, &str> = TableDefinition::new("escalatio
 
 /// The schema this build writes. Version 2 added `open_v1` and `escalations_v1`, and
 /// the `changes` counter in `meta`; version 3 stores tickets and worklogs as binary
-/// records (`tickets_v2`, `worklogs_v2`) instead of JSON.
-pub const SCHEMA_VERSION: u64 = 3;
+/// records (`tickets_v2`, `worklogs_v2`) instead of JSON; version 4's ticket records add
+/// the priority, declared event kinds and events' `by`, `field` and `to`.
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// redb's page cache: enough for streaming, small enough to keep memory flat.
 const CACHE: usize = 64 << 20;
@@ -406,6 +407,12 @@ impl Store {
                     )));
                 }
                 Some(SCHEMA_VERSION) => {}
+                // Version 3: the same tables, ticket records in the older layout.
+                Some(3) => {
+                    moved = self.migrate_v3(&tx)?;
+                    meta.insert("schema_version", SCHEMA_VERSION)
+                        .map_err(|e| self.err(e))?;
+                }
                 // A new file, or version 1 or 2: rewrite the JSON records as binary ones
                 // and rebuild the indexes from them.
                 _ => {
@@ -457,6 +464,49 @@ impl Store {
         tx.delete_table(TICKETS_JSON).map_err(|e| self.err(e))?;
         tx.delete_table(WORKLOGS_JSON).map_err(|e| self.err(e))?;
         Ok(moved)
+    }
+
+    /// Rewrites the ticket records of a version 3 file in the current layout (the
+    /// indexes are unchanged). Returns how many tickets were rewritten.
+    fn migrate_v3(&self, tx: &redb::WriteTransaction) -> Result<usize, Error> {
+        /// Records rewritten at a time (read, then written back), to keep memory flat.
+        const BATCH: usize = 10_000;
+        let mut tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        let mut done = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(BATCH);
+            let rows = match &after {
+                None => tickets.iter(),
+                Some(k) => tickets.range::<&str>((
+                    std::ops::Bound::Excluded(k.as_str()),
+                    std::ops::Bound::Unbounded,
+                )),
+            }
+            .map_err(|e| self.err(e))?;
+            for row in rows.take(BATCH) {
+                let (k, v) = row.map_err(|e| self.err(e))?;
+                let t = record::decode_ticket_v3(v.value()).map_err(|e| {
+                    self.err(format!(
+                        "the record of ticket `{}` cannot be read: {e}",
+                        k.value()
+                    ))
+                })?;
+                let mut bytes = Vec::with_capacity(v.value().len() + 16);
+                record::encode_ticket(&t, &mut bytes).map_err(|e| self.err(e))?;
+                batch.push((k.value().to_owned(), bytes));
+            }
+            let Some((last, _)) = batch.last() else {
+                return Ok(done);
+            };
+            after = Some(last.clone());
+            done += batch.len();
+            for (id, bytes) in &batch {
+                tickets
+                    .insert(id.as_str(), bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
+        }
     }
 
     /// Counts a write of tickets in `meta` (`changes`), so that a reader can tell
@@ -879,13 +929,7 @@ mod tests {
     }
 
     fn event(at: &str, kind: EventKind) -> Event {
-        Event {
-            at: at.parse().unwrap(),
-            kind,
-            engineer: None,
-            hours: None,
-            note: None,
-        }
+        Event::new(at.parse().unwrap(), kind)
     }
 
     #[test]
@@ -1174,6 +1218,53 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// A version 3 file (the same tables, records without priorities, `by`, `field` or
+    /// `to`) is rewritten in the current layout, its tickets unchanged, its indexes kept.
+    #[test]
+    fn version_3_records_are_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.redb");
+        let mut closed = ticket("T-2");
+        closed.category = Some("support.small_change".into());
+        closed.events.push(Event {
+            hours: Some(1.5),
+            engineer: Some("ivanov".into()),
+            note: Some("patch".into()),
+            ..event("2026-03-02T10:00:00+03:00", EventKind::Worklog)
+        });
+        closed
+            .events
+            .push(event("2026-03-02T11:00:00+03:00", EventKind::Resolved));
+        let tickets: Vec<Ticket> = [ticket("T-1"), closed.clone()]
+            .into_iter()
+            .chain((0..25_000).map(|i| ticket(&format!("T-{i:05}"))))
+            .collect();
+        {
+            let s = Store::open(&path).unwrap();
+            s.add(&tickets, false).unwrap();
+            let db = s.writer().unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let mut meta = tx.open_table(META).unwrap();
+                meta.insert("schema_version", 3).unwrap();
+                let mut table = tx.open_table(TICKETS).unwrap();
+                for t in &tickets {
+                    let bytes = record::encode_ticket_v3(t);
+                    table.insert(t.id.as_str(), bytes.as_slice()).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+        let s = Store::open_for_reading(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), Some(SCHEMA_VERSION));
+        assert_eq!(s.get("T-2").unwrap().unwrap(), closed);
+        assert_eq!(s.get("T-24999").unwrap().unwrap(), ticket("T-24999"));
+        assert_eq!(open_ids(&s).len(), 25_001);
+        let at = "2026-03-31T00:00:00Z".parse().unwrap();
+        let usage = s.usage("acme", &["support.small_change"], at).unwrap();
+        assert_eq!(usage, usage_entries(&closed));
     }
 
     /// `customer_usage` (summed while streaming) agrees with `CustomerUsage::new` over

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 
-/// What happened to a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What happened to a ticket: one of the built-in kinds, or a kind a contract declares
+/// in its `events` (`acknowledged`, `workaround`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EventKind {
     /// An engineer was assigned (stops `assign`).
     Assigned,
@@ -33,13 +33,23 @@ pub enum EventKind {
     Resolved,
     /// A resolved request was reopened (restarts `resolve`).
     Reopened,
-    /// A remark; changes nothing.
+    /// An internal remark; it stops no metric unless one names it.
     Comment,
+    /// A public reply of the vendor to the customer.
+    Replied,
+    /// A message from the customer.
+    CustomerReplied,
+    /// A change of the ticket from this instant on (`field`, `to`).
+    Changed,
+    /// A kind that is not built in, as a store record may name one. Ticket files name
+    /// built-in kinds only: another name is refused where it is written.
+    Other(String),
 }
 
 impl EventKind {
-    /// Every kind, in the order of the specification.
-    pub const ALL: [EventKind; 8] = [
+    /// Every built-in kind. Stored records name a built-in kind by its position here, so
+    /// new kinds go at the end.
+    pub const ALL: [EventKind; 11] = [
         EventKind::Assigned,
         EventKind::Paused,
         EventKind::Resumed,
@@ -48,10 +58,13 @@ impl EventKind {
         EventKind::Resolved,
         EventKind::Reopened,
         EventKind::Comment,
+        EventKind::Replied,
+        EventKind::CustomerReplied,
+        EventKind::Changed,
     ];
 
     /// The name used in files and on the command line (`assigned`).
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             EventKind::Assigned => "assigned",
             EventKind::Paused => "paused",
@@ -61,18 +74,81 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::Comment => "comment",
+            EventKind::Replied => "replied",
+            EventKind::CustomerReplied => "customer_replied",
+            EventKind::Changed => "changed",
+            EventKind::Other(name) => name,
         }
     }
 
-    /// The kind with this name.
+    /// The built-in kind with this name.
     pub fn from_name(name: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
+
+    /// The kind with this name: a built-in one, or any other name (a kind a contract may
+    /// declare) if it is a lowercase word like `acknowledged` or `on_site_visit`.
+    pub fn parse(name: &str) -> Result<EventKind, String> {
+        if let Some(k) = EventKind::from_name(name) {
+            return Ok(k);
+        }
+        if is_kind_name(name) {
+            return Ok(EventKind::Other(name.to_owned()));
+        }
+        Err(format!(
+            "expected an event kind like `assigned` or `replied` (lowercase letters, digits and `_`), found `{name}`"
+        ))
+    }
+
+    /// Whether the kind is built in.
+    pub fn is_builtin(&self) -> bool {
+        !matches!(self, EventKind::Other(_))
+    }
+}
+
+/// The message for an event kind that is not one: the kinds there are, and the nearest.
+pub fn unknown_kind(name: &str) -> String {
+    let names = || EventKind::ALL.iter().map(|k| k.as_str());
+    let hint = crate::suggest::did_you_mean(name, names());
+    format!(
+        "unknown event kind `{name}`: expected one of {}{hint}",
+        crate::suggest::backticked(names())
+    )
+}
+
+/// Whether `name` can name an event kind: a lowercase letter, then lowercase letters,
+/// digits and `_`.
+pub(crate) fn is_kind_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = EventKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an event kind like `assigned`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EventKind, E> {
+                EventKind::from_name(v).ok_or_else(|| E::custom(unknown_kind(v)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -94,6 +170,40 @@ pub struct Event {
     /// A free-text note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Who acted: an engineer or a contact of the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// For `changed`: what changed (`priority`, `category`, `product`, `fields.NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `changed`: the new value, a scalar or `null` (`Some(Null)`; absent is `None`).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub to: Option<serde_json::Value>,
+}
+
+impl Event {
+    /// An event of `kind` at `at` with nothing else.
+    pub fn new(at: DateTime<FixedOffset>, kind: EventKind) -> Event {
+        Event {
+            at,
+            kind,
+            engineer: None,
+            hours: None,
+            note: None,
+            by: None,
+            field: None,
+            to: None,
+        }
+    }
+}
+
+/// A value that is present, `null` included (serde gives `None` for `null` otherwise).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 /// A support request and its history.
@@ -110,6 +220,9 @@ pub struct Ticket {
     /// The request category (`error.module_failure`); optional when a script classifies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// The priority (a value of the contract's `priorities`), if the ticket has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// A one-line description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
@@ -561,11 +674,11 @@ events:
         let err = Ticket::from_str_named(&bad, "t.yaml").unwrap_err();
         let loc = err.location.clone().unwrap();
         assert_eq!((loc.line, loc.file.as_str()), (11, "t.yaml"));
-        assert!(
-            err.message.contains("unknown variant `pasued`"),
-            "{}",
-            err.message
+        assert_eq!(
+            err.message,
+            "events[1].kind: unknown event kind `pasued`: expected one of `assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed` (did you mean `paused`?)"
         );
+        assert_eq!(loc.column, 44);
 
         let line = r#"{"id":"T-1","customer":"acme","registered":"yesterday"}"#;
         let text = format!("\n{line}\n");

@@ -167,7 +167,7 @@ fn a_weekday_given_by_two_keys() {
 fn a_metric_stopped_by_an_unknown_event() {
     assert_eq!(
         error("extends: base\nmetrics:\n  react: { starts: registered, stops: asigned }\n"),
-        "error: the metric `react` stops on `asigned`: expected an event kind (`assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`) (did you mean `assigned`?)\n --> contracts/acme.yaml:3:39\n  |\n3 |   react: { starts: registered, stops: asigned }\n  |                                       ^^^^^^^"
+        "error: the metric `react` stops on `asigned`: expected an event kind (`assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed`) (did you mean `assigned`?)\n --> contracts/acme.yaml:3:39\n  |\n3 |   react: { starts: registered, stops: asigned }\n  |                                       ^^^^^^^"
     );
 }
 

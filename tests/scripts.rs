@@ -502,13 +502,12 @@ fn a_hook_reading_a_long_event_list_is_run_not_memoised() {
     let mut t = ticket();
     let registered = t.registered;
     for i in 0..100 {
-        t.events.push(slaengine::Event {
-            at: registered + chrono::Duration::minutes(i),
-            kind: slaengine::EventKind::Comment,
-            engineer: None,
-            hours: None,
-            note: Some(format!("note {i}")),
-        });
+        let mut e = slaengine::Event::new(
+            registered + chrono::Duration::minutes(i),
+            slaengine::EventKind::Comment,
+        );
+        e.note = Some(format!("note {i}"));
+        t.events.push(e);
     }
     let first = evaluate(&c, &t, at());
     let hits = slaengine::script::memo_hits();

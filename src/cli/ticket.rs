@@ -179,15 +179,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             note,
         } => {
             let Some(kind) = EventKind::from_name(kind) else {
-                let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-                let hint = crate::contract::suggest(kind, names.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return Err(InputError::new(format!(
-                    "unknown event kind `{kind}`: expected one of {}{hint}",
-                    names.join(", ")
-                ))
-                .into());
+                return Err(InputError::new(crate::ticket::unknown_kind(kind)).into());
             };
             let at = match at {
                 Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
@@ -199,10 +191,13 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             };
             let event = Event {
                 at,
-                kind,
+                kind: kind.clone(),
                 engineer: engineer.clone(),
                 hours: *hours,
                 note: note.clone(),
+                by: None,
+                field: None,
+                to: None,
             };
             let store = Store::open(&cli.db)?;
             let ticket = store.add_event(id, event)?;

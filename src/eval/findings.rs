@@ -43,7 +43,7 @@ impl Evaluator<'_> {
                     ),
                 );
             }
-            match e.kind {
+            match &e.kind {
                 EventKind::Resolved if resolved_at.is_none() => resolved_at = Some(e.at),
                 EventKind::Reopened => {
                     if resolved_at.is_none() {
@@ -58,7 +58,14 @@ impl Evaluator<'_> {
                     }
                     resolved_at = None;
                 }
-                EventKind::Worklog | EventKind::Comment | EventKind::Approved => {}
+                // Work, talk and changes after a resolution are normal history.
+                EventKind::Worklog
+                | EventKind::Comment
+                | EventKind::Approved
+                | EventKind::Replied
+                | EventKind::CustomerReplied
+                | EventKind::Changed
+                | EventKind::Other(_) => {}
                 kind => {
                     if let Some(r) = resolved_at {
                         self.find(

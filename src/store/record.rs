@@ -4,8 +4,10 @@
 //! to decode: instants are numbers (seconds, nanoseconds, offset) rather than RFC 3339
 //! text, and no key names are repeated. Free-form `fields` stay JSON text inside the
 //! record, since their shape is the user's. The layout is fixed by the order of the
-//! fields below and by [`EventKind::ALL`] (event kinds are stored as their position):
-//! a change to either needs new table names and a migration in the store.
+//! fields below and by [`EventKind::ALL`] (built-in event kinds are stored as their
+//! position, other kinds as [`OTHER_KIND`] and their name): a change to either needs a
+//! new schema version and a migration in the store. Schema version 3's layout (no
+//! priority, no `by`/`field`/`to`, built-in kinds only) is still read, to migrate it.
 //!
 //! Decoding checks everything it turns into a [`Ticket`]: a damaged record is an error
 //! for the caller to name, never a panic.
@@ -55,11 +57,31 @@ impl Stamp {
     }
 }
 
-fn kind_code(kind: EventKind) -> u8 {
+/// The code of a kind that is not built in (its name follows).
+pub(crate) const OTHER_KIND: u8 = u8::MAX;
+
+fn kind_code(kind: &EventKind) -> u8 {
     EventKind::ALL
         .iter()
-        .position(|k| *k == kind)
-        .map_or(u8::MAX, |i| i as u8)
+        .position(|k| k == kind)
+        .map_or(OTHER_KIND, |i| i as u8)
+}
+
+/// The kind stored as `code` (and `name`, for a kind that is not built in).
+fn kind_of(code: u8, name: Option<String>) -> Result<EventKind, String> {
+    if code == OTHER_KIND {
+        let name = name.ok_or("an event of a declared kind without its name")?;
+        return match EventKind::parse(&name) {
+            Ok(EventKind::Other(n)) => Ok(EventKind::Other(n)),
+            _ => Err(format!(
+                "an event of the kind `{name}`, which is no kind name"
+            )),
+        };
+    }
+    EventKind::ALL
+        .get(usize::from(code))
+        .cloned()
+        .ok_or_else(|| format!("an event of unknown kind {code}"))
 }
 
 /// An event as written (borrowed from the ticket).
@@ -67,9 +89,15 @@ fn kind_code(kind: EventKind) -> u8 {
 struct EventOut<'a> {
     at: Stamp,
     kind: u8,
+    /// The name of a kind that is not built in.
+    name: Option<&'a str>,
     engineer: Option<&'a str>,
     hours: Option<f64>,
     note: Option<&'a str>,
+    by: Option<&'a str>,
+    field: Option<&'a str>,
+    /// `to` as JSON text.
+    to: Option<String>,
 }
 
 /// The events of a ticket, written without collecting them first.
@@ -79,10 +107,17 @@ impl Serialize for EventsOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.0.iter().map(|e| EventOut {
             at: Stamp::of(&e.at),
-            kind: kind_code(e.kind),
+            kind: kind_code(&e.kind),
+            name: match &e.kind {
+                EventKind::Other(name) => Some(name),
+                _ => None,
+            },
             engineer: e.engineer.as_deref(),
             hours: e.hours,
             note: e.note.as_deref(),
+            by: e.by.as_deref(),
+            field: e.field.as_deref(),
+            to: e.to.as_ref().map(serde_json::Value::to_string),
         }))
     }
 }
@@ -94,6 +129,7 @@ struct TicketOut<'a> {
     customer: &'a str,
     product: Option<&'a str>,
     category: Option<&'a str>,
+    priority: Option<&'a str>,
     summary: &'a str,
     registered: Stamp,
     /// `fields` as JSON text; empty when there are none.
@@ -106,9 +142,13 @@ struct TicketOut<'a> {
 struct EventIn {
     at: Stamp,
     kind: u8,
+    name: Option<String>,
     engineer: Option<String>,
     hours: Option<f64>,
     note: Option<String>,
+    by: Option<String>,
+    field: Option<String>,
+    to: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -117,11 +157,119 @@ struct TicketIn {
     customer: String,
     product: Option<String>,
     category: Option<String>,
+    priority: Option<String>,
     summary: String,
     registered: Stamp,
     fields: String,
     attachments: Vec<String>,
     events: Vec<EventIn>,
+}
+
+/// An event of schema version 3.
+#[derive(Deserialize)]
+struct EventInV3 {
+    at: Stamp,
+    kind: u8,
+    engineer: Option<String>,
+    hours: Option<f64>,
+    note: Option<String>,
+}
+
+/// A ticket of schema version 3.
+#[derive(Deserialize)]
+struct TicketInV3 {
+    id: String,
+    customer: String,
+    product: Option<String>,
+    category: Option<String>,
+    summary: String,
+    registered: Stamp,
+    fields: String,
+    attachments: Vec<String>,
+    events: Vec<EventInV3>,
+}
+
+impl From<TicketInV3> for TicketIn {
+    fn from(r: TicketInV3) -> TicketIn {
+        TicketIn {
+            id: r.id,
+            customer: r.customer,
+            product: r.product,
+            category: r.category,
+            priority: None,
+            summary: r.summary,
+            registered: r.registered,
+            fields: r.fields,
+            attachments: r.attachments,
+            events: r
+                .events
+                .into_iter()
+                .map(|e| EventIn {
+                    at: e.at,
+                    kind: e.kind,
+                    name: None,
+                    engineer: e.engineer,
+                    hours: e.hours,
+                    note: e.note,
+                    by: None,
+                    field: None,
+                    to: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Appends `t` as schema version 3 stored it (to test the migration).
+#[cfg(test)]
+pub(crate) fn encode_ticket_v3(t: &Ticket) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct EventOutV3<'a> {
+        at: Stamp,
+        kind: u8,
+        engineer: Option<&'a str>,
+        hours: Option<f64>,
+        note: Option<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct TicketOutV3<'a> {
+        id: &'a str,
+        customer: &'a str,
+        product: Option<&'a str>,
+        category: Option<&'a str>,
+        summary: &'a str,
+        registered: Stamp,
+        fields: String,
+        attachments: &'a [String],
+        events: Vec<EventOutV3<'a>>,
+    }
+    let fields = if t.fields.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&t.fields).unwrap_or_default()
+    };
+    let record = TicketOutV3 {
+        id: &t.id,
+        customer: &t.customer,
+        product: t.product.as_deref(),
+        category: t.category.as_deref(),
+        summary: &t.summary,
+        registered: Stamp::of(&t.registered),
+        fields,
+        attachments: &t.attachments,
+        events: t
+            .events
+            .iter()
+            .map(|e| EventOutV3 {
+                at: Stamp::of(&e.at),
+                kind: kind_code(&e.kind),
+                engineer: e.engineer.as_deref(),
+                hours: e.hours,
+                note: e.note.as_deref(),
+            })
+            .collect(),
+    };
+    postcard::to_allocvec(&record).unwrap_or_default()
 }
 
 /// Appends the stored form of `t` to `out`.
@@ -136,6 +284,7 @@ pub(crate) fn encode_ticket(t: &Ticket, out: &mut Vec<u8>) -> Result<(), String>
         customer: &t.customer,
         product: t.product.as_deref(),
         category: t.category.as_deref(),
+        priority: t.priority.as_deref(),
         summary: &t.summary,
         registered: Stamp::of(&t.registered),
         fields: &fields,
@@ -148,11 +297,25 @@ pub(crate) fn encode_ticket(t: &Ticket, out: &mut Vec<u8>) -> Result<(), String>
 
 /// The ticket stored as `bytes`, or what is wrong with them.
 pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<Ticket, String> {
-    let (r, rest): (TicketIn, &[u8]) =
-        postcard::take_from_bytes(bytes).map_err(|e| format!("{e}"))?;
+    ticket_of(take_whole::<TicketIn>(bytes)?)
+}
+
+/// The ticket stored as `bytes` by schema version 3 (for the migration).
+pub(crate) fn decode_ticket_v3(bytes: &[u8]) -> Result<Ticket, String> {
+    ticket_of(take_whole::<TicketInV3>(bytes)?.into())
+}
+
+/// The record `bytes` hold, with nothing after it.
+fn take_whole<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
+    let (r, rest): (T, &[u8]) = postcard::take_from_bytes(bytes).map_err(|e| format!("{e}"))?;
     if !rest.is_empty() {
         return Err(format!("{} bytes follow the record", rest.len()));
     }
+    Ok(r)
+}
+
+/// The ticket of a decoded record, checked.
+fn ticket_of(r: TicketIn) -> Result<Ticket, String> {
     let fields: BTreeMap<String, serde_json::Value> = if r.fields.is_empty() {
         BTreeMap::new()
     } else {
@@ -162,14 +325,21 @@ pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<Ticket, String> {
         .events
         .into_iter()
         .map(|e| {
+            let to = match e.to {
+                None => None,
+                Some(text) => {
+                    Some(serde_json::from_str(&text).map_err(|e| format!("an event's `to`: {e}"))?)
+                }
+            };
             Ok(Event {
                 at: e.at.time()?,
-                kind: *EventKind::ALL
-                    .get(usize::from(e.kind))
-                    .ok_or_else(|| format!("an event of unknown kind {}", e.kind))?,
+                kind: kind_of(e.kind, e.name)?,
                 engineer: e.engineer,
                 hours: e.hours,
                 note: e.note,
+                by: e.by,
+                field: e.field,
+                to,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -178,6 +348,7 @@ pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<Ticket, String> {
         customer: r.customer,
         product: r.product,
         category: r.category,
+        priority: r.priority,
         summary: r.summary,
         registered: r.registered.time()?,
         fields,
@@ -257,6 +428,7 @@ id: T-1042
 customer: acme
 product: erp
 category: error.module_failure
+priority: high
 summary: "Reports module crashes on export — «ошибка»"
 registered: 2026-03-06T16:40:00.250+03:00
 fields: { severity: high, complete_outage: false, nested: { list: [1, 2.5, "x"] } }
@@ -270,6 +442,10 @@ events:
   - { at: 2026-03-10T11:30:00+03:00, kind: resolved }
   - { at: 2026-03-11T11:30:00+03:00, kind: reopened }
   - { at: 2026-03-11T12:30:00+03:00, kind: comment, note: "" }
+  - { at: 2026-03-11T12:40:00+03:00, kind: replied, by: ivanov }
+  - { at: 2026-03-11T12:50:00+03:00, kind: changed, field: priority, to: urgent }
+  - { at: 2026-03-11T12:55:00+03:00, kind: changed, field: fields.severity, to: null }
+  - { at: 2026-03-11T12:56:00+03:00, kind: changed, field: fields.level, to: 3 }
 "#,
             "t.yaml",
         )
@@ -301,7 +477,12 @@ events:
 
     #[test]
     fn a_ticket_round_trips_with_offsets_and_fractions() {
-        let t = sample();
+        let mut t = sample();
+        // A kind a contract declares.
+        t.events.push(Event {
+            by: Some("customer".into()),
+            ..Event::new(t.registered, EventKind::Other("acknowledged".into()))
+        });
         let mut bytes = Vec::new();
         encode_ticket(&t, &mut bytes).unwrap();
         let back = decode_ticket(&bytes).unwrap();
