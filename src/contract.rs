@@ -44,17 +44,68 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// A clock: which event starts it, which stops it, whether it can be paused.
+/// A clock: which events start it, which stop it, whether it can be paused, whether it
+/// recurs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metric {
     /// The metric's name (`assign`, `resolve`).
     pub name: String,
-    /// The event that starts the clock: `registered` or an event kind.
-    pub starts: String,
-    /// The event kind that stops the clock (`assigned`, `resolved`).
-    pub stops: String,
+    /// Whether the ticket's registration starts the clock (`starts: registered`).
+    pub starts_at_registration: bool,
+    /// The event kinds that start the clock (besides the registration).
+    pub starts: Vec<EventKind>,
+    /// The event kinds that stop it (`assigned`, `resolved`).
+    pub stops: Vec<EventKind>,
     /// Whether `paused` … `resumed` stops the clock.
     pub pausable: bool,
+    /// Whether every interval from a start to a stop is measured, each an instance with
+    /// its own target and status.
+    pub recurring: bool,
+    /// What a change of the target does to a running clock.
+    pub on_change: OnChange,
+}
+
+impl Metric {
+    /// Whether an event of `kind` starts the clock.
+    pub fn starts_on(&self, kind: &EventKind) -> bool {
+        self.starts.contains(kind)
+    }
+
+    /// Whether an event of `kind` stops the clock.
+    pub fn stops_on(&self, kind: &EventKind) -> bool {
+        self.stops.contains(kind)
+    }
+
+    /// What starts the clock, for people: `registration`, `` `replied` ``,
+    /// `` registration or `replied` ``.
+    pub fn starts_text(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if self.starts_at_registration {
+            parts.push("registration".into());
+        }
+        parts.extend(self.starts.iter().map(|k| format!("`{}`", k.as_str())));
+        parts.join(" or ")
+    }
+
+    /// What stops the clock, for people: `` `replied` or `resolved` ``.
+    pub fn stops_text(&self) -> String {
+        let parts: Vec<String> = self
+            .stops
+            .iter()
+            .map(|k| format!("`{}`", k.as_str()))
+            .collect();
+        parts.join(" or ")
+    }
+}
+
+/// What a change of a metric's target does to its running clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnChange {
+    /// The new target is measured from the metric's start; time counted stays counted.
+    #[default]
+    Keep,
+    /// The clock starts again at the change; time counted before it no longer counts.
+    Restart,
 }
 
 /// A target for one metric of one category, and where it came from.
@@ -65,8 +116,60 @@ pub struct Target {
     /// A ticket field (under `fields`) that must be true for the target to apply,
     /// e.g. `complete_outage` for clause 3.4.
     pub when: Option<String>,
+    /// The named calendar (of [`Contract::calendars`]) the target counts on, when the
+    /// target itself names one.
+    pub calendar: Option<String>,
     /// The file and line that set it (a category's own value, or `defaults`).
     pub origin: Origin,
+}
+
+/// What a category (or `defaults`) says for one metric: one target, or one per priority.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetRule {
+    /// The same target whatever the ticket's priority.
+    Fixed(Target),
+    /// A target per priority of the contract's `priorities`.
+    ByPriority {
+        /// The priorities named, in file order, with their targets.
+        entries: Vec<(String, Target)>,
+        /// The target of every priority not named (`else`).
+        otherwise: Option<Target>,
+        /// Where the map was set.
+        origin: Origin,
+    },
+}
+
+impl TargetRule {
+    /// The target when it does not depend on the priority.
+    pub fn fixed(&self) -> Option<&Target> {
+        match self {
+            TargetRule::Fixed(t) => Some(t),
+            TargetRule::ByPriority { .. } => None,
+        }
+    }
+
+    /// The target for a ticket of `priority` (a declared one): its entry, else `else`;
+    /// `None` when neither exists. A fixed target applies to every priority.
+    pub fn for_priority(&self, priority: &str) -> Option<&Target> {
+        match self {
+            TargetRule::Fixed(t) => Some(t),
+            TargetRule::ByPriority {
+                entries, otherwise, ..
+            } => entries
+                .iter()
+                .find(|(p, _)| p == priority)
+                .map(|(_, t)| t)
+                .or(otherwise.as_ref()),
+        }
+    }
+
+    /// The file and line that set the rule.
+    pub fn origin(&self) -> &Origin {
+        match self {
+            TargetRule::Fixed(t) => &t.origin,
+            TargetRule::ByPriority { origin, .. } => origin,
+        }
+    }
 }
 
 /// A request category, with its clause of the terms and its targets per metric.
@@ -80,9 +183,12 @@ pub struct Category {
     pub title: Option<String>,
     /// Targets by metric name, after applying `defaults` (metrics without any target are
     /// absent).
-    pub targets: BTreeMap<String, Target>,
+    pub targets: BTreeMap<String, TargetRule>,
     /// The allowance this category's work counts against.
     pub allowance: Option<String>,
+    /// The named calendar every target of the category counts on, unless the target
+    /// names its own.
+    pub calendar: Option<String>,
 }
 
 /// Hours per calendar month for some categories.
@@ -131,13 +237,21 @@ pub struct Contract {
     pub valid: Validity,
     /// The working-time calendar.
     pub calendar: Calendar,
+    /// More calendars by name (`calendars:`), chosen per target or per category.
+    pub calendars: BTreeMap<String, Calendar>,
+    /// The values of a ticket's `priority`, most urgent first (empty: none declared).
+    pub priorities: Vec<String>,
+    /// The priority of a ticket that has none.
+    pub default_priority: Option<String>,
+    /// Event kinds the contract declares beyond the built-in ones.
+    pub events: Vec<String>,
     /// Share of a target after which a running metric is `at_risk` (0.75).
     pub warn_at: f64,
     /// The metrics, in the order they were declared.
     pub metrics: Vec<Metric>,
     /// Targets that apply to every request unless its category says otherwise (clause
     /// 4.1: assignment within 1 working hour), by metric name.
-    pub defaults: BTreeMap<String, Target>,
+    pub defaults: BTreeMap<String, TargetRule>,
     /// Categories by id.
     pub categories: BTreeMap<String, Category>,
     /// Allowances by name.
@@ -153,6 +267,36 @@ pub struct Contract {
 }
 
 impl Contract {
+    /// The calendar called `name` (`None`: the contract's own `calendar`). A target's and
+    /// a category's calendar names are checked when the contract loads.
+    pub fn calendar_named(&self, name: Option<&str>) -> &Calendar {
+        name.and_then(|n| self.calendars.get(n))
+            .unwrap_or(&self.calendar)
+    }
+
+    /// The calendar a target of `category` counts on: the target's own, the
+    /// category's, or the contract's; with its name (`None` for the contract's own).
+    pub fn calendar_of<'c>(
+        &'c self,
+        target: &'c Target,
+        category: Option<&'c Category>,
+    ) -> (Option<&'c str>, &'c Calendar) {
+        let name = target
+            .calendar
+            .as_deref()
+            .or_else(|| category.and_then(|c| c.calendar.as_deref()));
+        (name, self.calendar_named(name))
+    }
+
+    /// Whether events of `kind` belong to this contract's tickets: a built-in kind or one
+    /// the contract declares.
+    pub fn knows_kind(&self, kind: &EventKind) -> bool {
+        match kind {
+            EventKind::Other(name) => self.events.iter().any(|e| e == name),
+            _ => true,
+        }
+    }
+
     /// The category with this id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.get(id)
@@ -378,7 +522,7 @@ fn read(loader: &dyn Loader, path: &str) -> Result<Option<String>, Error> {
 ///     .with("acme.yaml", "extends: base\ncalendar: { timezone: Asia/Yekaterinburg }\n");
 /// let c = contract::load(&loader, "acme").unwrap();
 /// assert_eq!(c.calendar.timezone(), chrono_tz::Asia::Yekaterinburg);
-/// assert_eq!(c.categories["question"].targets["assign"].origin.to_string(), "contracts/templates/base.yaml:3");
+/// assert_eq!(c.categories["question"].targets["assign"].origin().to_string(), "contracts/templates/base.yaml:3");
 /// ```
 pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
     let path = format!("{id}.yaml");
@@ -464,63 +608,162 @@ fn build(
         .fold(RawContract::default(), |acc, l| l.raw.clone().merge(acc));
     let fail = |path: &str, value: bool, msg: String| Err(layers.error_at(path, value, msg));
 
-    // Calendar.
+    // Calendars: the contract's own, then the named ones, which take its zone and
+    // holidays unless they set their own.
     let Some(cal) = merged.calendar.clone() else {
         return fail("", false, "the contract has no `calendar`: expected `calendar: { timezone: …, week: … }` here or in the template it extends".into());
     };
-    let Some(zone) = cal.timezone else {
-        return fail(
-            "calendar",
-            false,
-            "the calendar has no `timezone`: expected an IANA name like `Europe/Moscow`".into(),
-        );
+    let calendar = build_calendar(&layers, "calendar", cal.clone())?;
+    let mut calendars = BTreeMap::new();
+    for (name, c) in merged.calendars.clone().unwrap_or_default().0 {
+        let inherited = raw::RawCalendar {
+            timezone: c.timezone.or(cal.timezone),
+            holidays: c.holidays.or_else(|| cal.holidays.clone()),
+            ..c
+        };
+        let built = build_calendar(&layers, &format!("calendars.{name}"), inherited)?;
+        calendars.insert(name, built);
+    }
+    let calendar_names = || calendars.keys().map(String::as_str);
+    let check_calendar = |path: &str, name: &str, whose: &str| -> Result<(), Error> {
+        if calendars.contains_key(name) {
+            return Ok(());
+        }
+        Err(layers.error_at(
+            path,
+            true,
+            format!(
+                "{whose} counts on the calendar `{name}`, which the contract does not have: expected one of {}{}",
+                if calendars.is_empty() {
+                    "none (name calendars under `calendars`)".to_owned()
+                } else {
+                    backticked(calendar_names())
+                },
+                did_you_mean(name, calendar_names())
+            ),
+        ))
     };
-    let Some(week) = cal.week else {
-        return fail("calendar", false, "the calendar has no `week`: expected opening windows like `week: { mon-fri: [\"09:00-18:00\"] }`".into());
-    };
-    let week: [Vec<Window>; 7] = week.0.map(Option::unwrap_or_default);
-    let day_length = match cal.day_length {
-        None => None,
-        Some(d) if d.kind == DurationKind::Calendar || d.day_millis != 0 => {
+
+    // Priorities and declared event kinds.
+    let priorities = merged.priorities.clone().unwrap_or_default();
+    for (i, p) in priorities.iter().enumerate() {
+        if p == "else" {
             return fail(
-                "calendar.day_length",
+                &format!("priorities.{i}"),
                 true,
-                format!("expected `day_length` in working hours or minutes like `8h`, found `{d}`"),
+                "`else` cannot be a priority: it stands for every priority a target does not name"
+                    .into(),
             );
         }
-        Some(d) => Some(d.seconds),
-    };
-    let holidays = cal
-        .holidays
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| d.0)
-        .collect();
-    let mut exceptions = Vec::new();
-    for (key, windows) in cal.exceptions.unwrap_or_default().0 {
-        match raw::parse_date(&key) {
-            Ok(d) => exceptions.push((d, windows.0)),
-            Err(msg) => return fail(&format!("calendar.exceptions.{key}"), false, msg),
+        if priorities[..i].contains(p) {
+            return fail(
+                &format!("priorities.{i}"),
+                true,
+                format!("the priority `{p}` is listed twice: list each priority once"),
+            );
         }
     }
-    let calendar = Calendar::new(zone.0, week, holidays, exceptions, day_length)
-        .map_err(|e| layers.error_at("calendar", false, e.0))?;
+    let default_priority = merged.default_priority.clone();
+    if let Some(d) = &default_priority
+        && !priorities.contains(d)
+    {
+        return fail(
+            "default_priority",
+            true,
+            format!(
+                "the default priority `{d}` is not one of the contract's `priorities`: expected {}{}",
+                if priorities.is_empty() {
+                    "a list of `priorities` first".to_owned()
+                } else {
+                    format!(
+                        "one of {}",
+                        backticked(priorities.iter().map(String::as_str))
+                    )
+                },
+                did_you_mean(d, priorities.iter().map(String::as_str))
+            ),
+        );
+    }
+    let events = merged.events.clone().unwrap_or_default();
+    for (i, e) in events.iter().enumerate() {
+        let path = format!("events.{i}");
+        match EventKind::parse(e) {
+            Err(msg) => return fail(&path, true, msg),
+            Ok(k) if k.is_builtin() => {
+                return fail(
+                    &path,
+                    true,
+                    format!(
+                        "`{e}` is a built-in event kind: list under `events` only kinds of this contract's own"
+                    ),
+                );
+            }
+            Ok(_) if events[..i].contains(e) => {
+                return fail(
+                    &path,
+                    true,
+                    format!("the event kind `{e}` is listed twice: list each kind once"),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
 
     // Metrics.
-    let kinds = || EventKind::ALL.iter().map(|k| k.as_str());
-    let mut metrics = Vec::new();
-    for (name, m) in merged.metrics.clone().unwrap_or_default().0 {
-        let starts = m.starts.unwrap_or_else(|| "registered".into());
-        if starts != "registered" && EventKind::from_name(&starts).is_none() {
-            return fail(
-                &format!("metrics.{name}.starts"),
+    let kinds = || {
+        EventKind::ALL
+            .iter()
+            .map(EventKind::as_str)
+            .chain(events.iter().map(String::as_str))
+    };
+    let kind_of = |path: &str, name: &str, what: &str, also: &[&str]| -> Result<EventKind, Error> {
+        match EventKind::parse(name) {
+            Ok(k) if kinds().any(|n| n == name) => Ok(k),
+            _ => Err(layers.error_at(
+                path,
                 true,
                 format!(
-                    "the metric `{name}` starts on `{starts}`: expected `registered` or an event kind ({}){}",
+                    "{what} `{name}`: expected {}an event kind ({}){}{}",
+                    also.iter()
+                        .map(|a| format!("`{a}` or "))
+                        .collect::<String>(),
                     backticked(kinds()),
-                    did_you_mean(&starts, kinds().chain(["registered"]))
+                    if EventKind::parse(name).is_ok() {
+                        ", or a kind of the contract's own declared under `events`"
+                    } else {
+                        ""
+                    },
+                    did_you_mean(name, kinds().chain(also.iter().copied())),
                 ),
-            );
+            )),
+        }
+    };
+    let mut metrics = Vec::new();
+    for (name, m) in merged.metrics.clone().unwrap_or_default().0 {
+        let listed = |field: &str, i: usize, many: bool| {
+            if many {
+                format!("metrics.{name}.{field}.{i}")
+            } else {
+                format!("metrics.{name}.{field}")
+            }
+        };
+        let starts = m
+            .starts
+            .map_or_else(|| vec!["registered".to_owned()], |k| k.0);
+        let many = starts.len() > 1;
+        let mut starts_at_registration = false;
+        let mut start_kinds = Vec::new();
+        for (i, k) in starts.iter().enumerate() {
+            if k == "registered" {
+                starts_at_registration = true;
+            } else {
+                start_kinds.push(kind_of(
+                    &listed("starts", i, many),
+                    k,
+                    &format!("the metric `{name}` starts on"),
+                    &["registered"],
+                )?);
+            }
         }
         let Some(stops) = m.stops else {
             return fail(
@@ -532,22 +775,27 @@ fn build(
                 ),
             );
         };
-        if EventKind::from_name(&stops).is_none() {
-            return fail(
-                &format!("metrics.{name}.stops"),
-                true,
-                format!(
-                    "the metric `{name}` stops on `{stops}`: expected an event kind ({}){}",
-                    backticked(kinds()),
-                    did_you_mean(&stops, kinds())
-                ),
-            );
+        let many = stops.0.len() > 1;
+        let mut stop_kinds = Vec::new();
+        for (i, k) in stops.0.iter().enumerate() {
+            stop_kinds.push(kind_of(
+                &listed("stops", i, many),
+                k,
+                &format!("the metric `{name}` stops on"),
+                &[],
+            )?);
         }
         metrics.push(Metric {
             name,
-            starts,
-            stops,
+            starts_at_registration,
+            starts: start_kinds,
+            stops: stop_kinds,
             pausable: m.pausable.unwrap_or(false),
+            recurring: m.recurring.unwrap_or(false),
+            on_change: match m.on_change {
+                Some(raw::RawOnChange::Restart) => OnChange::Restart,
+                _ => OnChange::Keep,
+            },
         });
     }
     if metrics.is_empty() {
@@ -555,17 +803,81 @@ fn build(
     }
     let metric_names = || metrics.iter().map(|m| m.name.as_str());
 
-    let target = |path: &str, value: &TargetValue| -> Target {
-        let (duration, when) = match value {
-            TargetValue::Duration(d) => (Some(*d), None),
-            TargetValue::None => (None, None),
-            TargetValue::When { target, when } => (Some(*target), Some(when.clone())),
+    let one_target = |path: &str, value: &TargetValue| -> Result<Target, Error> {
+        let (duration, when, cal) = match value {
+            TargetValue::Duration(d) => (Some(*d), None, None),
+            TargetValue::None => (None, None, None),
+            TargetValue::Detailed {
+                target,
+                when,
+                calendar,
+            } => (Some(*target), when.clone(), calendar.clone()),
+            TargetValue::ByPriority(_) => {
+                return Err(layers.error_at(
+                    path,
+                    true,
+                    "expected one target here, found targets by priority".into(),
+                ));
+            }
         };
-        Target {
+        if let Some(c) = &cal {
+            check_calendar(&format!("{path}.calendar"), c, "the target")?;
+        }
+        Ok(Target {
             duration,
             when,
+            calendar: cal,
             origin: layers.origin(path),
+        })
+    };
+    let rule = |path: &str, value: &TargetValue| -> Result<TargetRule, Error> {
+        let TargetValue::ByPriority(map) = value else {
+            return Ok(TargetRule::Fixed(one_target(path, value)?));
+        };
+        let names = || priorities.iter().map(String::as_str);
+        let mut entries = Vec::new();
+        let mut otherwise = None;
+        for (p, v) in &map.0 {
+            let here = format!("{path}.{p}");
+            if p == "else" {
+                otherwise = Some(one_target(&here, v)?);
+                continue;
+            }
+            if !priorities.contains(p) {
+                let msg = if priorities.is_empty() {
+                    format!(
+                        "a target for the priority `{p}`, but the contract declares no `priorities`: expected `priorities: [{p}, …]` at the top of the contract, or one target for every priority"
+                    )
+                } else {
+                    format!(
+                        "`{p}` is not a priority of this contract: expected one of {} or `else`{}",
+                        backticked(names()),
+                        did_you_mean(p, names().chain(["else"]))
+                    )
+                };
+                return Err(layers.error_at(&here, false, msg));
+            }
+            entries.push((p.clone(), one_target(&here, v)?));
         }
+        if otherwise.is_some()
+            && priorities
+                .iter()
+                .all(|p| entries.iter().any(|(e, _)| e == p))
+        {
+            return Err(layers.error_at(
+                &format!("{path}.else"),
+                false,
+                format!(
+                    "`else` beside a target for every priority ({}): it would never apply; remove it",
+                    backticked(names())
+                ),
+            ));
+        }
+        Ok(TargetRule::ByPriority {
+            entries,
+            otherwise,
+            origin: layers.origin(path),
+        })
     };
 
     // Defaults.
@@ -582,7 +894,7 @@ fn build(
                 ),
             );
         }
-        defaults.insert(metric.clone(), target(&format!("defaults.{metric}"), value));
+        defaults.insert(metric.clone(), rule(&format!("defaults.{metric}"), value)?);
     }
 
     // Allowances (before categories, which name them).
@@ -655,7 +967,7 @@ fn build(
             }
             targets.insert(
                 metric.clone(),
-                target(&format!("categories.{cid}.{metric}"), value),
+                rule(&format!("categories.{cid}.{metric}"), value)?,
             );
         }
         for (metric, t) in &defaults {
@@ -679,6 +991,13 @@ fn build(
                 ),
             );
         }
+        if let Some(name) = &c.calendar {
+            check_calendar(
+                &format!("categories.{cid}.calendar"),
+                name,
+                &format!("the category `{cid}`"),
+            )?;
+        }
         for (name, a) in &raw_allowances.0 {
             if a.categories.as_ref().is_some_and(|cs| cs.contains(cid)) && allowance.is_none() {
                 allowance = Some(name.clone());
@@ -692,6 +1011,7 @@ fn build(
                 title: c.title.clone(),
                 targets,
                 allowance,
+                calendar: c.calendar.clone(),
             },
         );
     }
@@ -795,6 +1115,10 @@ fn build(
         products: merged.products.clone().unwrap_or_default(),
         valid,
         calendar,
+        calendars,
+        priorities,
+        default_priority,
+        events,
         warn_at: merged.warn_at.map_or(0.75, |s| s.0),
         metrics,
         defaults,
@@ -805,6 +1129,59 @@ fn build(
         script_set,
         script_files,
     })
+}
+
+/// The calendar `raw` describes, at `path` (`calendar`, `calendars.always`).
+fn build_calendar(layers: &Layers, path: &str, cal: raw::RawCalendar) -> Result<Calendar, Error> {
+    let fail = |at: &str, value: bool, msg: String| Err(layers.error_at(at, value, msg));
+    let what = if path == "calendar" {
+        "the calendar".to_owned()
+    } else {
+        format!("the calendar `{}`", path.trim_start_matches("calendars."))
+    };
+    let Some(zone) = cal.timezone else {
+        return fail(
+            path,
+            false,
+            format!("{what} has no `timezone`: expected an IANA name like `Europe/Moscow`"),
+        );
+    };
+    let Some(week) = cal.week else {
+        return fail(
+            path,
+            false,
+            format!(
+                "{what} has no `week`: expected opening windows like `week: {{ mon-fri: [\"09:00-18:00\"] }}`"
+            ),
+        );
+    };
+    let week: [Vec<Window>; 7] = week.0.map(Option::unwrap_or_default);
+    let day_length = match cal.day_length {
+        None => None,
+        Some(d) if d.kind == DurationKind::Calendar || d.day_millis != 0 => {
+            return fail(
+                &format!("{path}.day_length"),
+                true,
+                format!("expected `day_length` in working hours or minutes like `8h`, found `{d}`"),
+            );
+        }
+        Some(d) => Some(d.seconds),
+    };
+    let holidays = cal
+        .holidays
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    let mut exceptions = Vec::new();
+    for (key, windows) in cal.exceptions.unwrap_or_default().0 {
+        match raw::parse_date(&key) {
+            Ok(d) => exceptions.push((d, windows.0)),
+            Err(msg) => return fail(&format!("{path}.exceptions.{key}"), false, msg),
+        }
+    }
+    Calendar::new(zone.0, week, holidays, exceptions, day_length)
+        .map_err(|e| layers.error_at(path, false, e.0))
 }
 
 /// The script limits: the safe defaults, changed by `limits:`, never past the ceiling.

@@ -14,6 +14,8 @@ mod clock;
 mod explain;
 mod findings;
 mod hooks;
+mod state;
+mod target;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
@@ -21,10 +23,12 @@ use crate::contract::{Category, Contract};
 use crate::duration::Duration;
 use crate::script::HookResult;
 use crate::ticket::{Event, Ticket};
+use state::{Field, Stand};
+use target::Choice;
 
 pub use crate::evaluation::{
-    AllowanceUsage, CategoryRef, ContractRef, Evaluation, Explanation, Finding, MetricResult,
-    SCHEMA, Severity, Status,
+    AllowanceUsage, CategoryRef, ContractRef, Evaluation, Explanation, Finding, Instance,
+    MetricResult, SCHEMA, Severity, Status,
 };
 pub use crate::instant::format_seconds;
 pub(crate) use crate::instant::{instant_text, show_local};
@@ -98,7 +102,13 @@ struct Evaluator<'a> {
     at: DateTime<Utc>,
     tz: chrono_tz::Tz,
     events: Vec<&'a Event>,
+    /// The `changed` events among them, in time order.
+    changes: Vec<(&'a Event, Field<'a>)>,
+    /// The ticket as it stands at the evaluation instant.
+    stand: Stand<'a>,
     category: Option<&'a Category>,
+    /// Whether a `classify` hook decided the category (it then holds whatever changes).
+    classified: bool,
     decided_by: String,
     metrics: Vec<MetricResult>,
     allowance: Option<AllowanceUsage>,
@@ -106,9 +116,14 @@ struct Evaluator<'a> {
     explain: Option<Vec<Explanation>>,
     /// Closed dates already listed for the current metric.
     explained_dates: Vec<NaiveDate>,
-    /// The target of each metric (in the contract's order) after the contract and the
-    /// `targets` hooks.
+    /// The target of each metric (in the contract's order) at the evaluation instant,
+    /// after the contract and the `targets` hooks.
     targets: Vec<Option<Duration>>,
+    /// The contract's choice of target for each metric at the evaluation instant.
+    choices: Vec<Choice<'a>>,
+    /// Whether a `targets` hook changed the metric's target (it then holds for every
+    /// instance, whatever the ticket's changes).
+    overridden: Vec<bool>,
     /// The ticket as hooks get it (its script value built when a script first runs).
     ticket_arg: crate::script::TicketArg<'a>,
     /// A hook failed: later hooks are not run.
@@ -133,7 +148,10 @@ impl<'a> Evaluator<'a> {
             at,
             tz: contract.calendar.timezone(),
             events: Vec::new(),
+            changes: Vec::new(),
+            stand: Stand::initial(ticket),
             category: None,
+            classified: false,
             decided_by: "none".into(),
             metrics: Vec::with_capacity(contract.metrics.len()),
             allowance: None,
@@ -141,6 +159,8 @@ impl<'a> Evaluator<'a> {
             explain: options.explain.then(Vec::new),
             explained_dates: Vec::new(),
             targets: Vec::with_capacity(contract.metrics.len()),
+            choices: Vec::with_capacity(contract.metrics.len()),
+            overridden: Vec::new(),
             ticket_arg: crate::script::TicketArg::new(ticket),
             script_failed: false,
             spare_results: Vec::new(),
@@ -184,6 +204,15 @@ impl<'a> Evaluator<'a> {
             format!("{} built from {}", c.id, c.sources.join(", "))
         });
         self.check_events();
+        self.changes = state::changes(&self.events);
+        if !self.changes.is_empty() {
+            self.stand = Stand::at(self.ticket, &self.changes, self.at);
+        }
+        let later = |e: &Event| e.at.to_utc() > self.at;
+        if !self.changes.is_empty() || self.ticket.events.iter().any(later) {
+            // Scripts see the ticket as it stood at the evaluation instant.
+            self.ticket_arg = crate::script::TicketArg::owned(self.ticket_as_at());
+        }
         self.check_scope();
         self.decide_category();
         if self.ticket.registered.to_utc() > self.at {
@@ -241,11 +270,12 @@ impl<'a> Evaluator<'a> {
             category: CategoryRef {
                 id: category
                     .map(|c| c.id.clone())
-                    .or_else(|| self.ticket.category.clone()),
+                    .or_else(|| self.stand.category.as_deref().map(str::to_owned)),
                 clause: category.and_then(|c| c.clause.clone()),
                 title: category.and_then(|c| c.title.clone()),
                 decided_by: self.decided_by,
             },
+            priority: target::priority(self.contract, &self.stand).map(str::to_owned),
             at,
             metrics: self.metrics,
             allowance: self.allowance,
@@ -260,9 +290,11 @@ impl<'a> Evaluator<'a> {
             && let Some(cat) = c.category(&id)
         {
             self.category = Some(cat);
+            self.classified = true;
             return;
         }
-        match self.ticket.category.as_deref() {
+        let stand_category = self.stand.category.clone();
+        match stand_category.as_deref() {
             None => {
                 self.find(
                     Severity::Error,
@@ -302,43 +334,31 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The target that applies to `metric`: the category's, else the contract's default;
-    /// `None` when none applies (with the reason in the trace).
-    fn target(&mut self, metric: &str) -> Option<Duration> {
-        let c = self.contract;
-        let target = match self.category {
-            Some(cat) => cat.targets.get(metric),
-            None => c.defaults.get(metric),
-        };
-        let Some(target) = target else {
-            self.note(metric, |_| "no target for this category".into());
-            return None;
-        };
-        let Some(duration) = target.duration else {
-            self.note(metric, |_| {
-                format!("no target: removed at {}", target.origin)
-            });
-            return None;
-        };
-        if let Some(field) = &target.when
-            && !self.ticket.flag(field)
-        {
-            self.note(metric, |_| {
-                    format!(
-                        "no target: {duration} (set at {}) applies only when `fields.{field}` is true, and it is not",
-                        target.origin
-                    )
-                });
-            return None;
+    /// The ticket as it stood at the evaluation instant: no later events, its changes
+    /// applied.
+    fn ticket_as_at(&self) -> Ticket {
+        let t = self.ticket;
+        let owned = |v: &Option<std::borrow::Cow<'_, str>>| v.as_deref().map(str::to_owned);
+        Ticket {
+            id: t.id.clone(),
+            customer: t.customer.clone(),
+            product: owned(&self.stand.product),
+            category: owned(&self.stand.category),
+            priority: owned(&self.stand.priority),
+            summary: t.summary.clone(),
+            registered: t.registered,
+            fields: self
+                .stand
+                .fields()
+                .map(|(n, v)| (n.to_owned(), v.clone()))
+                .collect(),
+            attachments: t.attachments.clone(),
+            events: t
+                .events
+                .iter()
+                .filter(|e| e.at.to_utc() <= self.at)
+                .cloned()
+                .collect(),
         }
-        self.note(metric, |_| {
-            let cond = target
-                .when
-                .as_deref()
-                .map(|f| format!(", because `fields.{f}` is true"))
-                .unwrap_or_default();
-            format!("target {duration}, set at {}{cond}", target.origin)
-        });
-        Some(duration)
     }
 }

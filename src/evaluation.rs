@@ -99,6 +99,60 @@ pub struct MetricResult {
     pub remaining_seconds: Option<i64>,
     /// The status.
     pub status: Status,
+    /// The named calendar (of the contract's `calendars`) the target counted on; absent
+    /// for the contract's own calendar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// A recurring metric's instances, in order (absent for other metrics); the fields
+    /// above describe the open one, or the last one when none is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<Vec<Instance>>,
+    /// How many of a recurring metric's instances are breached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances_breached: Option<usize>,
+}
+
+/// One interval of a recurring metric, from a start to a stop, with its own target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Instance {
+    /// When it started.
+    #[serde(serialize_with = "ser_time")]
+    pub started: DateTime<FixedOffset>,
+    /// When its target runs out, if one applies.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub deadline: Option<DateTime<FixedOffset>>,
+    /// When it stopped, if it has.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub stopped: Option<DateTime<FixedOffset>>,
+    /// Time counted.
+    pub elapsed_seconds: i64,
+    /// Time not counted because of pauses.
+    pub paused_seconds: i64,
+    /// Target minus elapsed (negative when overdue), if a target applies.
+    pub remaining_seconds: Option<i64>,
+    /// Its status.
+    pub status: Status,
+}
+
+impl MetricResult {
+    /// A metric that has not started, without a target.
+    pub(crate) fn empty(name: &str) -> Self {
+        MetricResult {
+            name: name.to_owned(),
+            target: None,
+            target_seconds: None,
+            started: None,
+            deadline: None,
+            stopped: None,
+            elapsed_seconds: 0,
+            paused_seconds: 0,
+            remaining_seconds: None,
+            status: Status::NotApplicable,
+            calendar: None,
+            instances: None,
+            instances_breached: None,
+        }
+    }
 }
 
 /// Hours of an allowance used in the month of the evaluation.
@@ -176,6 +230,10 @@ pub struct Evaluation {
     pub contract: ContractRef,
     /// The category.
     pub category: CategoryRef,
+    /// The ticket's priority at the evaluation instant (or the contract's
+    /// `default_priority`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// The evaluation instant, in the contract's zone.
     #[serde(serialize_with = "ser_time")]
     pub at: DateTime<FixedOffset>,

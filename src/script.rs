@@ -301,6 +301,10 @@ fn engine(limits: &Limits, cal: &Arc<Calendar>) -> Engine {
     e.register_fn("elapsed", move |a: &str, b: &str| {
         Ok::<_, Box<EvalAltResult>>(c.elapsed(parse_time(a)?, parse_time(b)?))
     });
+    e.register_fn("hours_between", |a: &str, b: &str| {
+        let secs = (parse_time(b)? - parse_time(a)?).num_seconds();
+        Ok::<_, Box<EvalAltResult>>(secs as f64 / 3600.0)
+    });
     let c = Arc::clone(cal);
     e.register_fn("due", move |t: &str, secs: i64| {
         let due = c
@@ -542,7 +546,7 @@ impl ScriptSet {
         // Read in place: the memo looks at the evaluation without copying it.
         let evaluation = arg.and_then(|a| a.read_lock::<EvaluationView>());
         let sources = memo::Sources {
-            ticket: ticket.ticket,
+            ticket: &ticket.ticket,
             evaluation: evaluation.as_deref(),
         };
         // The memo reads a ticket value's properties from this call's ticket: another
@@ -725,7 +729,7 @@ fn opt_text(v: &Option<String>) -> Dynamic {
 type Prop<V> = (&'static str, fn(&V) -> Dynamic);
 
 /// The properties of `Ticket`. Their order numbers the bits [`memo`] records.
-const TICKET_PROPS: [Prop<TicketView>; 9] = [
+const TICKET_PROPS: [Prop<TicketView>; 10] = [
     ("id", |v| v.ticket.id.as_str().into()),
     ("customer", |v| v.ticket.customer.as_str().into()),
     ("product", |v| opt_text(&v.ticket.product)),
@@ -763,6 +767,12 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
                         m.insert("engineer".into(), opt_text(&e.engineer));
                         m.insert("hours".into(), e.hours.map_or(Dynamic::UNIT, Dynamic::from));
                         m.insert("note".into(), opt_text(&e.note));
+                        m.insert("by".into(), opt_text(&e.by));
+                        m.insert("field".into(), opt_text(&e.field));
+                        let to = e.to.as_ref().map_or(Dynamic::UNIT, |v| {
+                            rhai::serde::to_dynamic(v).unwrap_or_default()
+                        });
+                        m.insert("to".into(), to);
                         Dynamic::from_map(m)
                     })
                     .collect();
@@ -770,6 +780,7 @@ const TICKET_PROPS: [Prop<TicketView>; 9] = [
             })
             .clone()
     }),
+    ("priority", |v| opt_text(&v.ticket.priority)),
 ];
 
 /// Registers a view type whose properties scripts read but never change: each getter
@@ -822,6 +833,7 @@ fn ticket_prop_is(i: usize, v: &TicketView, new: &Dynamic) -> Option<bool> {
         "customer" => is_text(new, &t.customer),
         "product" => is_opt_text(new, t.product.as_deref()),
         "category" => is_opt_text(new, t.category.as_deref()),
+        "priority" => is_opt_text(new, t.priority.as_deref()),
         "summary" => is_text(new, &t.summary),
         "attachments" => {
             new.tag() == 0
@@ -854,7 +866,7 @@ fn unchanged(what: &str, name: &str, same: bool) -> Result<(), Box<EvalAltResult
 /// The ticket as hooks get it. Its script value (a copy of the ticket) is made the first
 /// time a script runs, not for calls the memo answers.
 pub struct TicketArg<'a> {
-    ticket: &'a Ticket,
+    ticket: std::borrow::Cow<'a, Ticket>,
     value: std::cell::OnceCell<Dynamic>,
 }
 
@@ -862,7 +874,16 @@ impl<'a> TicketArg<'a> {
     /// The argument for `ticket`.
     pub fn new(ticket: &'a Ticket) -> TicketArg<'a> {
         TicketArg {
-            ticket,
+            ticket: std::borrow::Cow::Borrowed(ticket),
+            value: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The argument for a ticket made for the call (the ticket as it stood at an
+    /// instant).
+    pub fn owned(ticket: Ticket) -> TicketArg<'a> {
+        TicketArg {
+            ticket: std::borrow::Cow::Owned(ticket),
             value: std::cell::OnceCell::new(),
         }
     }
@@ -881,7 +902,7 @@ impl<'a> TicketArg<'a> {
     /// The ticket as a script value: one copy, shared by every call.
     fn value(&self) -> Dynamic {
         self.value
-            .get_or_init(|| Dynamic::from(TicketView::new(self.ticket)))
+            .get_or_init(|| Dynamic::from(TicketView::new(&self.ticket)))
             .clone()
     }
 }
@@ -894,6 +915,8 @@ impl<'a> TicketArg<'a> {
 pub struct EvaluationView(Arc<EvaluationParts>);
 
 struct EvaluationParts {
+    at: String,
+    priority: Option<String>,
     category: Option<String>,
     metrics: Vec<crate::evaluation::MetricResult>,
     allowance: Option<crate::evaluation::AllowanceUsage>,
@@ -901,14 +924,19 @@ struct EvaluationParts {
 }
 
 impl EvaluationView {
-    /// A view of an evaluation in progress.
+    /// A view of an evaluation in progress at `at` (RFC 3339 text), for a ticket of
+    /// `priority`.
     pub fn new(
+        at: String,
+        priority: Option<String>,
         category: Option<String>,
         metrics: Vec<crate::evaluation::MetricResult>,
         allowance: Option<crate::evaluation::AllowanceUsage>,
         findings: Vec<crate::evaluation::Finding>,
     ) -> EvaluationView {
         EvaluationView(Arc::new(EvaluationParts {
+            at,
+            priority,
             category,
             metrics,
             allowance,
@@ -942,7 +970,7 @@ impl EvaluationView {
 }
 
 /// The properties of `Evaluation`; their bits for [`memo`] follow the ticket's.
-const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
+const EVALUATION_PROPS: [Prop<EvaluationView>; 6] = [
     ("category", |v| opt_text(&v.0.category)),
     ("metrics", |v| {
         let opt_int = |v: Option<i64>| v.map_or(Dynamic::UNIT, Dynamic::from);
@@ -960,6 +988,18 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
                         .deadline
                         .map_or(Dynamic::UNIT, |d| instant_text(&d).into());
                     map.insert("deadline".into(), deadline);
+                    if let Some(c) = &m.calendar {
+                        map.insert("calendar".into(), c.clone().into());
+                    }
+                    if let Some(instances) = &m.instances {
+                        let list = instances
+                            .iter()
+                            .map(|x| rhai::serde::to_dynamic(x).unwrap_or_default())
+                            .collect();
+                        map.insert("instances".into(), Dynamic::from_array(list));
+                        let breached = m.instances_breached.unwrap_or_default() as i64;
+                        map.insert("instances_breached".into(), breached.into());
+                    }
                     Dynamic::from_map(map)
                 })
                 .collect();
@@ -989,6 +1029,8 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 4] = [
                 .collect();
         Dynamic::from_array(findings)
     }),
+    ("at", |v| v.0.at.as_str().into()),
+    ("priority", |v| opt_text(&v.0.priority)),
 ];
 
 #[cfg(test)]

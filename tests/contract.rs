@@ -41,11 +41,13 @@ fn maps_merge_key_by_key_and_scalars_and_lists_replace() {
     let cat = &c.categories["error.complete_failure"];
     assert_eq!(cat.clause.as_deref(), Some("3.1"));
     assert_eq!(cat.title.as_deref(), Some("Complete failure"));
-    let resolve = &cat.targets["resolve"];
+    let resolve = cat.targets["resolve"].fixed().unwrap();
     assert_eq!(resolve.duration.unwrap().to_string(), "4 working hours");
     assert_eq!(resolve.origin.to_string(), "contracts/acme.yaml:7");
     // Defaults apply to every category, with the template as origin.
-    let assign = &c.categories["support.new_versions"].targets["assign"];
+    let assign = c.categories["support.new_versions"].targets["assign"]
+        .fixed()
+        .unwrap();
     assert_eq!(assign.duration.unwrap().kind, DurationKind::Working);
     assert_eq!(assign.origin.to_string(), "contracts/templates/base.yaml:8");
     assert!(
@@ -68,7 +70,10 @@ fn none_removes_a_target() {
     let text = "extends: base\ncategories:\n  error.complete_failure: { resolve: none }\n";
     let c = contract::load(&loader(text), "acme").unwrap();
     assert_eq!(
-        c.categories["error.complete_failure"].targets["resolve"].duration,
+        c.categories["error.complete_failure"].targets["resolve"]
+            .fixed()
+            .unwrap()
+            .duration,
         None
     );
 }
@@ -117,7 +122,9 @@ fn the_bundled_contracts_load_with_their_tailoring() {
     }
     let acme = &ok["acme"];
     assert_eq!(acme.calendar.timezone(), chrono_tz::Asia::Yekaterinburg);
-    let t = &acme.categories["error.complete_failure"].targets["resolve"];
+    let t = acme.categories["error.complete_failure"].targets["resolve"]
+        .fixed()
+        .unwrap();
     assert_eq!(t.duration.unwrap().to_string(), "4 working hours");
     assert!(t.origin.file.ends_with("contracts/acme.yaml"));
     assert_eq!(
@@ -132,12 +139,16 @@ fn the_bundled_contracts_load_with_their_tailoring() {
     assert_eq!(initech.warn_at, 0.5);
     assert_eq!(
         initech.categories["error.module_failure"].targets["assign"]
+            .fixed()
+            .unwrap()
             .duration
             .unwrap()
             .to_string(),
         "30 working minutes"
     );
-    let outage = &ok["acme"].categories["incident.environment"].targets["resolve"];
+    let outage = ok["acme"].categories["incident.environment"].targets["resolve"]
+        .fixed()
+        .unwrap();
     assert_eq!(outage.duration.unwrap().to_string(), "5 working days");
     assert_eq!(acme.scripts, ["scripts/standard.rhai", "scripts/vip.rhai"]);
     assert!(acme.script_set.is_some());

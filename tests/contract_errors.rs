@@ -43,7 +43,7 @@ fn error_with(contract: &str, template: &str) -> String {
 fn a_misspelt_key() {
     assert_eq!(
         error("extends: base\ncustomr: ACME\n"),
-        "error: unknown field `customr`, expected one of `title`, `customer`, `extends`, `products`, `valid`, `calendar`, `warn_at`, `metrics`, `defaults`, `categories`, `allowances`, `scripts`, `limits`\n --> contracts/acme.yaml:2:1\n  |\n2 | customr: ACME\n  | ^^^^^^^"
+        "error: unknown field `customr`, expected one of `title`, `customer`, `extends`, `products`, `valid`, `calendar`, `calendars`, `priorities`, `default_priority`, `events`, `warn_at`, `metrics`, `defaults`, `categories`, `allowances`, `scripts`, `limits`\n --> contracts/acme.yaml:2:1\n  |\n2 | customr: ACME\n  | ^^^^^^^"
     );
 }
 
@@ -91,7 +91,7 @@ fn a_bad_duration() {
 fn a_category_using_an_unknown_metric() {
     assert_eq!(
         error("extends: base\ncategories:\n  error.module_failure: { resolv: 4h }\n"),
-        "error: unknown field `resolv` in category `error.module_failure`: expected a metric (`assign`, `resolve`) or one of `clause`, `title`, `description`, `allowance` (did you mean `resolve`?)\n --> contracts/acme.yaml:3:27\n  |\n3 |   error.module_failure: { resolv: 4h }\n  |                           ^^^^^^"
+        "error: unknown field `resolv` in category `error.module_failure`: expected a metric (`assign`, `resolve`) or one of `clause`, `title`, `description`, `allowance`, `calendar` (did you mean `resolve`?)\n --> contracts/acme.yaml:3:27\n  |\n3 |   error.module_failure: { resolv: 4h }\n  |                           ^^^^^^"
     );
 }
 
@@ -167,7 +167,7 @@ fn a_weekday_given_by_two_keys() {
 fn a_metric_stopped_by_an_unknown_event() {
     assert_eq!(
         error("extends: base\nmetrics:\n  react: { starts: registered, stops: asigned }\n"),
-        "error: the metric `react` stops on `asigned`: expected an event kind (`assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed`) (did you mean `assigned`?)\n --> contracts/acme.yaml:3:39\n  |\n3 |   react: { starts: registered, stops: asigned }\n  |                                       ^^^^^^^"
+        "error: the metric `react` stops on `asigned`: expected an event kind (`assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed`), or a kind of the contract's own declared under `events` (did you mean `assigned`?)\n --> contracts/acme.yaml:3:39\n  |\n3 |   react: { starts: registered, stops: asigned }\n  |                                       ^^^^^^^"
     );
 }
 

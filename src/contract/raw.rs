@@ -292,28 +292,29 @@ impl<'de> Deserialize<'de> for Week {
     }
 }
 
-/// A target in a category or in `defaults`: a duration, `none`, or a conditional target.
+/// A target in a category or in `defaults`: a duration, `none`, a detailed target, or
+/// targets by priority.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetValue {
     /// A plain duration.
     Duration(Duration),
     /// `none`: no target.
     None,
-    /// `{ target: DURATION, when: FIELD }`.
-    When {
+    /// `{ target: DURATION, when: FIELD, calendar: NAME }` (`when` and `calendar` optional).
+    Detailed {
         /// The duration.
         target: Duration,
         /// The ticket field that must be true.
-        when: String,
+        when: Option<String>,
+        /// The calendar it counts on.
+        calendar: Option<String>,
     },
+    /// `{ urgent: 30m, high: 4h, else: 8h }`: a target per priority, in file order.
+    ByPriority(Ordered<TargetValue>),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Conditional {
-    target: Duration,
-    when: String,
-}
+/// The keys of a detailed target.
+pub const DETAILED_KEYS: [&str; 3] = ["target", "when", "calendar"];
 
 impl<'de> Deserialize<'de> for TargetValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -321,7 +322,7 @@ impl<'de> Deserialize<'de> for TargetValue {
         impl<'de> Visitor<'de> for V {
             type Value = TargetValue;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a duration like `4h`, `none`, or `{ target: DURATION, when: FIELD }`")
+                f.write_str("a duration like `4h`, `none`, `{ target: DURATION, when: FIELD, calendar: NAME }` or targets by priority like `{ urgent: 1h, else: 4h }`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TargetValue, E> {
                 if v.trim() == "none" {
@@ -349,16 +350,119 @@ impl<'de> Deserialize<'de> for TargetValue {
                     "expected a duration like `4h`, `2 working days` or `30m`, found the bare number `{v}`"
                 )))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TargetValue, A::Error> {
-                let c = Conditional::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(TargetValue::When {
-                    target: c.target,
-                    when: c.when,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TargetValue, A::Error> {
+                // The first key tells a detailed target from targets by priority.
+                let Some(first) = map.next_key::<KeyString>()? else {
+                    return Err(de::Error::custom(
+                        "expected a target like `{ target: 4h }` or targets by priority like `{ urgent: 1h, else: 4h }`, found an empty mapping",
+                    ));
+                };
+                if DETAILED_KEYS.contains(&first.0.as_str()) {
+                    let (mut target, mut when, mut calendar) = (None, None, None);
+                    let mut key = Some(first.0);
+                    while let Some(k) = key {
+                        let seen = match k.as_str() {
+                            "target" => target.replace(map.next_value::<Duration>()?).is_some(),
+                            "when" => when.replace(map.next_value::<String>()?).is_some(),
+                            "calendar" => calendar.replace(map.next_value::<String>()?).is_some(),
+                            other => {
+                                return Err(de::Error::custom(format!(
+                                    "unknown key `{other}` in a target: expected `target`, `when` or `calendar` (targets by priority are a mapping of their own, like `{{ urgent: 1h, else: 4h }}`){}",
+                                    crate::suggest::did_you_mean(
+                                        other,
+                                        DETAILED_KEYS.iter().copied()
+                                    )
+                                )));
+                            }
+                        };
+                        if seen {
+                            return Err(de::Error::custom(format!(
+                                "`{k}` is given twice: give each key once"
+                            )));
+                        }
+                        key = map.next_key::<KeyString>()?.map(|k| k.0);
+                    }
+                    let Some(target) = target else {
+                        return Err(de::Error::custom(
+                            "the target has no `target`: expected a duration like `{ target: 4h, calendar: always }`",
+                        ));
+                    };
+                    return Ok(TargetValue::Detailed {
+                        target,
+                        when,
+                        calendar,
+                    });
+                }
+                let mut out: Vec<(String, TargetValue)> = Vec::new();
+                let mut key = Some(first.0);
+                while let Some(k) = key {
+                    if DETAILED_KEYS.contains(&k.as_str()) {
+                        return Err(de::Error::custom(format!(
+                            "`{k}` among targets by priority: expected a priority or `else` as each key (a detailed target goes under its priority, like `urgent: {{ target: 1h, calendar: always }}`)"
+                        )));
+                    }
+                    if out.iter().any(|(p, _)| *p == k) {
+                        return Err(de::Error::custom(format!(
+                            "`{k}` is given twice: give each key once"
+                        )));
+                    }
+                    let value: TargetValue = map.next_value()?;
+                    if let TargetValue::ByPriority(_) = value {
+                        return Err(de::Error::custom(format!(
+                            "the target for the priority `{k}` is itself a map of priorities: expected a duration, `none` or `{{ target: DURATION, calendar: NAME }}`"
+                        )));
+                    }
+                    out.push((k, value));
+                    key = map.next_key::<KeyString>()?.map(|k| k.0);
+                }
+                Ok(TargetValue::ByPriority(Ordered(out)))
             }
         }
         d.deserialize_any(V)
     }
+}
+
+/// One kind or a list of kinds (`stops: resolved`, `stops: [replied, resolved]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kinds(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Kinds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Kinds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event kind like `resolved` or a list like `[replied, resolved]`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Kinds, E> {
+                Ok(Kinds(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kinds, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    out.push(k);
+                }
+                if out.is_empty() {
+                    return Err(de::Error::custom(
+                        "expected at least one event kind, found an empty list",
+                    ));
+                }
+                Ok(Kinds(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What a change of the target does to a running clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnChange {
+    /// The new target is measured from the metric's start.
+    Keep,
+    /// The clock starts again at the change.
+    Restart,
 }
 
 /// `valid: { from, to }`.
@@ -394,12 +498,18 @@ pub struct RawCalendar {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
-    /// The event that starts the clock (`registered`).
-    pub starts: Option<String>,
-    /// The event that stops it (`assigned`, `resolved`).
-    pub stops: Option<String>,
+    /// The event (or events) that start the clock: `registered` or event kinds.
+    pub starts: Option<Kinds>,
+    /// The event kind (or kinds) that stop it (`assigned`, `[replied, resolved]`).
+    pub stops: Option<Kinds>,
     /// Whether `paused` … `resumed` stops the clock.
     pub pausable: Option<bool>,
+    /// Whether every interval from a start to a stop is measured (an obligation that
+    /// recurs, like an update every 4 working hours).
+    pub recurring: Option<bool>,
+    /// What a change of the target does to a running clock: `keep` (default) or
+    /// `restart`.
+    pub on_change: Option<RawOnChange>,
 }
 
 /// One category: its fixed fields and its targets by metric name (checked against the
@@ -410,11 +520,12 @@ pub struct RawCategory {
     pub title: Option<String>,
     pub description: Option<String>,
     pub allowance: Option<String>,
+    pub calendar: Option<String>,
     pub targets: Ordered<TargetValue>,
 }
 
 /// The fixed fields of a category, for messages.
-pub const CATEGORY_FIELDS: [&str; 4] = ["clause", "title", "description", "allowance"];
+pub const CATEGORY_FIELDS: [&str; 5] = ["clause", "title", "description", "allowance", "calendar"];
 
 impl<'de> Deserialize<'de> for RawCategory {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -436,6 +547,7 @@ impl<'de> Deserialize<'de> for RawCategory {
                         "title" => c.title.replace(map.next_value()?).is_some(),
                         "description" => c.description.replace(map.next_value()?).is_some(),
                         "allowance" => c.allowance.replace(map.next_value()?).is_some(),
+                        "calendar" => c.calendar.replace(map.next_value()?).is_some(),
                         _ => {
                             let v = map.next_value::<TargetValue>()?;
                             let dup = c.targets.get(&key).is_some();
@@ -491,6 +603,15 @@ pub struct RawContract {
     pub valid: Option<RawValid>,
     /// Service hours: time zone, weekly windows, holidays, exceptions.
     pub calendar: Option<RawCalendar>,
+    /// More calendars by name; each takes `timezone` and `holidays` from `calendar`
+    /// unless it sets them.
+    pub calendars: Option<Ordered<RawCalendar>>,
+    /// The values of a ticket's `priority`, most urgent first.
+    pub priorities: Option<Vec<String>>,
+    /// The priority of a ticket that has none.
+    pub default_priority: Option<String>,
+    /// Event kinds of this contract, beyond the built-in ones.
+    pub events: Option<Vec<String>>,
     /// Share of a target after which a running metric is at risk (default 75%).
     pub warn_at: Option<Share>,
     /// Clocks with a start and a stop event: `assign`, `resolve`.
@@ -561,8 +682,14 @@ fn merge_maps<T: Merge>(
 }
 
 impl Merge for TargetValue {
-    fn merge(self, _parent: Self) -> Self {
-        self
+    /// Targets by priority merge priority by priority; anything else replaces.
+    fn merge(self, parent: Self) -> Self {
+        match (self, parent) {
+            (TargetValue::ByPriority(c), TargetValue::ByPriority(p)) => {
+                TargetValue::ByPriority(merge_maps(Some(c), Some(p)).unwrap_or_default())
+            }
+            (c, _) => c,
+        }
     }
 }
 
@@ -578,6 +705,8 @@ impl Merge for RawMetric {
             starts: self.starts.or(p.starts),
             stops: self.stops.or(p.stops),
             pausable: self.pausable.or(p.pausable),
+            recurring: self.recurring.or(p.recurring),
+            on_change: self.on_change.or(p.on_change),
         }
     }
 }
@@ -589,6 +718,7 @@ impl Merge for RawCategory {
             title: self.title.or(p.title),
             description: self.description.or(p.description),
             allowance: self.allowance.or(p.allowance),
+            calendar: self.calendar.or(p.calendar),
             targets: merge_maps(Some(self.targets), Some(p.targets)).unwrap_or_default(),
         }
     }
@@ -659,6 +789,10 @@ impl Merge for RawContract {
                 (Some(c), Some(p)) => Some(c.merge(p)),
                 (c, p) => c.or(p),
             },
+            calendars: merge_maps(self.calendars, p.calendars),
+            priorities: self.priorities.or(p.priorities),
+            default_priority: self.default_priority.or(p.default_priority),
+            events: self.events.or(p.events),
             warn_at: self.warn_at.or(p.warn_at),
             metrics: merge_maps(self.metrics, p.metrics),
             defaults: merge_maps(self.defaults, p.defaults),

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::raw::{Date, Ordered, RawCategory, Share, TargetValue, Week, Windows, Zone};
+use super::raw::{Date, Kinds, Ordered, RawCategory, Share, TargetValue, Week, Windows, Zone};
 use crate::duration::Duration;
 
 /// A duration as contracts write it: numbers each followed by a unit word (the loader
@@ -36,8 +36,7 @@ impl JsonSchema for TargetValue {
     }
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let duration = generator.subschema_for::<Duration>();
-        json_schema!({
-            "description": "A target: a duration, `none` (no target), or a target that applies only when a ticket field is true.",
+        let single = json_schema!({
             "anyOf": [
                 duration,
                 { "const": "none" },
@@ -46,11 +45,40 @@ impl JsonSchema for TargetValue {
                     "type": "object",
                     "properties": {
                         "target": duration,
-                        "when": { "type": "string", "description": "The ticket field (in `fields`) that must be true, e.g. `complete_outage`." }
+                        "when": { "type": "string", "description": "The ticket field (in `fields`) that must be true, e.g. `complete_outage`." },
+                        "calendar": { "type": "string", "description": "The calendar (under `calendars`) this target counts on." }
                     },
-                    "required": ["target", "when"],
+                    "required": ["target"],
                     "additionalProperties": false
                 }
+            ]
+        });
+        json_schema!({
+            "description": "A target: a duration, `none` (no target), a detailed target `{ target, when, calendar }`, or targets by priority (`{ urgent: 1h, else: 4h }`, each value one of the former).",
+            "anyOf": [
+                single,
+                {
+                    "type": "object",
+                    "description": "Targets by priority: each key a priority of `priorities`, or `else` for the priorities not named.",
+                    "propertyNames": { "not": { "enum": ["target", "when", "calendar"] } },
+                    "minProperties": 1,
+                    "additionalProperties": single
+                }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Kinds {
+    fn schema_name() -> Cow<'static, str> {
+        "EventKinds".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "One event kind (`resolved`) or a list of kinds (`[replied, resolved]`): built in (`registered`, `assigned`, `paused`, `resumed`, `worklog`, `approved`, `replied`, `customer_replied`, `comment`, `resolved`, `reopened`, `changed`) or declared under `events`.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" }, "minItems": 1 }
             ]
         })
     }
@@ -150,7 +178,8 @@ impl JsonSchema for RawCategory {
                 "clause": { "type": ["string", "number"], "description": "The clause of the terms, e.g. \"3.2\"." },
                 "title": { "type": "string" },
                 "description": { "type": "string" },
-                "allowance": { "type": "string", "description": "The allowance (under `allowances`) the category's work counts against." }
+                "allowance": { "type": "string", "description": "The allowance (under `allowances`) the category's work counts against." },
+                "calendar": { "type": "string", "description": "The calendar (under `calendars`) every target of this category counts on, unless the target names its own." }
             },
             "additionalProperties": generator.subschema_for::<TargetValue>()
         })

@@ -5,9 +5,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Evaluator;
 use crate::calendar::{Calendar, Step};
-use crate::contract::Metric;
+use crate::contract::{Metric, OnChange};
 use crate::duration::{Duration, DurationKind};
-use crate::evaluation::{MetricResult, Status};
+use crate::evaluation::{Instance, MetricResult, Status};
 use crate::instant::format_seconds;
 use crate::ticket::{Event, EventKind};
 
@@ -62,78 +62,116 @@ impl Clock<'_> {
     }
 }
 
-/// Where a metric's clock stands after replaying the events.
+/// Where a run of a metric's clock stands after replaying the events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    NotStarted,
     Running,
     Paused,
     Stopped,
 }
 
-/// The intervals in which a metric's clock ran and was paused.
-struct Replay {
-    started: Option<DateTime<Utc>>,
+/// One run of a metric's clock, from a start to a stop: the only one of a metric that
+/// does not recur, one instance of a recurring one.
+struct Run<'e> {
+    started: DateTime<Utc>,
+    /// The kind of the event that started it (`None`: the registration).
+    start: Option<&'e EventKind>,
     /// Counting intervals; the last may be open (`None`: still counting).
     active: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     stopped: Option<DateTime<Utc>>,
+    /// The kind of the event that stopped it.
+    stop: Option<&'e EventKind>,
     state: State,
 }
 
-/// Replays `events` (sorted, none after the evaluation instant) through a metric's clock.
-fn replay(metric: &Metric, registered: DateTime<Utc>, events: &[&Event]) -> Replay {
-    let mut r = Replay {
-        started: None,
-        active: Vec::new(),
-        pauses: Vec::new(),
-        stopped: None,
-        state: State::NotStarted,
-    };
-    if metric.starts == "registered" {
-        r.started = Some(registered);
-        r.active.push((registered, None));
-        r.state = State::Running;
-    }
-    let restarts_on_reopen = metric.stops == EventKind::Resolved.as_str();
-    for e in events {
-        let t = e.at.to_utc();
-        let kind = e.kind.as_str();
-        match r.state {
-            State::NotStarted if kind == metric.starts => {
-                r.started = Some(t);
-                r.active.push((t, None));
-                r.state = State::Running;
-            }
-            State::Running if kind == metric.stops => {
-                close(&mut r.active, t);
-                r.stopped = Some(t);
-                r.state = State::Stopped;
-            }
-            State::Running if metric.pausable && e.kind == EventKind::Paused => {
-                close(&mut r.active, t);
-                r.pauses.push((t, None));
-                r.state = State::Paused;
-            }
-            State::Paused if kind == metric.stops => {
-                close(&mut r.pauses, t);
-                r.stopped = Some(t);
-                r.state = State::Stopped;
-            }
-            State::Paused if e.kind == EventKind::Resumed => {
-                close(&mut r.pauses, t);
-                r.active.push((t, None));
-                r.state = State::Running;
-            }
-            State::Stopped if restarts_on_reopen && e.kind == EventKind::Reopened => {
-                r.stopped = None;
-                r.active.push((t, None));
-                r.state = State::Running;
-            }
-            _ => {}
+impl<'e> Run<'e> {
+    fn new(t: DateTime<Utc>, start: Option<&'e EventKind>) -> Self {
+        Run {
+            started: t,
+            start,
+            active: vec![(t, None)],
+            pauses: Vec::new(),
+            stopped: None,
+            stop: None,
+            state: State::Running,
         }
     }
-    r
+
+    fn stop(&mut self, t: DateTime<Utc>, kind: &'e EventKind) {
+        match self.state {
+            State::Running => close(&mut self.active, t),
+            State::Paused => close(&mut self.pauses, t),
+            State::Stopped => return,
+        }
+        self.stopped = Some(t);
+        self.stop = Some(kind);
+        self.state = State::Stopped;
+    }
+
+    /// The clock starts again at `t`: nothing before it counts.
+    fn restart_at(&mut self, t: DateTime<Utc>) {
+        clip(&mut self.active, t);
+        clip(&mut self.pauses, t);
+    }
+}
+
+/// Replays `events` (sorted, none after the evaluation instant) through a metric's clock:
+/// its runs in order. An event that stops ends the open run; then one that starts opens a
+/// run if none is open — for a metric that does not recur, only the first; for a
+/// recurring one, none from `resolved` until `reopened`. A metric that does not recur and
+/// was stopped by `resolved` runs on from `reopened`.
+fn replay<'e>(metric: &Metric, registered: DateTime<Utc>, events: &[&'e Event]) -> Vec<Run<'e>> {
+    let mut runs: Vec<Run<'e>> = Vec::with_capacity(1);
+    if metric.starts_at_registration {
+        runs.push(Run::new(registered, None));
+    }
+    let mut resolved = false;
+    for e in events {
+        let t = e.at.to_utc();
+        let kind = &e.kind;
+        if let Some(run) = runs.last_mut() {
+            match run.state {
+                State::Running | State::Paused if metric.stops_on(kind) => run.stop(t, kind),
+                State::Running if metric.pausable && *kind == EventKind::Paused => {
+                    close(&mut run.active, t);
+                    run.pauses.push((t, None));
+                    run.state = State::Paused;
+                }
+                State::Paused if *kind == EventKind::Resumed => {
+                    close(&mut run.pauses, t);
+                    run.active.push((t, None));
+                    run.state = State::Running;
+                }
+                State::Stopped
+                    if !metric.recurring
+                        && *kind == EventKind::Reopened
+                        && run.stop == Some(&EventKind::Resolved) =>
+                {
+                    run.stopped = None;
+                    run.stop = None;
+                    run.active.push((t, None));
+                    run.state = State::Running;
+                }
+                _ => {}
+            }
+        }
+        match kind {
+            EventKind::Resolved => resolved = true,
+            EventKind::Reopened => resolved = false,
+            _ => {}
+        }
+        if metric.starts_on(kind) {
+            let opens = match runs.last() {
+                None => !(metric.recurring && resolved),
+                Some(r) => metric.recurring && r.state == State::Stopped && !resolved,
+            };
+            if opens {
+                runs.push(Run::new(t, Some(kind)));
+            }
+        }
+    }
+    runs
 }
 
 fn close(intervals: &mut [(DateTime<Utc>, Option<DateTime<Utc>>)], t: DateTime<Utc>) {
@@ -142,38 +180,121 @@ fn close(intervals: &mut [(DateTime<Utc>, Option<DateTime<Utc>>)], t: DateTime<U
     }
 }
 
+/// Drops what lies before `t` of each interval.
+fn clip(intervals: &mut Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>, t: DateTime<Utc>) {
+    intervals.retain(|&(_, b)| b.is_none_or(|b| b > t));
+    for iv in intervals {
+        iv.0 = iv.0.max(t);
+    }
+}
+
+/// The kind of an event for the trace: `` `replied` ``.
+fn kind_text(kind: Option<&EventKind>) -> String {
+    match kind {
+        None => "registration".to_owned(),
+        Some(k) => format!("`{}`", k.as_str()),
+    }
+}
+
 impl Evaluator<'_> {
     pub(super) fn metric(&mut self, index: usize, metric: &Metric) -> MetricResult {
         let name = metric.name.as_str();
         self.explained_dates.clear();
         let registered = self.ticket.registered.to_utc();
-        let duration: Option<Duration> = self.targets.get(index).copied().flatten();
-        let mut result = MetricResult {
-            name: metric.name.clone(),
-            target: None,
-            target_seconds: None,
-            started: None,
-            deadline: None,
-            stopped: None,
-            elapsed_seconds: 0,
-            paused_seconds: 0,
-            remaining_seconds: None,
-            status: Status::NotApplicable,
-        };
+        let mut result = MetricResult::empty(name);
+        if metric.recurring {
+            result.instances = Some(Vec::new());
+            result.instances_breached = Some(0);
+        }
         if registered > self.at {
             return result;
         }
-        let r = replay(metric, registered, &self.events);
-        let Some(started) = r.started else {
+        let runs = replay(metric, registered, &self.events);
+        if runs.is_empty() {
             self.note(name, |_| {
-                format!("not started: no `{}` event yet", metric.starts)
+                format!("not started: no {} event yet", metric.starts_text())
             });
             return result;
+        }
+        let count = runs.len();
+        let mut instances = Vec::with_capacity(if metric.recurring { count } else { 0 });
+        let mut breached = 0;
+        for (i, run) in runs.into_iter().enumerate() {
+            let prefix = if metric.recurring {
+                format!("#{} ", i + 1)
+            } else {
+                String::new()
+            };
+            let one = self.measure(index, metric, run, &prefix);
+            if metric.recurring {
+                breached += usize::from(one.status == Status::Breached);
+                instances.push(Instance {
+                    started: one.started.unwrap_or(self.local(registered)),
+                    deadline: one.deadline,
+                    stopped: one.stopped,
+                    elapsed_seconds: one.elapsed_seconds,
+                    paused_seconds: one.paused_seconds,
+                    remaining_seconds: one.remaining_seconds,
+                    status: one.status,
+                });
+            }
+            if i + 1 == count {
+                result = one;
+            }
+        }
+        if metric.recurring {
+            let met = instances.iter().filter(|x| x.status == Status::Met).count();
+            self.note(name, |_| {
+                format!("{count} instances: {met} met, {breached} breached")
+            });
+            result.instances = Some(instances);
+            result.instances_breached = Some(breached);
+        }
+        result
+    }
+
+    /// Measures one run of a metric's clock against the target in force at its stop (or
+    /// at the evaluation instant while it runs).
+    fn measure(
+        &mut self,
+        index: usize,
+        metric: &Metric,
+        mut r: Run<'_>,
+        prefix: &str,
+    ) -> MetricResult {
+        let name = metric.name.as_str();
+        let mut result = MetricResult::empty(name);
+        let end_at = r.stopped.unwrap_or(self.at);
+        let (choice, duration, category) = if self.changes.is_empty() || self.overridden[index] {
+            (self.choices[index], self.targets[index], self.category)
+        } else {
+            let (choice, setter, stand) = self.choice_until(name, end_at);
+            let category = self.category_at(&stand);
+            let priority = super::target::priority(self.contract, &stand).map(str::to_owned);
+            self.priority_findings(choice, stand.priority.as_deref());
+            let calendar = choice.calendar(self.contract, category).0;
+            self.choice_note(name, choice, priority.as_deref(), calendar, setter);
+            if metric.on_change == OnChange::Restart
+                && let Some(e) = setter
+                && e.at.to_utc() > r.started
+            {
+                let t = e.at.to_utc();
+                r.restart_at(t);
+                self.note(name, |s| {
+                    format!("{prefix}restarted {} by the change of the target (`on_change: restart`): time before it no longer counts", s.show(t))
+                });
+            }
+            (choice, choice.duration(), category)
         };
+        let (calendar_name, calendar) = choice.calendar(self.contract, category);
         let clock = match duration.map(|d| d.kind) {
             Some(DurationKind::Calendar) => Clock::Real,
-            _ => Clock::Working(&self.contract.calendar),
+            _ => Clock::Working(calendar),
         };
+        if duration.is_some() {
+            result.calendar = calendar_name.map(str::to_owned);
+        }
+        let started = r.started;
         result.started = Some(self.local(started));
         result.stopped = r.stopped.map(|t| self.local(t));
         let now = self.at;
@@ -191,17 +312,16 @@ impl Evaluator<'_> {
             .map(|&(a, b)| clock.count(a, end(b), None))
             .sum();
         self.note(name, |s| {
-            let how = if metric.starts == "registered" {
-                "registration".to_owned()
-            } else {
-                format!("`{}`", metric.starts)
-            };
-            format!("started {} ({how})", s.show(started))
+            format!(
+                "{prefix}started {} ({})",
+                s.show(started),
+                kind_text(r.start)
+            )
         });
         for &(a, b) in &r.pauses {
             self.note(name, |s| {
                 format!(
-                    "paused {} → {}: {} not counted",
+                    "{prefix}paused {} → {}: {} not counted",
                     s.show(a),
                     b.map_or("now".to_owned(), |b| s.show(b)),
                     format_seconds(clock.count(a, end(b), None))
@@ -210,15 +330,14 @@ impl Evaluator<'_> {
         }
         if let Some(t) = r.stopped {
             self.note(name, |s| {
-                format!("stopped {} (`{}`)", s.show(t), metric.stops)
+                format!("{prefix}stopped {} ({})", s.show(t), kind_text(r.stop))
             });
         }
 
         let Some(duration) = duration else {
             return result;
         };
-        let Some(target_secs) = duration.working_seconds(self.contract.calendar.day_length())
-        else {
+        let Some(target_secs) = duration.working_seconds(calendar.day_length()) else {
             return result;
         };
         result.target = Some(duration_text(duration));
@@ -233,7 +352,7 @@ impl Evaluator<'_> {
         }
         let traced = r.state != State::Stopped;
         result.deadline = self
-            .deadline(name, clock, &r, &counted, target_secs, traced)
+            .deadline(name, prefix, clock, &r, &counted, target_secs, traced)
             .map(|t| self.local(t));
         let remaining = target_secs - result.elapsed_seconds;
         result.remaining_seconds = Some(remaining);
@@ -258,7 +377,7 @@ impl Evaluator<'_> {
                 format!("{} over", format_seconds(-remaining))
             };
             format!(
-                "{} counted of {}, {left}: {}",
+                "{prefix}{} counted of {}, {left}: {}",
                 format_seconds(result.elapsed_seconds),
                 format_seconds(target_secs),
                 result.status
@@ -270,11 +389,13 @@ impl Evaluator<'_> {
     /// When the clock reaches `target` seconds: walks the counting intervals (`counted`
     /// holds each one's working time); if they run out first, continues from the stop
     /// (or from now, while paused).
+    #[allow(clippy::too_many_arguments)]
     fn deadline(
         &mut self,
         name: &str,
+        prefix: &str,
         clock: Clock<'_>,
-        r: &Replay,
+        r: &Run<'_>,
         counted: &[i64],
         target: i64,
         traced: bool,
@@ -320,9 +441,9 @@ impl Evaluator<'_> {
             self.trace_steps(name, &steps);
         }
         match result {
-            Some(t) => self.note(name, |s| format!("deadline {}", s.show(t))),
+            Some(t) => self.note(name, |s| format!("{prefix}deadline {}", s.show(t))),
             None => self.note(name, |_| {
-                "no deadline: the calendar never opens again".into()
+                format!("{prefix}no deadline: the calendar never opens again")
             }),
         }
         result

@@ -80,6 +80,44 @@ impl Evaluator<'_> {
                     }
                 }
             }
+            if let EventKind::Other(kind) = &e.kind
+                && !self.contract.knows_kind(&e.kind)
+            {
+                let c = self.contract;
+                let known = EventKind::ALL
+                    .iter()
+                    .map(EventKind::as_str)
+                    .chain(c.events.iter().map(String::as_str));
+                self.find(
+                    Severity::Error,
+                    "unknown_event_kind",
+                    format!(
+                        "the `{kind}` event at {} is of a kind contract {} does not know: expected a built-in kind or one of its `events`{}; it was ignored",
+                        self.show(e.at.to_utc()),
+                        c.id,
+                        crate::suggest::did_you_mean(kind, known)
+                    ),
+                );
+            }
+            if e.kind == EventKind::Changed
+                && e.field
+                    .as_deref()
+                    .and_then(super::state::Field::parse)
+                    .is_none()
+            {
+                self.find(
+                    Severity::Error,
+                    "bad_change",
+                    format!(
+                        "the `changed` event at {} changes {}: expected {}; it was ignored",
+                        self.show(e.at.to_utc()),
+                        e.field
+                            .as_deref()
+                            .map_or("no field".to_owned(), |f| format!("`{f}`")),
+                        super::state::CHANGEABLE
+                    ),
+                );
+            }
             if e.kind == EventKind::Worklog && !e.hours.is_some_and(|h| h.is_finite() && h > 0.0) {
                 self.find(
                     Severity::Error,
@@ -92,6 +130,8 @@ impl Evaluator<'_> {
                 );
             }
         }
+        // An event of a kind the contract does not know counts for nothing.
+        events.retain(|e| self.contract.knows_kind(&e.kind));
         self.events = events;
     }
 

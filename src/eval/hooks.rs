@@ -1,7 +1,7 @@
 //! The scripting side of the evaluation: the four hooks (`classify`, `targets`,
 //! `findings`, `allowance`) and how their results are checked.
 
-use super::Evaluator;
+use super::{Evaluator, target};
 use crate::contract::Contract;
 use crate::duration::{Duration, DurationKind};
 use crate::evaluation::{AllowanceUsage, Severity};
@@ -126,10 +126,20 @@ impl<'a> Evaluator<'a> {
     pub(super) fn compute_targets(&mut self) {
         let c = self.contract;
         let metrics = &c.metrics;
+        let stand = self.stand.clone();
+        let priority = target::priority(c, &stand);
         for m in metrics {
-            let t = self.target(&m.name);
-            self.targets.push(t);
+            let choice = self.choice_at(&m.name, &stand);
+            self.priority_findings(choice, stand.priority.as_deref());
+            if self.changes.is_empty() {
+                // Without changes the target at every instant is this one.
+                let calendar = choice.calendar(c, self.category).0;
+                self.choice_note(&m.name, choice, priority, calendar, None);
+            }
+            self.choices.push(choice);
+            self.targets.push(choice.duration());
         }
+        self.overridden = vec![false; metrics.len()];
         let Some(set) = self.contract.script_set.as_deref() else {
             return;
         };
@@ -225,6 +235,7 @@ impl<'a> Evaluator<'a> {
                         )
                     });
                     self.targets[index] = new;
+                    self.overridden[index] = true;
                 }
             }
         }
@@ -236,6 +247,8 @@ impl<'a> Evaluator<'a> {
     /// [`Evaluator::restore`].
     fn evaluation_for_script(&mut self) -> crate::script::EvaluationView {
         crate::script::EvaluationView::new(
+            crate::instant::instant_text(&self.local(self.at)),
+            target::priority(self.contract, &self.stand).map(str::to_owned),
             self.category.map(|c| c.id.clone()),
             std::mem::take(&mut self.metrics),
             self.allowance.take(),

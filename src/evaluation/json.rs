@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{AllowanceUsage, Evaluation, Finding, MetricResult, Severity};
+use super::{AllowanceUsage, Evaluation, Finding, Instance, MetricResult, Severity};
 use crate::instant::write_instant;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -131,6 +131,42 @@ fn metric(out: &mut Vec<u8>, m: &MetricResult) {
     key(out, ",\"status\":");
     // A name of ours, in plain ASCII (tested).
     plain(out, m.status.as_str());
+    if let Some(c) = &m.calendar {
+        key(out, ",\"calendar\":");
+        string(out, c);
+    }
+    if let Some(instances) = &m.instances {
+        key(out, ",\"instances\":[");
+        for (i, x) in instances.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            instance(out, x);
+        }
+        out.push(b']');
+    }
+    if let Some(n) = m.instances_breached {
+        key(out, ",\"instances_breached\":");
+        int(out, n as i64);
+    }
+    out.push(b'}');
+}
+
+fn instance(out: &mut Vec<u8>, x: &Instance) {
+    key(out, "{\"started\":");
+    time(out, Some(&x.started));
+    key(out, ",\"deadline\":");
+    time(out, x.deadline.as_ref());
+    key(out, ",\"stopped\":");
+    time(out, x.stopped.as_ref());
+    key(out, ",\"elapsed_seconds\":");
+    int(out, x.elapsed_seconds);
+    key(out, ",\"paused_seconds\":");
+    int(out, x.paused_seconds);
+    key(out, ",\"remaining_seconds\":");
+    opt_int(out, x.remaining_seconds);
+    key(out, ",\"status\":");
+    plain(out, x.status.as_str());
     out.push(b'}');
 }
 
@@ -206,7 +242,12 @@ impl Evaluation {
         opt_string(out, self.category.title.as_deref());
         key(out, ",\"decided_by\":");
         string(out, &self.category.decided_by);
-        key(out, "},\"at\":");
+        out.push(b'}');
+        if let Some(p) = &self.priority {
+            key(out, ",\"priority\":");
+            string(out, p);
+        }
+        key(out, ",\"at\":");
         time(out, Some(&self.at));
         key(out, ",\"metrics\":");
         out.push(b'[');

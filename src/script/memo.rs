@@ -294,6 +294,7 @@ fn ticket_key(bit: usize, t: &Ticket, out: &mut Vec<u8>) -> bool {
         "customer" => text(out, &t.customer),
         "product" => opt(out, &t.product),
         "category" => opt(out, &t.category),
+        "priority" => opt(out, &t.priority),
         "summary" => text(out, &t.summary),
         "registered" => instant(out, &t.registered),
         "attachments" => {
@@ -319,6 +320,16 @@ fn ticket_key(bit: usize, t: &Ticket, out: &mut Vec<u8>) -> bool {
                     }
                 }
                 opt(out, &e.note);
+                opt(out, &e.by);
+                opt(out, &e.field);
+                // JSON text, as for `fields`; absent and `null` differ.
+                match &e.to {
+                    None => out.push(0),
+                    Some(v) => {
+                        out.push(1);
+                        text(out, &v.to_string());
+                    }
+                }
             }
         }
         _ => return false,
