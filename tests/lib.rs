@@ -1,3 +1,4 @@
+mod agreements;
 mod authoring;
 mod calendar_oracle;
 mod calendar_props;
