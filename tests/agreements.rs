@@ -359,3 +359,83 @@ fn explain_names_the_calendar_the_priority_and_the_change() {
         "{lines:?}"
     );
 }
+
+/// Runs the command line on a directory holding the contract above as `demo`.
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("slaengine-agreements-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("demo.yaml"), CONTRACT).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slaengine"))
+        .arg("--contracts")
+        .arg(&dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn calendar_due_and_elapsed_take_a_named_calendar() {
+    // Saturday 10:00 plus one hour: on `always` at 11:00, on the business calendar on
+    // Monday at 10:00.
+    let due = |extra: &[&str]| {
+        let mut args = vec![
+            "--format",
+            "json",
+            "calendar",
+            "due",
+            "--contract",
+            "demo",
+            "--from",
+            "2026-03-07T10:00:00Z",
+            "--in",
+            "1h",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    assert_eq!(due(&[])["due"], "2026-03-09T10:00:00Z");
+    let v = due(&["--calendar", "always"]);
+    assert_eq!(v["due"], "2026-03-07T11:00:00Z");
+    assert_eq!(v["calendar"], "always");
+    let (code, out, _) = cli(&[
+        "--format",
+        "json",
+        "calendar",
+        "elapsed",
+        "--contract",
+        "demo",
+        "--from",
+        "2026-03-07T10:00:00Z",
+        "--to",
+        "2026-03-07T12:30:00Z",
+        "--calendar",
+        "always",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["seconds"], 9000);
+    let (code, _, err) = cli(&[
+        "calendar",
+        "elapsed",
+        "--contract",
+        "demo",
+        "--from",
+        "2026-03-07T10:00:00Z",
+        "--to",
+        "2026-03-07T12:30:00Z",
+        "--calendar",
+        "alway",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("contract demo has no calendar `alway`: expected one of `always` (did you mean `always`?)"),
+        "{err}"
+    );
+}

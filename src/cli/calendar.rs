@@ -25,6 +25,9 @@ pub enum Command {
         /// The duration (`1 working hour`, `2d`, `4 calendar hours`).
         #[arg(long = "in", value_name = "DURATION")]
         duration: String,
+        /// A named calendar of the contract (`calendars:`) instead of its own.
+        #[arg(long, value_name = "NAME")]
+        calendar: Option<String>,
     },
     /// How much working time lies between two instants.
     Elapsed {
@@ -37,6 +40,9 @@ pub enum Command {
         /// The end instant (RFC 3339).
         #[arg(long, value_name = "TIME")]
         to: String,
+        /// A named calendar of the contract (`calendars:`) instead of its own.
+        #[arg(long, value_name = "NAME")]
+        calendar: Option<String>,
     },
 }
 
@@ -45,6 +51,8 @@ struct Due {
     schema: &'static str,
     contract: String,
     revision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calendar: Option<String>,
     from: DateTime<FixedOffset>,
     duration: String,
     seconds: i64,
@@ -56,6 +64,8 @@ struct Elapsed {
     schema: &'static str,
     contract: String,
     revision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calendar: Option<String>,
     from: DateTime<FixedOffset>,
     to: DateTime<FixedOffset>,
     seconds: i64,
@@ -64,14 +74,41 @@ struct Elapsed {
 /// Runs `calendar due` or `calendar elapsed`.
 pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
     let loader = DirLoader::new(&cli.contracts);
-    let (id, from) = match cmd {
-        Command::Due { contract, from, .. } | Command::Elapsed { contract, from, .. } => {
-            (contract, from)
+    let (id, from, name) = match cmd {
+        Command::Due {
+            contract,
+            from,
+            calendar,
+            ..
         }
+        | Command::Elapsed {
+            contract,
+            from,
+            calendar,
+            ..
+        } => (contract, from, calendar),
     };
     let from = parse_time("--from", from)?;
     let contract = contract::load(&loader, id)?;
-    let cal = &contract.calendar;
+    let cal = match name.as_deref() {
+        None => &contract.calendar,
+        Some(n) => contract.calendars.get(n).ok_or_else(|| {
+            let names = contract.calendars.keys().map(String::as_str);
+            InputError::new(format!(
+                "--calendar: contract {} has no calendar `{n}`: {}{}",
+                contract.id,
+                if contract.calendars.is_empty() {
+                    "it names none under `calendars`".to_owned()
+                } else {
+                    format!(
+                        "expected one of {}",
+                        crate::suggest::backticked(names.clone())
+                    )
+                },
+                crate::suggest::did_you_mean(n, names)
+            ))
+        })?,
+    };
     let local = |t: DateTime<Utc>| t.with_timezone(&cal.timezone()).fixed_offset();
     let mut out = std::io::stdout().lock();
     match cmd {
@@ -89,6 +126,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 schema: "slaengine.due/v1",
                 contract: contract.id.clone(),
                 revision: contract.revision.clone(),
+                calendar: name.clone(),
                 from: local(from),
                 duration: d.to_string(),
                 seconds,
@@ -111,6 +149,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 schema: "slaengine.elapsed/v1",
                 contract: contract.id.clone(),
                 revision: contract.revision.clone(),
+                calendar: name.clone(),
                 from: local(from),
                 to: local(to),
                 seconds,
