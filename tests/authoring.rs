@@ -1,7 +1,7 @@
 //! Contract authoring as an account manager does it: `slaengine test` over the contract
 //! cases and their snapshots, `slaengine diff` against a directory or a git revision.
 
-use super::watch::Project;
+use super::watch::{FIXTURE, Project};
 
 fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or_default()
@@ -235,8 +235,7 @@ fn diff_reports_exactly_the_affected_tickets() {
     let p = Project::with_cases();
     seed(&p, 6);
     // The deployed contracts, as a directory.
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let base = root.join("contracts").display().to_string();
+    let base = format!("{FIXTURE}/contracts");
     tighten(&p);
     let (code, out, err) = p.run(
         &["--format", "json", "diff", "--base", &base, "--at", AT],
@@ -343,8 +342,7 @@ fn diff_against_a_git_revision_leaves_the_working_tree_alone() {
 fn diff_reports_a_contract_that_does_not_load_on_either_side() {
     let p = Project::with_cases();
     seed(&p, 1);
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let base = root.join("contracts").display().to_string();
+    let base = format!("{FIXTURE}/contracts");
     p.edit(
         "contracts/acme.yaml",
         "extends: standard",
@@ -394,8 +392,7 @@ fn diff_reports_a_contract_that_does_not_load_on_either_side() {
 #[test]
 fn diff_fails_on_a_new_contract_that_does_not_load_and_on_an_unknown_id() {
     let p = Project::with_cases();
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let base = root.join("contracts").display().to_string();
+    let base = format!("{FIXTURE}/contracts");
     std::fs::write(
         p.path("contracts/newco.yaml"),
         "extends: standard\ncustomer: NewCo\nwarn_at: lots\n",

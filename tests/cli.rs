@@ -5,9 +5,9 @@ use std::process::{Command, Stdio};
 
 use std::io::Write;
 
-/// The repository root (where the bundled contracts live).
+/// The fixture project's root (where the contracts the tests run on live).
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(super::watch::FIXTURE)
 }
 
 /// A command line under construction, run in a temporary directory.
@@ -27,7 +27,7 @@ pub struct Output {
 }
 
 impl Run {
-    /// `slaengine` with the bundled contracts.
+    /// `slaengine` with the fixture project's contracts.
     pub fn new(args: &[&str]) -> Run {
         let mut all = vec![
             "--contracts".to_owned(),

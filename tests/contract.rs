@@ -93,10 +93,10 @@ fn the_revision_hashes_everything_the_contract_was_built_from() {
 }
 
 #[test]
-fn the_bundled_contracts_load_with_their_tailoring() {
-    let loader = DirLoader::new(concat!(env!("CARGO_MANIFEST_DIR"), "/contracts"));
+fn the_example_contracts_load_with_their_tailoring() {
+    let loader = DirLoader::new(format!("{}/contracts", super::watch::FIXTURE));
     let ids = loader.contract_ids().unwrap();
-    assert_eq!(ids, ["acme", "globex", "initech"]);
+    assert_eq!(ids, ["acme", "globex", "initech", "umbrella"]);
     let (ok, failed) = contract::load_all(&loader).unwrap();
     assert!(failed.is_empty(), "{failed:?}");
     let standard_ids = [

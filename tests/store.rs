@@ -160,7 +160,7 @@ fn an_import_killed_at_random_moments_leaves_whole_transactions() {
 fn reading_commands_write_nothing_and_share_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.redb");
-    let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+    let contracts = Path::new(super::watch::FIXTURE).join("contracts");
     let run = |args: &[&str]| {
         succeeded(on(&db).arg("--contracts").arg(&contracts).args(args));
     };

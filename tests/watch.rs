@@ -26,7 +26,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A project directory: a copy of the bundled contracts and scripts, and a database.
+/// The example project the tests run on: a frozen copy of the bundled contracts, scripts,
+/// cases and snapshots, so that editing the bundled examples never breaks a test.
+pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/project");
+
+/// A project directory: a copy of the fixture's contracts and scripts, and a database.
 pub struct Project {
     pub dir: tempfile::TempDir,
 }
@@ -34,7 +38,7 @@ pub struct Project {
 impl Project {
     pub fn new() -> Project {
         let dir = tempfile::tempdir().unwrap();
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = PathBuf::from(FIXTURE);
         copy_dir(&root.join("contracts"), &dir.path().join("contracts"));
         copy_dir(&root.join("scripts"), &dir.path().join("scripts"));
         Project { dir }
@@ -43,7 +47,7 @@ impl Project {
     /// The same, with the contract cases and their snapshots.
     pub fn with_cases() -> Project {
         let p = Project::new();
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = PathBuf::from(FIXTURE);
         copy_dir(&root.join("tests/cases"), &p.path("tests/cases"));
         copy_dir(&root.join("snapshots"), &p.path("snapshots"));
         p
@@ -451,13 +455,13 @@ fn a_slow_exec_is_killed_and_logged() {
 fn events_queued_for_exec_still_run_when_the_watcher_is_stopped() {
     let p = Project::new();
     let log = p.path("events.log");
-    // Three `loaded` events queue behind a command that takes a while each.
+    // Four `loaded` events (one per contract) queue behind a command that takes a while each.
     let cmd = format!("sleep 0.4; cat >> '{}'", log.display());
     let mut w = p.watch(&["--interval", "1h", "--exec", &cmd]);
     loaded(&mut w);
     let (_, stderr) = w.stop();
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    assert_eq!(logged.lines().count(), 3, "{logged}\n{stderr:?}");
+    assert_eq!(logged.lines().count(), 4, "{logged}\n{stderr:?}");
     assert!(
         logged.lines().all(|l| l.contains("\"event\":\"loaded\"")),
         "{logged}"
@@ -526,7 +530,7 @@ fn a_second_signal_ends_the_wait_and_the_running_command_is_killed_with_its_chil
     assert!(
         stderr
             .iter()
-            .any(|l| l.contains("--exec runs unfinished: 1 killed, 2 not started")),
+            .any(|l| l.contains("--exec runs unfinished: 1 killed, 3 not started")),
         "{stderr:?}"
     );
 }
