@@ -23,7 +23,8 @@ use crate::contract::{Category, Contract};
 use crate::duration::Duration;
 use crate::script::HookResult;
 use crate::ticket::{Event, Ticket};
-use state::{Field, Stand};
+use state::Stand;
+pub(crate) use state::{CHANGEABLE, Field};
 use target::Choice;
 
 pub use crate::evaluation::{

@@ -964,3 +964,86 @@ fn an_import_stops_at_a_bad_line_while_its_input_stays_open() {
     let out = Run::new(&["--db", &db, "ticket", "export"]).run();
     assert_eq!(out.stdout, "", "nothing was written");
 }
+
+#[test]
+fn a_priority_change_is_recorded_from_the_command_line_and_sets_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let ticket =
+        std::fs::read_to_string(root().join("tickets/umbrella-urgent-at-night.yaml")).unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        Run::new(&all).run()
+    };
+    let out = Run::new(&["--db", &db, "ticket", "add", "-"])
+        .stdin(&ticket)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let change = [
+        "ticket",
+        "event",
+        "T-2001",
+        "changed",
+        "--at",
+        "2026-03-08T01:40:00+03:00",
+        "--by",
+        "duty-manager",
+    ];
+    let out = run(&[&change[..], &["--field", "priority", "--to", "high"]].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout.trim(),
+        "T-2001: changed at 2026-03-08T01:40:00+03:00 (5 events)"
+    );
+    let out = run(&["ticket", "show", "T-2001"]);
+    assert!(out.stdout.contains("by: duty-manager\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("field: priority\n  to: high\n"),
+        "{}",
+        out.stdout
+    );
+
+    let out = run(&[
+        "--format",
+        "json",
+        "evaluate",
+        "T-2001",
+        "--at",
+        "2026-03-08T02:00:00+03:00",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out.stdout);
+    assert_eq!(v["priority"], "high");
+    // `update` keeps its time on a change: its open instance now has high's 4 business
+    // hours, counted from Tuesday 09:00 (Monday 9 March is a holiday).
+    let update = v["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "update")
+        .unwrap();
+    assert_eq!(update["target"], "4 working hours");
+    assert_eq!(update["deadline"], "2026-03-10T13:00:00+03:00");
+
+    // Mistakes name what a change needs.
+    let out = run(&[&change[..], &["--field", "colour", "--to", "red"]].concat());
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: --field: `colour` cannot change: expected `priority`, `category`, `product` or `fields.NAME`"
+    );
+    let out = run(&["ticket", "event", "T-2001", "replied", "--to", "high"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("--field and --to describe a `changed` event, not `replied`"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&[
+        "ticket", "event", "T-2001", "changed", "--field", "priority",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--to"), "{}", out.stderr);
+}

@@ -36,6 +36,10 @@ pub fn evaluation(e: &Evaluation) -> String {
         (Some(id), None) => id.clone(),
         _ => "no category".into(),
     };
+    let category = match &e.priority {
+        Some(p) => format!("{category}  priority {p}"),
+        None => category,
+    };
     out.push_str(&format!(
         "{}  {}  {}\n",
         paint(bold, &e.ticket),
@@ -61,9 +65,27 @@ pub fn evaluation(e: &Evaluation) -> String {
                 (Some(r), _) if r < 0 => format!("{} overdue", format_seconds(-r)),
                 (Some(r), _) => format!("{} left", format_seconds(r)),
             };
+            // A recurring metric shows its current instance and the tally.
+            let name = match &m.instances {
+                Some(list) if !list.is_empty() => {
+                    let met = list.iter().filter(|x| x.status == Status::Met).count();
+                    let breached = m.instances_breached.unwrap_or_default();
+                    format!(
+                        "{} #{} ({met} met, {breached} breached)",
+                        m.name,
+                        list.len()
+                    )
+                }
+                _ => m.name.clone(),
+            };
+            let target = match (&m.target, &m.calendar) {
+                (Some(t), Some(c)) => format!("{t} ({c})"),
+                (Some(t), None) => t.clone(),
+                _ => "—".into(),
+            };
             [
-                m.name.clone(),
-                m.target.clone().unwrap_or_else(|| "—".into()),
+                name,
+                target,
                 m.deadline
                     .map_or("—".into(), |d| d.format("%a %Y-%m-%d %H:%M").to_string()),
                 left,

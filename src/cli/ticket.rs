@@ -40,6 +40,15 @@ pub enum Command {
         /// A note.
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Who acted: an engineer or a contact of the customer.
+        #[arg(long, value_name = "WHO")]
+        by: Option<String>,
+        /// For `changed`: what changes (`priority`, `category`, `product`, `fields.NAME`).
+        #[arg(long, value_name = "FIELD")]
+        field: Option<String>,
+        /// For `changed`: the new value (`urgent`, `true`, `3`, or `null` for none).
+        #[arg(long, value_name = "VALUE")]
+        to: Option<String>,
     },
     /// Import tickets from JSON lines, YAML documents or CSV (by the file's extension),
     /// in one transaction: a bad record fails the whole import, naming its line.
@@ -177,10 +186,14 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             hours,
             engineer,
             note,
+            by,
+            field,
+            to,
         } => {
             let Some(kind) = EventKind::from_name(kind) else {
                 return Err(InputError::new(crate::ticket::unknown_kind(kind)).into());
             };
+            let to = change_of(&kind, field.as_deref(), to.as_deref())?;
             let at = match at {
                 Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
                     InputError::new(format!(
@@ -195,9 +208,9 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 engineer: engineer.clone(),
                 hours: *hours,
                 note: note.clone(),
-                by: None,
-                field: None,
-                to: None,
+                by: by.clone(),
+                field: field.clone(),
+                to,
             };
             let store = Store::open(&cli.db)?;
             let ticket = store.add_event(id, event)?;
@@ -313,4 +326,50 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The new value of a `changed` event given as `--field F --to V` (`V` read as a YAML
+/// scalar: `urgent`, `true`, `3`, `null`), checked: both for `changed`, neither otherwise.
+fn change_of(
+    kind: &EventKind,
+    field: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<serde_json::Value>, InputError> {
+    if *kind != EventKind::Changed {
+        return match (field, to) {
+            (None, None) => Ok(None),
+            _ => Err(InputError::new(format!(
+                "--field and --to describe a `changed` event, not `{kind}`: record `slaengine ticket event ID changed --field priority --to urgent`"
+            ))),
+        };
+    }
+    let expected = format!("expected {}", crate::eval::CHANGEABLE);
+    let Some(field) = field else {
+        return Err(InputError::new(format!(
+            "a `changed` event needs the field that changed: {expected}"
+        )));
+    };
+    if crate::eval::Field::parse(field).is_none() {
+        let known = ["priority", "category", "product"];
+        return Err(InputError::new(format!(
+            "--field: `{field}` cannot change: {expected}{}",
+            crate::suggest::did_you_mean(field, known.into_iter())
+        )));
+    }
+    let Some(to) = to else {
+        return Err(InputError::new(
+            "a `changed` event needs the new value: `--to urgent` (or `--to null` for none)",
+        ));
+    };
+    let value: serde_json::Value = serde_yaml::from_str(to).map_err(|_| {
+        InputError::new(format!(
+            "--to: expected a value like `urgent`, `true` or `3`, found `{to}`"
+        ))
+    })?;
+    if value.is_array() || value.is_object() {
+        return Err(InputError::new(format!(
+            "--to: expected one value like `urgent`, `true` or `3`, found `{to}`"
+        )));
+    }
+    Ok(Some(value))
 }
