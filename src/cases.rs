@@ -28,7 +28,7 @@ use serde::Deserialize;
 use crate::contract::Contract;
 use crate::error::InputError;
 use crate::eval::{Options, evaluate_with};
-use crate::ticket::{Ticket, yaml_error};
+use crate::ticket::{DeclaredKinds, Ticket, yaml_error};
 
 /// One case: a ticket and the instants at which its evaluation is recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,10 +50,18 @@ struct RawCase {
     at: Vec<At>,
 }
 
-/// Parses a case file; `file` names it in errors (with line and column).
-pub fn parse(text: &str, file: &str) -> Result<Case, InputError> {
+/// Parses a case file, whose ticket may name the built-in event kinds and those of
+/// `declared` (its contract's); `file` names it in errors (with line and column).
+pub fn parse(text: &str, file: &str, declared: &DeclaredKinds) -> Result<Case, InputError> {
     crate::yaml_index::check_nesting(text, file)?;
-    let raw: RawCase = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file))?;
+    let read = || serde_yaml::from_str::<RawCase>(text);
+    let raw = read().map_err(|e| yaml_error(&e, text, file))?;
+    if let Some(kind) = declared.first_refused(&raw.ticket) {
+        return Err(match declared.strictly(|| read().err()) {
+            Some(e) => yaml_error(&e, text, file),
+            None => InputError::new(format!("{file}: {}", declared.refusal(kind.as_str()))),
+        });
+    }
     if raw.at.is_empty() {
         return Err(InputError::new(format!(
             "{file}: expected at least one evaluation instant in `at`, found none"
@@ -121,12 +129,14 @@ mod tests {
         let err = parse(
             "ticket: { id: T-1, customer: acme, registered: 2026-03-10T10:00:00+05:00 }\n\nat: [tomorrow]\n",
             "c.yaml",
+            &DeclaredKinds::default(),
         )
         .unwrap_err();
         assert_eq!(err.location.as_ref().map(|l| l.line), Some(3), "{err}");
         let err = parse(
             "ticket: { id: T-1, customer: acme, registered: 2026-03-10T10:00:00+05:00 }\nat: []\n",
             "c.yaml",
+            &DeclaredKinds::default(),
         )
         .unwrap_err();
         assert!(
@@ -136,8 +146,24 @@ mod tests {
         let err = parse(
             "ticket: { id: T-1, customer: acme, registered: 2026-03-10T10:00:00+05:00 }\nat: [2026-03-10T10:00:00+05:00]\nwhen: now\n",
             "c.yaml",
+            &DeclaredKinds::default(),
         )
         .unwrap_err();
         assert_eq!(err.location.as_ref().map(|l| l.line), Some(3), "{err}");
+        // A kind the case's contract does not declare, at its place.
+        let text = "ticket:\n  id: T-1\n  customer: acme\n  registered: 2026-03-10T10:00:00+05:00\n  events: [{ at: 2026-03-10T11:00:00+05:00, kind: notifed }]\nat: [2026-03-10T12:00:00+05:00]\n";
+        let acme = DeclaredKinds {
+            contract: Some("acme".into()),
+            loads: true,
+            kinds: vec!["notified".into()],
+        };
+        let err = parse(text, "c.yaml", &acme).unwrap_err();
+        assert_eq!(
+            err.location.as_ref().map(|l| (l.line, l.column)),
+            Some((5, 51)),
+            "{err}"
+        );
+        assert!(err.message.ends_with("(did you mean `notified`?)"), "{err}");
+        assert!(parse(&text.replace("notifed", "notified"), "c.yaml", &acme).is_ok());
     }
 }

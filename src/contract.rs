@@ -267,6 +267,15 @@ pub struct Contract {
 }
 
 impl Contract {
+    /// The event kinds its tickets may name beyond the built-in ones.
+    pub fn declared_kinds(&self) -> crate::ticket::DeclaredKinds {
+        crate::ticket::DeclaredKinds {
+            contract: Some(self.id.clone()),
+            loads: true,
+            kinds: self.events.clone(),
+        }
+    }
+
     /// The calendar called `name` (`None`: the contract's own `calendar`). A target's and
     /// a category's calendar names are checked when the contract loads.
     pub fn calendar_named(&self, name: Option<&str>) -> &Calendar {

@@ -24,7 +24,9 @@ use crate::duration::Duration;
 use crate::script::HookResult;
 use crate::ticket::{Event, Ticket};
 use state::Stand;
-pub(crate) use state::{CHANGEABLE, Field};
+pub(crate) use state::Field;
+#[cfg(feature = "cli")]
+pub(crate) use state::CHANGEABLE;
 use target::Choice;
 
 pub use crate::evaluation::{
@@ -32,7 +34,7 @@ pub use crate::evaluation::{
     MetricResult, SCHEMA, Severity, Status,
 };
 pub use crate::instant::format_seconds;
-pub(crate) use crate::instant::{instant_text, show_local};
+pub(crate) use crate::instant::show_local;
 pub use allowance::{CustomerUsage, UsageCounter, UsageEntry, usage_entries};
 
 /// What to compute besides the evaluation itself.

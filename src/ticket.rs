@@ -2,8 +2,8 @@
 //!
 //! A ticket is a request registered by a customer: its category, its registration
 //! instant, free-form `fields`, attachments and an ordered list of events. Parsing is
-//! strict about shape (unknown keys, malformed instants and unknown event kinds are
-//! errors with file, line and column) and lenient about history: events out of order,
+//! strict about shape (unknown keys, malformed instants and event kinds that are neither
+//! built in nor declared by the ticket's contract are errors with file, line and column) and lenient about history: events out of order,
 //! before registration or after resolution are reported as findings by the evaluation,
 //! never as crashes.
 
@@ -41,8 +41,8 @@ pub enum EventKind {
     CustomerReplied,
     /// A change of the ticket from this instant on (`field`, `to`).
     Changed,
-    /// A kind that is not built in, as a store record may name one. Ticket files name
-    /// built-in kinds only: another name is refused where it is written.
+    /// A kind that is not built in: one the ticket's contract declares (see
+    /// [`DeclaredKinds`]; another name is refused where it is written).
     Other(String),
 }
 
@@ -116,6 +116,122 @@ pub fn unknown_kind(name: &str) -> String {
     )
 }
 
+/// The event kinds a ticket may name beyond the built-in ones: those its contract
+/// declares under `events`. Tickets are read in two steps: any well-formed kind is
+/// accepted, then each ticket is held against the kinds of its contract, and a ticket
+/// naming another kind is read again strictly so that the refusal points at the kind
+/// where it is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeclaredKinds {
+    /// The contract consulted, or `None` when none is (built-in kinds only).
+    pub contract: Option<String>,
+    /// Whether that contract loads (a contract that does not declares nothing).
+    pub loads: bool,
+    /// The kinds it declares.
+    pub kinds: Vec<String>,
+}
+
+/// For each ticket, the kinds its contract declares (see [`DeclaredKinds`]); called only
+/// for tickets that name a kind that is not built in.
+pub type KindsOf = std::sync::Arc<dyn Fn(&Ticket) -> DeclaredKinds + Send + Sync>;
+
+thread_local! {
+    /// While a ticket is read again strictly: the kinds it may name.
+    static STRICT: std::cell::RefCell<Option<DeclaredKinds>> = const { std::cell::RefCell::new(None) };
+}
+
+impl DeclaredKinds {
+    /// Whether `name` is one of the declared kinds.
+    fn names(&self, name: &str) -> bool {
+        self.kinds.iter().any(|k| k == name)
+    }
+
+    /// Whether a ticket may name `kind`.
+    pub fn allows(&self, kind: &EventKind) -> bool {
+        kind.is_builtin() || self.names(kind.as_str())
+    }
+
+    /// The first event kind of `ticket` that it may not name.
+    pub fn first_refused<'t>(&self, ticket: &'t Ticket) -> Option<&'t EventKind> {
+        ticket
+            .events
+            .iter()
+            .map(|e| &e.kind)
+            .find(|k| !self.allows(k))
+    }
+
+    /// The message for a kind that is neither built in nor declared: the kinds there are,
+    /// and the nearest.
+    pub fn refusal(&self, name: &str) -> String {
+        let Some(contract) = &self.contract else {
+            return unknown_kind(name);
+        };
+        let builtin = EventKind::ALL.iter().map(|k| k.as_str());
+        let declared = self.kinds.iter().map(String::as_str);
+        let hint = crate::suggest::did_you_mean(name, builtin.clone().chain(declared.clone()));
+        let (own, after) = if !self.loads {
+            let after = format!(
+                "; the contract `{contract}` does not load, so no kind of its own is known"
+            );
+            (String::new(), after)
+        } else if self.kinds.is_empty() {
+            let after =
+                format!("; the contract `{contract}` declares no kinds of its own under `events`");
+            (String::new(), after)
+        } else {
+            let own = format!(
+                ", or one the contract `{contract}` declares: {}",
+                crate::suggest::backticked(declared)
+            );
+            (own, String::new())
+        };
+        format!(
+            "unknown event kind `{name}`: expected one of {}{own}{hint}{after}",
+            crate::suggest::backticked(builtin)
+        )
+    }
+
+    /// Runs `read` with event kinds restricted to these.
+    pub(crate) fn strictly<T>(&self, read: impl FnOnce() -> T) -> T {
+        STRICT.set(Some(self.clone()));
+        let out = read();
+        STRICT.set(None);
+        out
+    }
+
+    /// Holds a ticket against these kinds: the ticket, or the error of `reread` (reading
+    /// its source again, strictly) as `locate` places it, or one naming only `place`.
+    fn check<E>(
+        &self,
+        ticket: Ticket,
+        place: impl FnOnce() -> String,
+        reread: impl FnOnce() -> Option<E>,
+        locate: impl FnOnce(E) -> InputError,
+    ) -> Result<Ticket, InputError> {
+        let Some(kind) = self.first_refused(&ticket) else {
+            return Ok(ticket);
+        };
+        Err(match self.strictly(reread) {
+            Some(e) => locate(e),
+            None => InputError::new(format!(
+                "{}: ticket `{}`: {}",
+                place(),
+                ticket.id,
+                self.refusal(kind.as_str())
+            )),
+        })
+    }
+}
+
+/// The kinds a ticket may name: those of its contract through `kinds`, else the built-in
+/// ones.
+fn declared_for(kinds: Option<&KindsOf>, ticket: &Ticket) -> DeclaredKinds {
+    match kinds {
+        Some(f) if ticket.events.iter().any(|e| !e.kind.is_builtin()) => f(ticket),
+        _ => DeclaredKinds::default(),
+    }
+}
+
 /// Whether `name` can name an event kind: a lowercase letter, then lowercase letters,
 /// digits and `_`.
 pub(crate) fn is_kind_name(name: &str) -> bool {
@@ -145,7 +261,14 @@ impl<'de> Deserialize<'de> for EventKind {
                 f.write_str("an event kind like `assigned`")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EventKind, E> {
-                EventKind::from_name(v).ok_or_else(|| E::custom(unknown_kind(v)))
+                if let Some(k) = EventKind::from_name(v) {
+                    return Ok(k);
+                }
+                STRICT.with_borrow(|strict| match strict {
+                    Some(declared) if !declared.names(v) => Err(E::custom(declared.refusal(v))),
+                    _ if is_kind_name(v) => Ok(EventKind::Other(v.to_owned())),
+                    _ => Err(E::custom(unknown_kind(v))),
+                })
             }
         }
         d.deserialize_str(V)
@@ -291,30 +414,51 @@ fn is_json(text: &str) -> bool {
 /// Parses every ticket in `text`: YAML documents separated by `---`, or one JSON object
 /// per line. Each item is a ticket or the error for that document or line, so a bulk run
 /// can report a bad ticket and go on.
+/// Event kinds are the built-in ones (see [`parse_all_with`] for a contract's own).
 pub fn parse_all<'a>(
     text: &'a str,
     file: &'a str,
+) -> Box<dyn Iterator<Item = Result<Ticket, InputError>> + 'a> {
+    parse_all_with(text, file, None)
+}
+
+/// [`parse_all`], where each ticket may also name the event kinds that `kinds` gives for
+/// it (its contract's).
+pub fn parse_all_with<'a>(
+    text: &'a str,
+    file: &'a str,
+    kinds: Option<&'a KindsOf>,
 ) -> Box<dyn Iterator<Item = Result<Ticket, InputError>> + 'a> {
     if is_json(text) {
         Box::new(
             text.lines()
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
-                .map(move |(i, line)| parse_json_line(line, i + 1, file)),
+                .map(move |(i, line)| parse_json_line(line, i + 1, file, kinds)),
         )
     } else {
-        Box::new(parse_yaml_documents(text, file).into_iter())
+        Box::new(parse_yaml_documents(text, file, kinds).into_iter())
     }
 }
 
-/// Parses one JSON line (`line_no` is 1-based) into a ticket.
-pub fn parse_json_line(line: &str, line_no: usize, file: &str) -> Result<Ticket, InputError> {
-    serde_json::from_str::<Ticket>(line).map_err(|e| {
+/// Parses one JSON line (`line_no` is 1-based) into a ticket, whose event kinds are the
+/// built-in ones and those `kinds` gives for it.
+pub fn parse_json_line(
+    line: &str,
+    line_no: usize,
+    file: &str,
+    kinds: Option<&KindsOf>,
+) -> Result<Ticket, InputError> {
+    let read = || serde_json::from_str::<Ticket>(line);
+    let locate = |e: serde_json::Error| {
         let column = e.column().max(1);
         let message = strip_json_position(&e.to_string());
         // Report the line and column within the file, with the line itself as snippet.
         InputError::at(message, file, line, 1, column).relocated(line_no)
-    })
+    };
+    let ticket = read().map_err(locate)?;
+    let reread = || read().err();
+    declared_for(kinds, &ticket).check(ticket, || format!("{file}:{line_no}"), reread, locate)
 }
 
 /// serde_json appends " at line L column C"; the location is reported separately.
@@ -326,7 +470,11 @@ fn strip_json_position(message: &str) -> String {
 }
 
 /// Parses a stream of YAML documents.
-fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError>> {
+fn parse_yaml_documents(
+    text: &str,
+    file: &str,
+    kinds: Option<&KindsOf>,
+) -> Vec<Result<Ticket, InputError>> {
     if let Err(e) = crate::yaml_index::check_nesting(text, file) {
         return vec![Err(e)];
     }
@@ -341,7 +489,20 @@ fn parse_yaml_documents(text: &str, file: &str) -> Vec<Result<Ticket, InputError
             break;
         }
         match Ticket::deserialize(doc) {
-            Ok(t) => out.push(Ok(t)),
+            Ok(t) => {
+                let n = out.len();
+                let reread = || {
+                    serde_yaml::Deserializer::from_str(text)
+                        .nth(n)
+                        .and_then(|d| Ticket::deserialize(d).err())
+                };
+                out.push(declared_for(kinds, &t).check(
+                    t,
+                    || file.to_owned(),
+                    reread,
+                    |e| yaml_error(&e, text, file),
+                ));
+            }
             Err(e) => {
                 let err = yaml_error(&e, text, file);
                 let at = e.location().map(|l| (l.line(), l.column()));
@@ -430,6 +591,8 @@ impl InputError {
 pub struct TicketReader<R: BufRead> {
     reader: R,
     file: String,
+    /// The event kinds each ticket may name beyond the built-in ones.
+    kinds: Option<KindsOf>,
     line_no: usize,
     buffer: String,
     yaml: Option<std::vec::IntoIter<Result<Ticket, InputError>>>,
@@ -443,10 +606,19 @@ impl<R: BufRead> TicketReader<R> {
         TicketReader {
             reader,
             file: file.into(),
+            kinds: None,
             line_no: 0,
             buffer: String::new(),
             yaml: None,
             json: false,
+        }
+    }
+
+    /// The same, where each ticket may also name the event kinds `kinds` gives for it.
+    pub fn with_kinds(self, kinds: KindsOf) -> Self {
+        TicketReader {
+            kinds: Some(kinds),
+            ..self
         }
     }
 
@@ -497,14 +669,19 @@ impl<R: BufRead> Iterator for TicketReader<R> {
                         return Some(Err(not_utf8(&lossy, prefix.len() + at, &self.file)));
                     }
                 };
-                let docs = parse_yaml_documents(&text, &self.file);
+                let docs = parse_yaml_documents(&text, &self.file, self.kinds.as_ref());
                 let mut iter = docs.into_iter();
                 let first = iter.next();
                 self.yaml = Some(iter);
                 return first;
             }
             self.json = true;
-            return Some(parse_json_line(line, self.line_no, &self.file));
+            return Some(parse_json_line(
+                line,
+                self.line_no,
+                &self.file,
+                self.kinds.as_ref(),
+            ));
         }
     }
 }
@@ -548,13 +725,14 @@ pub(crate) fn read_text_line(
 }
 
 /// The columns of a ticket CSV file, in any order after a header row: `id`, `customer`,
-/// `registered` (required), `product`, `category`, `summary`, `fields` (a JSON object),
+/// `registered` (required), `product`, `category`, `priority`, `summary`, `fields` (a JSON object),
 /// `attachments` (names separated by `;`), `events` (a JSON array of events).
-pub const CSV_COLUMNS: [&str; 9] = [
+pub const CSV_COLUMNS: [&str; 10] = [
     "id",
     "customer",
     "product",
     "category",
+    "priority",
     "summary",
     "registered",
     "fields",
@@ -568,6 +746,7 @@ pub const CSV_COLUMNS: [&str; 9] = [
 pub fn csv_tickets<R: std::io::Read>(
     reader: R,
     file: &str,
+    kinds: KindsOf,
 ) -> Result<impl Iterator<Item = Result<Ticket, InputError>> + use<R>, InputError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -615,8 +794,17 @@ pub fn csv_tickets<R: std::io::Read>(
             };
             map.insert(h.to_owned(), value);
         }
-        serde_json::from_value::<Ticket>(serde_json::Value::Object(map))
-            .map_err(|e| InputError::new(format!("{file}:{line}: {e}")))
+        let ticket = serde_json::from_value::<Ticket>(serde_json::Value::Object(map))
+            .map_err(|e| InputError::new(format!("{file}:{line}: {e}")))?;
+        let declared = declared_for(Some(&kinds), &ticket);
+        match declared.first_refused(&ticket) {
+            None => Ok(ticket),
+            Some(kind) => Err(InputError::new(format!(
+                "{file}:{line}: ticket `{}`: {}",
+                ticket.id,
+                declared.refusal(kind.as_str())
+            ))),
+        }
     }))
 }
 
@@ -689,6 +877,47 @@ events:
             "expected a time like `2026-03-06T16:40:00+03:00` (RFC 3339, with an offset), found `yesterday`"
         );
         assert_eq!(err.location.clone().unwrap().column, 54);
+    }
+
+    #[test]
+    fn declared_kinds_are_read_and_others_refused_at_their_place() {
+        let kinds: KindsOf = std::sync::Arc::new(|t: &Ticket| DeclaredKinds {
+            contract: Some(t.customer.clone()),
+            loads: true,
+            kinds: vec!["notified".to_owned()],
+        });
+        let own = YAML.replace("kind: paused", "kind: notified");
+        let all: Vec<_> = parse_all_with(&own, "t.yaml", Some(&kinds)).collect();
+        let t = all[0].as_ref().unwrap();
+        assert_eq!(t.events[1].kind, EventKind::Other("notified".to_owned()));
+        // Without the contract's kinds, only the built-in ones.
+        let err = Ticket::from_str_named(&own, "t.yaml").unwrap_err();
+        assert!(
+            err.message.contains("unknown event kind `notified`"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.location.unwrap().line, 11);
+        // The second document's typo, at its own line, in JSON lines too.
+        let typo = YAML.replace("kind: resumed", "kind: notifed");
+        let text = format!("{own}---\n{typo}");
+        let all: Vec<_> = parse_all_with(&text, "t.yaml", Some(&kinds)).collect();
+        assert!(all[0].is_ok());
+        let err = all[1].as_ref().unwrap_err();
+        assert!(
+            err.message.ends_with("(did you mean `notified`?)"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.location.as_ref().unwrap().line, 15 + 12, "{err}");
+        let line = serde_json::to_string(&Ticket::from_str_named(YAML, "t.yaml").unwrap())
+            .unwrap()
+            .replace("\"resumed\"", "\"notifed\"");
+        let err = parse_json_line(&line, 3, "t.jsonl", Some(&kinds)).unwrap_err();
+        assert_eq!(err.location.unwrap().line, 3);
+        // A kind that cannot be one is refused on the first reading.
+        let bad = YAML.replace("kind: paused", "kind: Waiting On Customer");
+        assert!(parse_all_with(&bad, "t.yaml", Some(&kinds)).all(|r| r.is_err()));
     }
 
     #[test]

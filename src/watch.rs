@@ -259,9 +259,9 @@ impl Watch {
     fn stamp(&self, contract: Option<&Contract>, at: DateTime<Utc>) -> String {
         match contract {
             Some(c) => {
-                crate::eval::instant_text(&at.with_timezone(&c.calendar.timezone()).fixed_offset())
+                crate::instant::instant_text(&at.with_timezone(&c.calendar.timezone()).fixed_offset())
             }
-            None => crate::eval::instant_text(&at.fixed_offset()),
+            None => crate::instant::instant_text(&at.fixed_offset()),
         }
     }
 
@@ -644,7 +644,7 @@ impl Watch {
 
 /// `now` in the zone of the evaluation's contract (the zone of its `at`).
 fn instant_in(e: &Evaluation, now: DateTime<Utc>) -> String {
-    crate::eval::instant_text(&now.with_timezone(e.at.offset()))
+    crate::instant::instant_text(&now.with_timezone(e.at.offset()))
 }
 
 fn ticket_event(
@@ -659,7 +659,7 @@ fn ticket_event(
     ev.customer = Some(e.customer.clone());
     ev.metric = Some(m.name.clone());
     ev.status = Some(m.status);
-    ev.deadline = m.deadline.as_ref().map(crate::eval::instant_text);
+    ev.deadline = m.deadline.as_ref().map(crate::instant::instant_text);
     ev
 }
 

@@ -439,3 +439,96 @@ fn calendar_due_and_elapsed_take_a_named_calendar() {
         "{err}"
     );
 }
+
+/// A contract's own event kinds are accepted in ticket files, JSON lines, CSV and on the
+/// command line; a kind that is neither built in nor declared is refused where it is
+/// written, with the kinds there are and the nearest.
+#[test]
+fn declared_event_kinds_are_accepted_and_others_refused_where_they_are_written() {
+    let p = super::watch::Project::new();
+    p.edit(
+        "contracts/umbrella.yaml",
+        "default_priority: normal",
+        "default_priority: normal\nevents: [notified]",
+    );
+    let ticket = |customer: &str, kind: &str| {
+        format!(
+            "id: U-1\ncustomer: {customer}\ncategory: error.complete_failure\nregistered: 2026-03-10T10:00:00+03:00\nevents:\n  - {{ at: 2026-03-10T10:05:00+03:00, kind: {kind} }}\n"
+        )
+    };
+    let at = ["--at", "2026-03-10T12:00:00+03:00"];
+    std::fs::write(p.path("ok.yaml"), ticket("umbrella", "notified")).unwrap();
+    let (code, out, err) = p.run(
+        &[&["evaluate", "--ticket", "ok.yaml"][..], &at].concat(),
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("unknown_event_kind"), "{out}");
+
+    let own = "expected one of `assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed`, or one the contract `umbrella` declares: `notified` (did you mean `notified`?)";
+    std::fs::write(p.path("typo.yaml"), ticket("umbrella", "notifed")).unwrap();
+    for cmd in [
+        &["evaluate", "--ticket", "typo.yaml"][..],
+        &["ticket", "add", "typo.yaml"],
+    ] {
+        let (code, _, err) = p.run(cmd, "");
+        assert_eq!(code, 2, "{cmd:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "error: events[0].kind: unknown event kind `notifed`: {own}"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("--> typo.yaml:6:44"), "{err}");
+    }
+    // Another contract does not declare it.
+    std::fs::write(p.path("acme.yaml"), ticket("acme", "notified")).unwrap();
+    let (code, _, err) = p.run(&["ticket", "add", "acme.yaml"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`changed`; the contract `acme` declares no kinds of its own under `events`"),
+        "{err}"
+    );
+    let line = r#"{"id":"J-1","customer":"acme","registered":"2026-03-10T10:00:00+03:00","events":[{"at":"2026-03-10T10:05:00+03:00","kind":"notified"}]}"#;
+    std::fs::write(p.path("j.jsonl"), format!("{line}\n")).unwrap();
+    let (code, _, err) = p.run(&["ticket", "import", "j.jsonl"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--> j.jsonl:1:"), "{err}");
+    // CSV, with a priority column.
+    let csv = |kind: &str| {
+        format!(
+            "id,customer,registered,priority,events\nC-1,umbrella,2026-03-10T10:00:00+03:00,urgent,\"[{{\"\"at\"\":\"\"2026-03-10T10:05:00+03:00\"\",\"\"kind\"\":\"\"{kind}\"\"}}]\"\n"
+        )
+    };
+    std::fs::write(p.path("c.csv"), csv("notifid")).unwrap();
+    let (code, _, err) = p.run(&["ticket", "import", "c.csv"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("c.csv:2: ticket `C-1`: unknown event kind `notifid`"),
+        "{err}"
+    );
+    std::fs::write(p.path("c.csv"), csv("notified")).unwrap();
+    let (code, out, err) = p.run(&["ticket", "import", "c.csv"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, shown, _) = p.run(&["ticket", "show", "C-1"], "");
+    assert!(shown.contains("priority: urgent\n"), "{shown}");
+    assert!(shown.contains("kind: notified\n"), "{shown}");
+    // On the command line, by the stored ticket's contract.
+    let (code, _, err) = p.run(&["ticket", "event", "C-1", "notifyed"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown event kind `notifyed`"), "{err}");
+    assert!(err.contains("(did you mean `notified`?)"), "{err}");
+    let (code, out, err) = p.run(
+        &[
+            "ticket",
+            "event",
+            "C-1",
+            "notified",
+            "--at",
+            "2026-03-10T11:00:00+03:00",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("C-1: notified at"), "{out}");
+}

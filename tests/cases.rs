@@ -32,8 +32,9 @@ fn contract_cases() {
                 "{}: a case name cannot contain `__` or start with `_`",
                 path.display()
             );
-            let case = cases::parse(&text, &path.display().to_string()).unwrap();
             let contract = contract::load(&loader, &contract_id).unwrap();
+            let declared = contract.declared_kinds();
+            let case = cases::parse(&text, &path.display().to_string(), &declared).unwrap();
             let body = cases::body(&contract, &case);
             let mut named = insta::Settings::clone_current();
             named.remove_snapshot_suffix();

@@ -507,7 +507,7 @@ fn tickets_are_stored_and_evaluated_by_id() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr.trim(),
-        "error: unknown event kind `resolvd`: expected one of `assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed` (did you mean `resolved`?)"
+        "error: unknown event kind `resolvd`: expected one of `assigned`, `paused`, `resumed`, `worklog`, `approved`, `resolved`, `reopened`, `comment`, `replied`, `customer_replied`, `changed` (did you mean `resolved`?); the contract `acme` declares no kinds of its own under `events`"
     );
     let out = run(&["ticket", "event", "T-9", "comment"]);
     assert_eq!(out.code, 2);

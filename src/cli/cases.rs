@@ -11,6 +11,7 @@ use super::{Cli, Format, exit, output_error, report, write_machine};
 use crate::cases;
 use crate::contract::{self, Contract, DirLoader};
 use crate::error::{Error, InputError};
+use crate::ticket::DeclaredKinds;
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]
@@ -150,14 +151,26 @@ fn check_snapshot_names(root: &Path, files: &[CaseFile]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Reads and parses a case, checking that its ticket belongs to the folder's contract.
-pub(crate) fn read_case(root: &Path, f: &CaseFile) -> Result<cases::Case, Error> {
+/// Reads and parses a case, checking that its ticket belongs to the folder's contract
+/// and names only the event kinds that `contract` allows.
+pub(crate) fn read_case(
+    root: &Path,
+    f: &CaseFile,
+    contract: Option<&Contract>,
+) -> Result<cases::Case, Error> {
+    let declared = contract.map_or_else(
+        || DeclaredKinds {
+            contract: Some(f.contract.clone()),
+            ..DeclaredKinds::default()
+        },
+        Contract::declared_kinds,
+    );
     let file = shown(root, &f.path);
     let text = std::fs::read_to_string(&f.path).map_err(|e| Error::Io {
         path: file.clone(),
         source: e,
     })?;
-    let case = cases::parse(&text, &file)?;
+    let case = cases::parse(&text, &file, &declared)?;
     if case.ticket.customer != f.contract {
         return Err(InputError::new(format!(
             "{file}: the ticket's customer is `{}`, expected `{}` (the case's folder)",
@@ -305,7 +318,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 e.to_string()
             })
         });
-        let body = match (contract, read_case(&root, f)) {
+        let case = read_case(&root, f, contract.as_ref().ok());
+        let body = match (contract, case) {
             (Err(e), _) => Err(format!("the contract `{}` does not load: {e}", f.contract)),
             (_, Err(e)) => {
                 report(&e);

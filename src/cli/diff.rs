@@ -210,7 +210,7 @@ struct Report {
 }
 
 fn text(t: Option<DateTime<chrono::FixedOffset>>) -> Option<String> {
-    t.as_ref().map(crate::eval::instant_text)
+    t.as_ref().map(crate::instant::instant_text)
 }
 
 /// What moved between two evaluations of one ticket.
@@ -503,7 +503,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         let wanted: Vec<String> = sides.keys().cloned().collect();
         let files = case_files(&cases_dir, &[])?;
         for f in files.iter().filter(|f| wanted.contains(&f.contract)) {
-            let (Some(s), Ok(case)) = (sides.get(&f.contract), read_case(&root, f)) else {
+            let Some(s) = sides.get(&f.contract) else {
+                continue;
+            };
+            let Ok(case) = read_case(&root, f, Some(&s.current)) else {
                 continue;
             };
             if cases::body(&s.base, &case) != cases::body(&s.current, &case)
@@ -522,7 +525,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         at: args
             .at
             .clone()
-            .unwrap_or_else(|| crate::eval::instant_text(&at.fixed_offset())),
+            .unwrap_or_else(|| crate::instant::instant_text(&at.fixed_offset())),
         tickets_changed: sum(|d| d.tickets_changed),
         newly_breached: sum(|d| d.newly_breached),
         newly_met: sum(|d| d.newly_met),

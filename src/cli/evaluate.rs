@@ -13,7 +13,7 @@ use crate::contract::{self, Contract, DirLoader, Loader};
 use crate::error::{Error, InputError};
 use crate::eval::{CustomerUsage, Options, evaluate_in};
 use crate::store::Store;
-use crate::ticket::{Ticket, TicketReader, parse_json_line};
+use crate::ticket::{KindsOf, Ticket, TicketReader, parse_json_line};
 
 /// Maps looked up once per ticket, by customer id. foldhash is fast but not built to
 /// resist deliberate hash flooding; the tickets come from the user's own store or files.
@@ -440,7 +440,12 @@ impl<'a> Job<'a> {
     }
 
     /// Parses and evaluates JSON lines `(line number, text)` on all cores, in order.
-    fn lines(&self, lines: &[(usize, Result<String, InputError>)], file: &str) -> Vec<Chunk> {
+    fn lines(
+        &self,
+        lines: &[(usize, Result<String, InputError>)],
+        file: &str,
+        kinds: &KindsOf,
+    ) -> Vec<Chunk> {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
@@ -453,7 +458,7 @@ impl<'a> Job<'a> {
                         let (mut chunk, mut local) = (Chunk::default(), Local::default());
                         for (n, line) in part {
                             let t = match line {
-                                Ok(line) => parse_json_line(line, *n, file),
+                                Ok(line) => parse_json_line(line, *n, file, Some(kinds)),
                                 Err(e) => Err(e.clone()),
                             };
                             self.one(t, &mut chunk, &mut local);
@@ -497,6 +502,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         return stored(cli, &job, id);
     };
     let (name, mut reader) = super::open_input(ticket_file)?;
+    let kinds = super::contract_kinds(&cli.contracts);
     let mut printer = Printer::new(format);
     let head = reader.fill_buf().map_err(|e| Error::Io {
         path: name.clone(),
@@ -523,7 +529,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                 batch.push((line_no, Ok(line)));
             }
             if batch.len() >= BATCH || (n == 0 && !batch.is_empty()) {
-                for chunk in job.lines(&batch, &name) {
+                for chunk in job.lines(&batch, &name, &kinds) {
                     // After a failed output, the failures are still reported.
                     writing &= printer.emit(&chunk);
                 }
@@ -535,7 +541,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         }
     } else {
         let (mut chunk, mut local) = (Chunk::default(), Local::default());
-        for t in TicketReader::new(reader, name.clone()) {
+        for t in TicketReader::new(reader, name.clone()).with_kinds(kinds) {
             job.one(t, &mut chunk, &mut local);
         }
         printer.emit(&chunk);

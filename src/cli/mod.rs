@@ -267,3 +267,28 @@ pub(crate) fn open_input(file: &str) -> Result<(String, Box<dyn std::io::BufRead
         Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
     ))
 }
+
+/// The event kinds each ticket may name, from its customer's contract in `dir` (loaded
+/// once per customer, and only for tickets that name a kind that is not built in).
+pub(crate) fn contract_kinds(dir: &std::path::Path) -> crate::ticket::KindsOf {
+    use crate::ticket::DeclaredKinds;
+    let loader = crate::contract::DirLoader::new(dir);
+    let known = std::sync::Mutex::new(std::collections::HashMap::<String, DeclaredKinds>::new());
+    std::sync::Arc::new(move |ticket: &crate::ticket::Ticket| {
+        let customer = &ticket.customer;
+        let cached = known.lock().ok().and_then(|m| m.get(customer).cloned());
+        cached.unwrap_or_else(|| {
+            let declared = match crate::contract::load(&loader, customer) {
+                Ok(c) => c.declared_kinds(),
+                Err(_) => DeclaredKinds {
+                    contract: Some(customer.clone()),
+                    ..DeclaredKinds::default()
+                },
+            };
+            if let Ok(mut m) = known.lock() {
+                m.insert(customer.clone(), declared.clone());
+            }
+            declared
+        })
+    })
+}

@@ -26,7 +26,8 @@ pub enum Command {
     Event {
         /// The ticket's id.
         id: String,
-        /// assigned, paused, resumed, worklog, approved, resolved, reopened or comment.
+        /// assigned, paused, resumed, worklog, approved, resolved, reopened, comment,
+        /// replied, customer_replied, changed, or a kind the ticket's contract declares.
         kind: String,
         /// When it happened (RFC 3339); defaults to now.
         #[arg(long, value_name = "TIME")]
@@ -146,15 +147,35 @@ fn parsed_ahead(
     })
 }
 
-/// Reads every ticket of `file` (`-` for standard input); the first bad one fails all.
-fn read_tickets(file: &str) -> Result<Vec<Ticket>, Error> {
+/// Reads every ticket of `file` (`-` for standard input), whose event kinds are those of
+/// its contract in `contracts`; the first bad one fails all.
+fn read_tickets(file: &str, contracts: &std::path::Path) -> Result<Vec<Ticket>, Error> {
     let (name, reader) = super::open_input(file)?;
-    let tickets =
-        TicketReader::new(reader, name.clone()).collect::<Result<Vec<_>, InputError>>()?;
+    let tickets = TicketReader::new(reader, name.clone())
+        .with_kinds(super::contract_kinds(contracts))
+        .collect::<Result<Vec<_>, InputError>>()?;
     if tickets.is_empty() {
         return Err(InputError::new(format!("expected tickets in `{name}`, found none")).into());
     }
     Ok(tickets)
+}
+
+/// The event kind `name` for the stored ticket `id`: a built-in kind, or one its
+/// contract declares.
+fn stored_kind(store: &Store, cli: &Cli, id: &str, name: &str) -> Result<EventKind, Error> {
+    if let Some(kind) = EventKind::from_name(name) {
+        return Ok(kind);
+    }
+    let Some(ticket) = store.get(id)? else {
+        return Err(InputError::new(format!("no ticket `{id}` in {}", cli.db.display())).into());
+    };
+    let declared = super::contract_kinds(&cli.contracts)(&ticket);
+    let kind = EventKind::parse(name).map_err(InputError::new)?;
+    if declared.allows(&kind) {
+        Ok(kind)
+    } else {
+        Err(InputError::new(declared.refusal(name)).into())
+    }
 }
 
 /// Runs a ticket subcommand.
@@ -162,7 +183,7 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
     let mut out = std::io::stdout().lock();
     match cmd {
         Command::Add { file, upsert } => {
-            let tickets = read_tickets(file)?;
+            let tickets = read_tickets(file, &cli.contracts)?;
             let store = Store::open(&cli.db)?;
             let n = store.add(&tickets, *upsert)?;
             if cli.format == Format::Human {
@@ -190,9 +211,8 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             field,
             to,
         } => {
-            let Some(kind) = EventKind::from_name(kind) else {
-                return Err(InputError::new(crate::ticket::unknown_kind(kind)).into());
-            };
+            let store = Store::open(&cli.db)?;
+            let kind = stored_kind(&store, cli, id, kind)?;
             let to = change_of(&kind, field.as_deref(), to.as_deref())?;
             let at = match at {
                 Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
@@ -212,7 +232,6 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 field: field.clone(),
                 to,
             };
-            let store = Store::open(&cli.db)?;
             let ticket = store.add_event(id, event)?;
             if cli.format == Format::Human {
                 writeln!(
@@ -232,11 +251,12 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             skip_bad,
         } => {
             let (name, reader) = super::open_input(file)?;
+            let kinds = super::contract_kinds(&cli.contracts);
             let records: Box<dyn Iterator<Item = Result<Ticket, InputError>> + Send> =
                 if file.ends_with(".csv") {
-                    Box::new(crate::ticket::csv_tickets(reader, &name)?)
+                    Box::new(crate::ticket::csv_tickets(reader, &name, kinds)?)
                 } else {
-                    Box::new(TicketReader::new(reader, name.clone()))
+                    Box::new(TicketReader::new(reader, name.clone()).with_kinds(kinds))
                 };
             let store = Store::open(&cli.db)?;
             let mut skipped = 0usize;

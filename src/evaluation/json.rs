@@ -343,7 +343,8 @@ mod tests {
             for file in std::fs::read_dir(&dir).unwrap() {
                 let path = file.unwrap().path();
                 let text = std::fs::read_to_string(&path).unwrap();
-                let mut case = crate::cases::parse(&text, "case.yaml").unwrap();
+                let mut case =
+                    crate::cases::parse(&text, "case.yaml", &Default::default()).unwrap();
                 case.ticket.id = "T-\"quoted\"\n\\ é \u{1}".into();
                 for at in &case.at {
                     let e = evaluate_with(&c, &case.ticket, *at, &Options::default());
