@@ -23,10 +23,10 @@ use crate::contract::{Category, Contract};
 use crate::duration::Duration;
 use crate::script::HookResult;
 use crate::ticket::{Event, Ticket};
-use state::Stand;
-pub(crate) use state::Field;
 #[cfg(feature = "cli")]
 pub(crate) use state::CHANGEABLE;
+pub(crate) use state::Field;
+use state::Stand;
 use target::Choice;
 
 pub use crate::evaluation::{

@@ -135,6 +135,9 @@ pub struct WatchEvent {
     /// The metric (`resolve`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
+    /// For a recurring metric: the number of the instance concerned (1 for the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<usize>,
     /// The metric's status before (`status_changed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<Status>,
@@ -165,6 +168,7 @@ impl WatchEvent {
             ticket: None,
             customer: None,
             metric: None,
+            instance: None,
             from: None,
             status: None,
             deadline: None,
@@ -258,9 +262,9 @@ impl Watch {
 
     fn stamp(&self, contract: Option<&Contract>, at: DateTime<Utc>) -> String {
         match contract {
-            Some(c) => {
-                crate::instant::instant_text(&at.with_timezone(&c.calendar.timezone()).fixed_offset())
-            }
+            Some(c) => crate::instant::instant_text(
+                &at.with_timezone(&c.calendar.timezone()).fixed_offset(),
+            ),
             None => crate::instant::instant_text(&at.fixed_offset()),
         }
     }
@@ -606,38 +610,43 @@ impl Watch {
                     Status::Breached => WatchEventKind::Breached,
                     _ => continue,
                 };
-                if done.is_some_and(|d| d.iter().any(|(n, k)| *n == m.name && *k == kind)) {
+                // Each instance of a recurring metric escalates once.
+                let name = match instance_of(m) {
+                    Some(n) => format!("{}#{n}", m.name),
+                    None => m.name.clone(),
+                };
+                if done.is_some_and(|d| d.iter().any(|(n, k)| *n == name && *k == kind)) {
                     continue;
                 }
                 let time = instant_in(e, now);
                 keys.push((
-                    escalation_key(&e.ticket, &m.name, kind.as_str()),
+                    escalation_key(&e.ticket, &name, kind.as_str()),
                     time.clone(),
                 ));
-                events.push(ticket_event(kind, e, m, time));
+                events.push((name, ticket_event(kind, e, m, time)));
             }
         }
         if keys.is_empty() {
-            return Ok(events);
+            return Ok(Vec::new());
         }
         // Only the transitions this watcher recorded first are reported.
         let fresh: std::collections::HashSet<String> = Store::open(&self.db)?
             .record_escalations(&keys)?
             .into_iter()
             .collect();
-        for ev in &events {
-            if let (Some(t), Some(m)) = (&ev.ticket, &ev.metric) {
+        for (name, ev) in &events {
+            if let Some(t) = &ev.ticket {
                 self.escalated
                     .entry(t.clone())
                     .or_default()
-                    .push((m.clone(), ev.event));
+                    .push((name.clone(), ev.event));
             }
         }
         Ok(events
             .into_iter()
             .zip(keys)
             .filter(|(_, (key, _))| fresh.contains(key))
-            .map(|(ev, _)| ev)
+            .map(|((_, ev), _)| ev)
             .collect())
     }
 }
@@ -645,6 +654,11 @@ impl Watch {
 /// `now` in the zone of the evaluation's contract (the zone of its `at`).
 fn instant_in(e: &Evaluation, now: DateTime<Utc>) -> String {
     crate::instant::instant_text(&now.with_timezone(e.at.offset()))
+}
+
+/// The number of a recurring metric's current instance (its open one, or its last).
+fn instance_of(m: &crate::eval::MetricResult) -> Option<usize> {
+    m.instances.as_ref().map(Vec::len).filter(|n| *n > 0)
 }
 
 fn ticket_event(
@@ -658,6 +672,7 @@ fn ticket_event(
     ev.ticket = Some(e.ticket.clone());
     ev.customer = Some(e.customer.clone());
     ev.metric = Some(m.name.clone());
+    ev.instance = instance_of(m);
     ev.status = Some(m.status);
     ev.deadline = m.deadline.as_ref().map(crate::instant::instant_text);
     ev

@@ -532,3 +532,69 @@ fn declared_event_kinds_are_accepted_and_others_refused_where_they_are_written()
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("C-1: notified at"), "{out}");
 }
+
+/// `diff` compares a recurring metric instance by instance: tightening the update
+/// interval breaches an earlier instance while the open one stays running.
+#[test]
+fn diff_counts_instances_newly_breached() {
+    let p = super::watch::Project::new();
+    p.add(
+        "id: U-1\ncustomer: umbrella\ncategory: error.complete_failure\npriority: urgent\n\
+         registered: 2026-03-07T23:00:00+03:00\nevents:\n\
+         \x20 - { at: 2026-03-07T23:05:00+03:00, kind: replied }\n\
+         \x20 - { at: 2026-03-07T23:50:00+03:00, kind: replied }\n",
+    );
+    let base = p.path("base");
+    std::fs::create_dir_all(&base).unwrap();
+    let copy = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(p.path("contracts"))
+        .arg(p.path("scripts"))
+        .arg(&base)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    p.edit(
+        "contracts/umbrella.yaml",
+        "urgent: { target: 1 working hour, calendar: always }",
+        "urgent: { target: 30 working minutes, calendar: always }",
+    );
+    let at = "2026-03-08T00:00:00+03:00";
+    let (code, out, err) = p.run(
+        &[
+            "--format",
+            "json",
+            "diff",
+            "--base",
+            "base/contracts",
+            "--at",
+            at,
+            "umbrella",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["contracts"][0];
+    // #1 (23:05–23:50, 45 minutes) was met and is now breached; #2 (from 23:50) runs.
+    assert_eq!(d["newly_breached"], 1, "{d:#}");
+    let changes = d["tickets"][0]["changes"].as_array().unwrap();
+    let breached = changes
+        .iter()
+        .find(|c| c["field"] == "instances_breached")
+        .unwrap();
+    assert_eq!(breached["metric"], "update");
+    assert_eq!(breached["before"], "0 of 2");
+    assert_eq!(breached["after"], "1 of 2");
+    // Compliance counts each instance: reply met, update #1 met → breached.
+    assert_eq!(d["compliance_before"], 100.0);
+    assert_eq!(d["compliance_after"], 50.0);
+    let (_, out, _) = p.run(
+        &["diff", "--base", "base/contracts", "--at", at, "umbrella"],
+        "",
+    );
+    assert!(
+        out.contains("update breached instances 0 of 2 → 1 of 2"),
+        "{out}"
+    );
+}

@@ -580,3 +580,52 @@ fn two_watchers_on_one_database_report_each_transition_once() {
         assert_eq!(n, 1, "{metric} {kind}: {all:#?}");
     }
 }
+
+#[test]
+fn each_instance_of_a_recurring_metric_escalates_once() {
+    let p = Project::new();
+    // Umbrella: an urgent ticket is updated at least every working hour on a 24x7
+    // calendar, from the first reply on. The first update comes 15 minutes late.
+    p.add(
+        "id: U-1\ncustomer: umbrella\ncategory: error.complete_failure\npriority: urgent\n\
+         registered: 2026-03-07T23:00:00+03:00\nevents:\n\
+         \x20 - { at: 2026-03-07T23:05:00+03:00, kind: replied }\n\
+         \x20 - { at: 2026-03-08T00:20:00+03:00, kind: replied }\n",
+    );
+    let now = "2026-03-07T23:10:00+03:00";
+    let mut w = p.watch(&["--now", now, "--interval", "100ms", "--step", "15m"]);
+    loaded(&mut w);
+    w.wait_for("the second update breached", |v| {
+        v["event"] == "breached" && v["metric"] == "update" && v["instance"] == 2
+    });
+    let (events, stderr) = w.stop();
+    assert!(stderr.is_empty(), "{stderr:?}");
+    let update: Vec<(String, u64)> = events
+        .iter()
+        .filter(|v| {
+            v["metric"] == "update" && (v["event"] == "at_risk" || v["event"] == "breached")
+        })
+        .map(|v| {
+            (
+                v["event"].as_str().unwrap().to_owned(),
+                v["instance"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = |e: &str, n: u64| (e.to_owned(), n);
+    assert_eq!(
+        update,
+        [
+            want("at_risk", 1),
+            want("breached", 1),
+            want("at_risk", 2),
+            want("breached", 2)
+        ],
+        "{events:#?}"
+    );
+    let second = events
+        .iter()
+        .find(|v| v["event"] == "breached" && v["instance"] == 2)
+        .unwrap();
+    assert_eq!(second["deadline"], "2026-03-08T01:20:00+03:00");
+}

@@ -163,7 +163,8 @@ impl Loader for GitLoader {
 /// One thing that moved for a ticket.
 #[derive(Debug, Serialize)]
 struct Change {
-    /// `category`, `target`, `deadline`, `status` or `allowance`.
+    /// `category`, `target`, `deadline`, `status`, `instances_breached` (of a recurring
+    /// metric: "2 of 5") or `allowance`.
     field: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     metric: Option<String>,
@@ -258,6 +259,11 @@ fn changes(before: &Evaluation, after: &Evaluation) -> Vec<Change> {
             b.map(|m| m.status.as_str().to_owned()),
             a.map(|m| m.status.as_str().to_owned()),
         );
+        let breached = |m: Option<&crate::eval::MetricResult>| {
+            m.and_then(|m| m.instances_breached)
+                .map(|n| format!("{n} of {}", m.map_or(0, |m| outcomes(m).len())))
+        };
+        push("instances_breached", breached(b), breached(a));
     }
     let allowance = |e: &Evaluation| {
         e.allowance.as_ref().map(|u| {
@@ -279,30 +285,41 @@ fn changes(before: &Evaluation, after: &Evaluation) -> Vec<Change> {
     out
 }
 
-/// Whether some metric's status went from `before` to `after` as `moved` says (a metric
-/// missing on one side counts as not applicable there).
+/// Whether some metric's status (or an instance's, of a recurring metric, by its number)
+/// went from `before` to `after` as `moved` says (missing on one side counts as not
+/// applicable there).
 fn moved_from_to(
     before: &Evaluation,
     after: &Evaluation,
     moved: impl Fn(Status, Status) -> bool,
 ) -> bool {
-    let status = |e: &Evaluation, name: &str| {
+    let statuses = |e: &Evaluation, name: &str| {
         e.metrics
             .iter()
             .find(|m| m.name == name)
-            .map_or(Status::NotApplicable, |m| m.status)
+            .map_or_else(Vec::new, outcomes)
     };
-    after
-        .metrics
-        .iter()
-        .chain(&before.metrics)
-        .any(|m| moved(status(before, &m.name), status(after, &m.name)))
+    after.metrics.iter().chain(&before.metrics).any(|m| {
+        let (b, a) = (statuses(before, &m.name), statuses(after, &m.name));
+        let at = |s: &[Status], i: usize| s.get(i).copied().unwrap_or(Status::NotApplicable);
+        (0..b.len().max(a.len()).max(1)).any(|i| moved(at(&b, i), at(&a, i)))
+    })
 }
 
-/// Met and breached metrics of an evaluation, for compliance.
+/// The statuses a metric result stands for: each instance of a recurring metric, else
+/// the result's own.
+fn outcomes(m: &crate::eval::MetricResult) -> Vec<Status> {
+    match &m.instances {
+        Some(instances) => instances.iter().map(|i| i.status).collect(),
+        None => vec![m.status],
+    }
+}
+
+/// Met and breached metrics of an evaluation (each instance of a recurring one), for
+/// compliance.
 fn tally(e: &Evaluation, met: &mut usize, breached: &mut usize) {
-    for m in &e.metrics {
-        match m.status {
+    for status in e.metrics.iter().flat_map(outcomes) {
+        match status {
             Status::Met => *met += 1,
             Status::Breached => *breached += 1,
             _ => {}
@@ -605,6 +622,9 @@ fn human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
                         .iter()
                         .map(|c| {
                             let name = match &c.metric {
+                                Some(m) if c.field == "instances_breached" => {
+                                    format!("{m} breached instances")
+                                }
                                 Some(m) => format!("{m} {}", c.field),
                                 None => c.field.to_owned(),
                             };
