@@ -536,6 +536,43 @@ fn strip_position(message: &str) -> String {
     format!("{}{tail}", &message[..i])
 }
 
+/// serde's wording of two common mistakes, in the words of the file: "unknown variant
+/// `x`, expected `a` or `b`" names the value, the choices and the nearest; "invalid type:
+/// string "15h", expected f64" says that a number was expected.
+fn plain_words(message: &str) -> String {
+    const VARIANT: &str = "unknown variant `";
+    if let Some(i) = message.find(VARIANT)
+        && let Some((value, tail)) = message[i + VARIANT.len()..].split_once('`')
+        && let Some(choices) = tail.strip_prefix(", expected ")
+    {
+        let names = choices.split('`').skip(1).step_by(2);
+        let hint = crate::suggest::did_you_mean(value, names);
+        return format!(
+            "{}unknown value `{value}`: expected {choices}{hint}",
+            &message[..i]
+        );
+    }
+    const INVALID: &str = "invalid type: ";
+    if let Some(i) = message.find(INVALID)
+        && let Some((found, expected)) = message[i + INVALID.len()..].split_once(", expected ")
+        && matches!(expected, "f64" | "f32" | "u64" | "u32" | "i64" | "usize")
+    {
+        let found = found
+            .strip_prefix("string ")
+            .map_or(found.to_owned(), |s| format!("`{}`", s.trim_matches('"')));
+        let example = if expected.starts_with('f') {
+            "`2.5`"
+        } else {
+            "`3`"
+        };
+        return format!(
+            "{}expected a number like {example}, found {found}",
+            &message[..i]
+        );
+    }
+    message.to_owned()
+}
+
 /// Turns a serde_yaml error into an [`InputError`] at its location in `text`.
 pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
     let raw = e.to_string();
@@ -547,6 +584,7 @@ pub fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str) -> InputError {
         Some((head, _)) => head.clone(),
         None => strip_position(&raw),
     };
+    let message = plain_words(&message);
     let message = if message.contains("repetition limit exceeded") {
         "the file expands YAML aliases (`*name`) too many times (an alias bomb?): expected plain data, with each value written out".to_owned()
     } else if message.contains("recursion limit exceeded") {
