@@ -959,6 +959,22 @@ events:
     }
 
     #[test]
+    fn serde_words_are_put_in_the_file_s() {
+        assert_eq!(
+            plain_words(
+                "metrics.reply.on_change: unknown variant `restrat`, expected `keep` or `restart`"
+            ),
+            "metrics.reply.on_change: unknown value `restrat`: expected `keep` or `restart` (did you mean `restart`?)"
+        );
+        assert_eq!(
+            plain_words(r#"events[0].hours: invalid type: string "15h", expected f64"#),
+            "events[0].hours: expected a number like `2.5`, found `15h`"
+        );
+        let other = "categories: invalid type: sequence, expected a mapping";
+        assert_eq!(plain_words(other), other);
+    }
+
+    #[test]
     fn reader_streams_json_lines_and_yaml() {
         let t = Ticket::from_str_named(YAML, "t.yaml").unwrap();
         let line = serde_json::to_string(&t).unwrap();
