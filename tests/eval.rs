@@ -331,8 +331,13 @@ fn explain_names_the_layer_that_set_each_target_and_the_skipped_days() {
     );
     assert!(all.contains("Mon 2026-03-09 (holiday)"), "{all}");
     assert!(all.contains("Sat 2026-03-07 (weekend)"), "{all}");
+    // Evaluated at 17:00: what is past is counted, the walk to the deadline is to count.
     assert!(
-        all.contains("counted Fri 2026-03-06 16:40–18:00 (1h 20m)"),
+        all.contains("resolve: counted Fri 2026-03-06 16:40–17:00 (20m)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("resolve: to count Fri 2026-03-06 17:00–18:00 (1h)"),
         "{all}"
     );
 }

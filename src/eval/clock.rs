@@ -348,7 +348,7 @@ impl Evaluator<'_> {
             for &(a, b) in &r.active {
                 clock.count(a, end(b), Some(&mut steps));
             }
-            self.trace_steps(name, &steps);
+            self.trace_steps(name, prefix, &steps, None);
         }
         let traced = r.state != State::Stopped;
         result.deadline = self
@@ -438,7 +438,7 @@ impl Evaluator<'_> {
             result = clock.due(resume, remaining, trace.as_mut());
         }
         if let Some(steps) = trace {
-            self.trace_steps(name, &steps);
+            self.trace_steps(name, prefix, &steps, Some(self.at));
         }
         match result {
             Some(t) => self.note(name, |s| format!("{prefix}deadline {}", s.show(t))),
