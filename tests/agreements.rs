@@ -145,6 +145,27 @@ fn a_priority_raised_mid_case_keeps_time_counted_by_default() {
 }
 
 #[test]
+fn a_restart_at_the_stop_measures_the_deadline_from_it() {
+    // Raised to urgent at the reply (11:00): nothing counts, and the 1-hour target on
+    // `always` runs from 11:00, whatever the evaluation instant.
+    let t = ticket(
+        "",
+        &[
+            "{ at: 2026-03-02T11:00:00Z, kind: changed, field: priority, to: urgent }",
+            "{ at: 2026-03-02T11:00:00Z, kind: replied }",
+        ],
+    );
+    let e = eval(&t, "2026-03-02T15:00:00Z");
+    let reply = metric(&e, "reply");
+    assert_eq!(reply.elapsed_seconds, 0);
+    assert_eq!(reply.status, Status::Met);
+    assert_eq!(
+        reply.deadline.unwrap().to_rfc3339(),
+        "2026-03-02T12:00:00+00:00"
+    );
+}
+
+#[test]
 fn a_change_after_the_stop_alters_nothing() {
     let t = ticket(
         "",

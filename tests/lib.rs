@@ -1,3 +1,4 @@
+mod agreement_props;
 mod agreements;
 mod authoring;
 mod calendar_oracle;

@@ -182,7 +182,7 @@ fn close(intervals: &mut [(DateTime<Utc>, Option<DateTime<Utc>>)], t: DateTime<U
 
 /// Drops what lies before `t` of each interval.
 fn clip(intervals: &mut Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>, t: DateTime<Utc>) {
-    intervals.retain(|&(_, b)| b.is_none_or(|b| b > t));
+    intervals.retain(|&(_, b)| b.is_none_or(|b| b >= t));
     for iv in intervals {
         iv.0 = iv.0.max(t);
     }
