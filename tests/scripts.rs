@@ -658,3 +658,59 @@ fn closures_load_and_run() {
     // At 12:00 the assign metric (1 working hour from 10:00) is breached; resolve runs.
     assert_eq!(codes, ["running_resolve"], "{:?}", e.findings);
 }
+
+/// Hooks see the ticket as it stood at the evaluation instant: no event after it, the
+/// priority in force then, and the evaluation's instant, priority and recurring
+/// instances; `elapsed` counts working time (17:00–18:00 and 09:00–10:00: 7,200 s) and
+/// `hours_between` calendar time (17 hours).
+#[test]
+fn hooks_see_the_ticket_as_it_stood_at_the_evaluation_instant() {
+    let contract = "\
+calendar:
+  timezone: UTC
+  week: { mon-fri: [\"09:00-18:00\"] }
+priorities: [urgent, normal]
+metrics:
+  update: { starts: [registered, customer_replied], stops: [replied, resolved], recurring: true }
+categories:
+  incident: { clause: \"1\", title: Incident, update: { urgent: 1h, else: 4h } }
+scripts: [scripts/s.rhai]
+";
+    let script = r#"
+fn findings(ticket, evaluation) {
+    let kinds = [];
+    for e in ticket.events { kinds.push(e.kind); }
+    let u = evaluation.metrics[0];
+    [#{ code: "seen", severity: "info",
+        message: `${kinds} ${ticket.priority} ${evaluation.priority} ${evaluation.at} ${u.instances.len()} ${u.instances_breached} ${elapsed("2026-03-02T17:00:00Z", "2026-03-03T10:00:00Z")} ${hours_between("2026-03-02T17:00:00Z", "2026-03-03T10:00:00Z")}` }]
+}
+"#;
+    let loader = MemoryLoader::new()
+        .with("demo.yaml", contract)
+        .with_root("scripts/s.rhai", script);
+    let c = contract::load(&loader, "demo").unwrap();
+    let t = Ticket::from_str_named(
+        "id: T-1\ncustomer: demo\ncategory: incident\npriority: normal\nregistered: 2026-03-02T10:00:00Z\nevents:\n  - { at: 2026-03-02T10:20:00Z, kind: replied }\n  - { at: 2026-03-02T10:25:00Z, kind: changed, field: priority, to: urgent }\n  - { at: 2026-03-02T11:00:00Z, kind: customer_replied }\n  - { at: 2026-03-02T15:00:00Z, kind: changed, field: priority, to: normal }\n",
+        "t.yaml",
+    )
+    .unwrap();
+    let seen = |instant: &str| {
+        let e = evaluate(&c, &t, instant.parse().unwrap());
+        let f = e.findings.iter().find(|f| f.code == "seen");
+        f.unwrap_or_else(|| panic!("no finding of the hook: {:?}", e.findings))
+            .message
+            .clone()
+    };
+    // At 10:30 the events of 11:00 and 15:00 have not happened; the priority raised at
+    // 10:25 is in force; the first instance was met at 10:20 and none is open.
+    assert_eq!(
+        seen("2026-03-02T10:30:00Z"),
+        "[\"replied\", \"changed\"] urgent urgent 2026-03-02T10:30:00+00:00 1 0 7200 17.0"
+    );
+    // At 16:00, the customer's reply of 11:00 opened a second instance, urgent (1 hour
+    // from 11:00), breached at 12:00; the priority was lowered again at 15:00.
+    assert_eq!(
+        seen("2026-03-02T16:00:00Z"),
+        "[\"replied\", \"changed\", \"customer_replied\", \"changed\"] normal normal 2026-03-02T16:00:00+00:00 2 1 7200 17.0"
+    );
+}
