@@ -6,8 +6,15 @@
 //!     --at 2026-06-30T12:00:00+03:00 > /dev/null
 //! ```
 //!
-//! Arguments: the number of tickets (default 100000) and optionally a comma-separated
-//! list of customers (default: the bundled contracts).
+//! Arguments: the number of tickets (default 100000), optionally a comma-separated list
+//! of customers (default: the bundled contracts), and optionally a comma-separated list
+//! of priorities. With priorities, each ticket names one of them (or none, one ticket in
+//! five), some are raised mid-case, and the vendor's public replies and the customer's
+//! messages are recorded, as a contract with priorities and recurring updates needs:
+//!
+//! ```text
+//! cargo run --release --example gen_tickets -- 1000000 hooli critical,major,minor,cosmetic
+//! ```
 
 use std::io::Write;
 
@@ -62,6 +69,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(str::to_owned)
         .collect();
+    let priorities: Vec<String> = args
+        .next()
+        .map(|p| p.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
     let base: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2026-01-12T08:00:00+03:00")?;
     let mut rng = Rng(42);
     let stdout = std::io::stdout();
@@ -85,6 +96,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.fields
                 .insert("complete_outage".into(), (rng.below(2) == 0).into());
         }
+        if !priorities.is_empty() {
+            let n = priorities.len() as u64;
+            // One ticket in five names no priority (the contract's default applies).
+            let pick = rng.below(n + n / 4 + 1);
+            t.priority = priorities.get(pick as usize).cloned();
+        }
         let mut at = registered;
         let mut step = |rng: &mut Rng, max_minutes: u64| {
             at += Duration::minutes(1 + rng.below(max_minutes) as i64);
@@ -94,6 +111,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut e = event(step(&mut rng, 120), EventKind::Assigned);
             e.engineer = Some("ivanov".into());
             t.events.push(e);
+            if !priorities.is_empty() {
+                t.events
+                    .push(event(step(&mut rng, 90), EventKind::Replied));
+                if rng.below(3) == 0 {
+                    let mut raised = event(step(&mut rng, 240), EventKind::Changed);
+                    raised.field = Some("priority".into());
+                    raised.to = Some(priorities[0].clone().into());
+                    t.events.push(raised);
+                }
+                for _ in 0..rng.below(3) {
+                    t.events
+                        .push(event(step(&mut rng, 600), EventKind::CustomerReplied));
+                    t.events
+                        .push(event(step(&mut rng, 300), EventKind::Replied));
+                }
+            }
             if rng.below(4) == 0 {
                 t.events.push(event(step(&mut rng, 600), EventKind::Paused));
                 t.events

@@ -915,7 +915,7 @@ impl<'a> TicketArg<'a> {
 pub struct EvaluationView(Arc<EvaluationParts>);
 
 struct EvaluationParts {
-    at: String,
+    at: chrono::DateTime<chrono::FixedOffset>,
     priority: Option<String>,
     category: Option<String>,
     metrics: Vec<crate::evaluation::MetricResult>,
@@ -924,10 +924,10 @@ struct EvaluationParts {
 }
 
 impl EvaluationView {
-    /// A view of an evaluation in progress at `at` (RFC 3339 text), for a ticket of
-    /// `priority`.
+    /// A view of an evaluation in progress at `at` (in the contract's zone; scripts read
+    /// it as RFC 3339 text, made only when read), for a ticket of `priority`.
     pub fn new(
-        at: String,
+        at: chrono::DateTime<chrono::FixedOffset>,
         priority: Option<String>,
         category: Option<String>,
         metrics: Vec<crate::evaluation::MetricResult>,
@@ -1029,7 +1029,7 @@ const EVALUATION_PROPS: [Prop<EvaluationView>; 6] = [
                 .collect();
         Dynamic::from_array(findings)
     }),
-    ("at", |v| v.0.at.as_str().into()),
+    ("at", |v| instant_text(&v.0.at).into()),
     ("priority", |v| opt_text(&v.0.priority)),
 ];
 

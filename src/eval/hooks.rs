@@ -247,7 +247,7 @@ impl<'a> Evaluator<'a> {
     /// [`Evaluator::restore`].
     fn evaluation_for_script(&mut self) -> crate::script::EvaluationView {
         crate::script::EvaluationView::new(
-            crate::instant::instant_text(&self.local(self.at)),
+            self.local(self.at),
             target::priority(self.contract, &self.stand).map(str::to_owned),
             self.category.map(|c| c.id.clone()),
             std::mem::take(&mut self.metrics),
