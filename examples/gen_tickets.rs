@@ -112,8 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             e.engineer = Some("ivanov".into());
             t.events.push(e);
             if !priorities.is_empty() {
-                t.events
-                    .push(event(step(&mut rng, 90), EventKind::Replied));
+                t.events.push(event(step(&mut rng, 90), EventKind::Replied));
                 if rng.below(3) == 0 {
                     let mut raised = event(step(&mut rng, 240), EventKind::Changed);
                     raised.field = Some("priority".into());

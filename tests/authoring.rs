@@ -339,7 +339,7 @@ fn diff_against_a_git_revision_leaves_the_working_tree_alone() {
 }
 
 #[test]
-fn diff_reports_a_contract_that_does_not_load_on_either_side() {
+fn diff_reports_a_contract_that_does_not_load_on_either_side_and_exits_2() {
     let p = Project::with_cases();
     seed(&p, 1);
     let base = format!("{FIXTURE}/contracts");
@@ -354,7 +354,7 @@ fn diff_reports_a_contract_that_does_not_load_on_either_side() {
     assert!(out.contains("the current contract does not load"), "{out}");
     assert!(out.contains("contracts/acme.yaml:4:10"), "{out}");
 
-    // A broken base: the current side is fine, so the report says so and exits 0.
+    // Another contract still compares.
     let (code, out, _) = p.run(&["diff", "--base", "contracts", "--at", AT, "globex"], "");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("globex: unchanged"), "{out}");
@@ -378,7 +378,8 @@ fn diff_reports_a_contract_that_does_not_load_on_either_side() {
         ],
         "",
     );
-    assert_eq!(code, 0, "{out}");
+    // A broken base cannot be compared: a deployment gate must not pass.
+    assert_eq!(code, 2, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["contracts"][0]["status"], "error");
     assert!(

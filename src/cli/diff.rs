@@ -395,7 +395,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     // Load both sides of every contract; keep the changed ones that load on both.
     let mut diffs: BTreeMap<String, ContractDiff> = BTreeMap::new();
     let mut sides: BTreeMap<String, Sides> = BTreeMap::new();
-    let mut current_broken = false;
+    let mut cannot_compare = false;
     for id in &ids {
         let b = contract::load(base.as_ref(), id);
         let c = contract::load(&current, id);
@@ -426,20 +426,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     "the current contract does not load: {}",
                     render_error(&e)
                 ));
-                current_broken = true;
+                cannot_compare = true;
             }
             (Err(b), Err(_)) if missing(&b) => {
                 d.status = "error";
                 d.error = Some(format!(
                     "no contract `{id}` on either side: expected a file `{id}.yaml`"
                 ));
-                current_broken = true;
+                cannot_compare = true;
             }
             (Err(e), Ok(_)) if missing(&e) => d.status = "added",
             (Ok(_), Err(_)) => d.status = "removed",
             (Err(e), _) => {
                 d.status = "error";
                 d.error = Some(format!("the base does not load: {}", render_error(&e)));
+                // A deployment gate must not pass on a comparison that was not made.
+                cannot_compare = true;
             }
         }
         diffs.insert(id.clone(), d);
@@ -567,7 +569,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         }
         None => false,
     };
-    Ok(if current_broken {
+    Ok(if cannot_compare {
         exit::BAD_INPUT
     } else if failed {
         exit::CHECK_FAILED
