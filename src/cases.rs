@@ -97,11 +97,10 @@ pub fn snapshot_name(contract: &str, case: &str) -> String {
     format!("{contract}__{case}")
 }
 
-/// A whole `.snap` file as insta writes it: a YAML header, `---`, the body.
+/// A whole `.snap` file in insta's format: a YAML header naming the case file it comes
+/// from, `---`, the body.
 pub fn snapshot_file(input_file: &str, body: &str) -> String {
-    format!(
-        "---\nsource: tests/cases.rs\nexpression: body\ninput_file: {input_file}\n---\n{body}\n"
-    )
+    format!("---\ninput_file: {input_file}\n---\n{body}\n")
 }
 
 /// The body of a `.snap` file (what follows the header), normalised as insta compares it:
