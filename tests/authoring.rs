@@ -104,7 +104,7 @@ fn a_missing_snapshot_fails_with_a_hint_and_a_broken_contract_is_bad_input() {
 
     let (code, _, err) = p.run(&["test", "nobody"], "");
     assert_eq!(code, 2);
-    assert!(err.contains("no cases for contract `nobody`"), "{err}");
+    assert!(err.contains("no contract `nobody`"), "{err}");
 }
 
 #[test]
@@ -426,4 +426,53 @@ fn diff_fails_on_a_new_contract_that_does_not_load_and_on_an_unknown_id() {
     let (code, out, _) = p.run(&["diff", "--base", &base, "nosuch"], "");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("no contract `nosuch` on either side"), "{out}");
+}
+
+#[test]
+fn test_names_contracts_without_cases_and_refuses_a_contract_that_does_not_exist() {
+    let p = Project::with_cases();
+    std::fs::write(
+        p.path("contracts/newco.yaml"),
+        "extends: standard\ncustomer: NewCo\n",
+    )
+    .unwrap();
+    let (code, out, _) = p.run(&["test"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("no cases for contract `newco`: add `tests/cases/newco/<case>.yaml`"),
+        "{out}"
+    );
+    let (_, out, _) = p.run(&["--format", "json", "test"], "");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["without_cases"], serde_json::json!(["newco"]));
+
+    // A contract named on the command line that does not exist is not "no cases".
+    let (code, _, err) = p.run(&["test", "acmee"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "no contract `acmee`: expected a file `contracts/acmee.yaml` (did you mean `acme`?)"
+        ),
+        "{err}"
+    );
+    // One that exists without cases says so and fails.
+    let (code, _, err) = p.run(&["test", "newco"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no cases for contract `newco`"), "{err}");
+}
+
+#[test]
+fn a_missing_contracts_directory_says_how_to_name_another() {
+    let p = Project::with_cases();
+    for args in [
+        &["--contracts", "contract", "validate"][..],
+        &["--contracts", "contract", "test"][..],
+        &["--contracts", "contract", "evaluate", "--ticket", "-"][..],
+    ] {
+        let (code, _, err) = p.run(args, "");
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("no contracts directory `contract`"), "{err}");
+        assert!(err.contains("--contracts DIR"), "{err}");
+        assert!(err.contains("SLAENGINE_CONTRACTS"), "{err}");
+    }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Cli, Format, exit, output_error, report, write_machine};
 use crate::cases;
-use crate::contract::{self, Contract, DirLoader};
+use crate::contract::{self, Contract, DirLoader, Loader};
 use crate::error::{Error, InputError};
 use crate::ticket::DeclaredKinds;
 
@@ -203,6 +203,8 @@ struct Summary {
     failed: usize,
     /// Snapshots that no case produces (a case renamed or deleted).
     orphans: Vec<String>,
+    /// Contracts that no case covers.
+    without_cases: Vec<String>,
 }
 
 /// The snapshots in `dir` that no case produces, among those of the contracts `ids`
@@ -290,9 +292,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         .snapshots
         .clone()
         .unwrap_or_else(|| root.join("snapshots"));
+    let loader = DirLoader::new(&cli.contracts);
+    let known = super::contract_ids(cli)?;
+    for id in &args.ids {
+        if !known.contains(id) {
+            return Err(InputError::new(format!(
+                "no contract `{id}`: expected a file `{}`{}",
+                loader.display(&format!("{id}.yaml")),
+                crate::suggest::did_you_mean(id, known.iter().map(String::as_str))
+            ))
+            .into());
+        }
+    }
     let files = case_files(&cases_dir, &args.ids)?;
     check_snapshot_names(&root, &files)?;
-    let loader = DirLoader::new(&cli.contracts);
+    // Contracts that no case covers (a contract named on the command line without
+    // cases is refused by `case_files`).
+    let without_cases: Vec<String> = known
+        .iter()
+        .filter(|id| args.ids.is_empty() && !files.iter().any(|f| f.contract == **id))
+        .cloned()
+        .collect();
     let mut contracts: BTreeMap<String, Result<Contract, String>> = BTreeMap::new();
     let mut reports = Vec::new();
     let mut bad_input = false;
@@ -409,6 +429,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             )
             .map_err(output_error)?;
         }
+        for id in &without_cases {
+            writeln!(
+                out,
+                "no cases for contract `{id}`: add `{}`",
+                shown(&root, &cases_dir.join(id).join("<case>.yaml"))
+            )
+            .map_err(output_error)?;
+        }
         writeln!(out, "{passed} passed, {failed} failed").map_err(output_error)?;
     } else {
         let summary = Summary {
@@ -417,6 +445,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             passed,
             failed,
             orphans,
+            without_cases,
         };
         write_machine(&mut out, cli.format, &summary, true).map_err(output_error)?;
     }

@@ -133,6 +133,11 @@ fn run_command(cli: Cli) -> u8 {
         )));
         return exit::BAD_INPUT;
     }
+    let needs_contracts = !matches!(cli.command, Command::Ticket(_) | Command::Schema);
+    if needs_contracts && !cli.contracts.is_dir() {
+        report(&Error::Input(no_contracts_dir(&cli.contracts)));
+        return exit::BAD_INPUT;
+    }
     let result = match &cli.command {
         Command::Validate(args) => validate::run(&cli, args),
         Command::Evaluate(args) => evaluate::run(&cli, args),
@@ -163,6 +168,30 @@ fn run_command(cli: Cli) -> u8 {
             }
         }
     }
+}
+
+/// The error for a contracts directory that is not there: where slaengine looked and the
+/// two ways to point it elsewhere.
+pub(crate) fn no_contracts_dir(dir: &std::path::Path) -> InputError {
+    InputError::new(format!(
+        "no contracts directory `{}`: expected a directory of contracts (`<customer>.yaml` and `templates/`); run slaengine in the project that holds `contracts/`, or name the directory with `--contracts DIR` or the environment variable SLAENGINE_CONTRACTS (`slaengine init DIR` creates a new project)",
+        dir.display()
+    ))
+}
+
+/// The ids of the contracts in the contracts directory, sorted; a missing directory is
+/// bad input that says how to name another.
+pub(crate) fn contract_ids(cli: &Cli) -> Result<Vec<String>, Error> {
+    use crate::contract::Loader;
+    if !cli.contracts.is_dir() {
+        return Err(no_contracts_dir(&cli.contracts).into());
+    }
+    crate::contract::DirLoader::new(&cli.contracts)
+        .contract_ids()
+        .map_err(|e| Error::Io {
+            path: cli.contracts.display().to_string(),
+            source: e,
+        })
 }
 
 /// Prints an error to stderr, rendered with its snippet, in colour on a terminal.

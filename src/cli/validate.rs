@@ -50,10 +50,7 @@ struct ErrorEntry {
 pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let loader = DirLoader::new(&cli.contracts);
     let ids = if args.ids.is_empty() {
-        loader.contract_ids().map_err(|e| Error::Io {
-            path: cli.contracts.display().to_string(),
-            source: e,
-        })?
+        super::contract_ids(cli)?
     } else {
         args.ids.clone()
     };
