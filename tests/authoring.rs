@@ -476,3 +476,74 @@ fn a_missing_contracts_directory_says_how_to_name_another() {
         assert!(err.contains("SLAENGINE_CONTRACTS"), "{err}");
     }
 }
+
+#[test]
+fn init_creates_a_project_that_validates_and_tests_green_and_refuses_a_full_directory() {
+    let p = Project::new();
+    let (code, out, err) = p.run(&["init", "mine"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("created mine ("), "{out}");
+    for file in [
+        "contracts/templates/standard.yaml",
+        "contracts/example.yaml",
+        "scripts/standard.rhai",
+        "schema/contract.json",
+        "README.md",
+        ".gitignore",
+        "ci/check",
+        ".github/workflows/contracts.yml",
+        "tests/cases/example/error-complete-failure.yaml",
+        "snapshots/example__error-complete-failure.snap",
+    ] {
+        assert!(p.path("mine").join(file).is_file(), "{file}");
+    }
+    // A case for each of the template's twelve categories, each with its snapshot.
+    let cases = std::fs::read_dir(p.path("mine/tests/cases/example"))
+        .unwrap()
+        .count();
+    let snaps = std::fs::read_dir(p.path("mine/snapshots")).unwrap().count();
+    assert_eq!((cases, snaps), (12, 12));
+
+    let (code, out, err) = p.run(&["--contracts", "mine/contracts", "validate"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok mine/contracts/example.yaml"), "{out}");
+    let (code, out, _) = p.run(&["--contracts", "mine/contracts", "test"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("12 passed, 0 failed\n"), "{out}");
+    // The CI check runs the same two commands from the project's root.
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_slaengine"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let check = std::process::Command::new("sh")
+        .arg(p.path("mine/ci/check"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // A directory that holds something is left as it is.
+    let before = std::fs::read_to_string(p.path("mine/contracts/example.yaml")).unwrap();
+    let (code, _, err) = p.run(&["init", "mine"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`mine` is not empty"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(p.path("mine/contracts/example.yaml")).unwrap(),
+        before
+    );
+    // No staging directory is left beside it.
+    let stray: Vec<_> = std::fs::read_dir(p.path(""))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".init-"))
+        .collect();
+    assert!(stray.is_empty());
+}

@@ -5,6 +5,7 @@ mod calendar;
 mod cases;
 mod diff;
 mod evaluate;
+mod init;
 mod render;
 mod report;
 mod ticket;
@@ -94,6 +95,9 @@ pub enum Command {
     /// Keep the contracts loaded, reload them when their files change, and report
     /// tickets at risk or breached (until SIGINT or SIGTERM).
     Watch(watch::Args),
+    /// Create a contracts project of its own: the standard template, an example
+    /// customer with a case per category, a README and a CI check.
+    Init(init::Args),
 }
 
 /// Exit codes of the specification.
@@ -133,7 +137,10 @@ fn run_command(cli: Cli) -> u8 {
         )));
         return exit::BAD_INPUT;
     }
-    let needs_contracts = !matches!(cli.command, Command::Ticket(_) | Command::Schema);
+    let needs_contracts = !matches!(
+        cli.command,
+        Command::Ticket(_) | Command::Schema | Command::Init(_)
+    );
     if needs_contracts && !cli.contracts.is_dir() {
         report(&Error::Input(no_contracts_dir(&cli.contracts)));
         return exit::BAD_INPUT;
@@ -147,6 +154,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Watch(args) => watch::run(&cli, args),
         Command::Test(args) => cases::run(&cli, args),
         Command::Diff(args) => diff::run(&cli, args),
+        Command::Init(args) => init::run(&cli, args),
         Command::Schema => {
             let schema = crate::contract::contract_schema();
             let mut out = std::io::stdout().lock();
