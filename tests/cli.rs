@@ -1047,3 +1047,32 @@ fn a_priority_change_is_recorded_from_the_command_line_and_sets_the_target() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--to"), "{}", out.stderr);
 }
+
+#[test]
+fn evaluate_without_tickets_names_the_three_ways_and_help_lists_each_commands_formats() {
+    let out = Run::new(&["evaluate"]).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("<TICKET_ID|--ticket <FILE|->|--all>"),
+        "{}",
+        out.stderr
+    );
+
+    let top = Run::new(&["--help"]).run();
+    assert_eq!(top.code, 0);
+    assert!(!top.stdout.contains("csv:"), "{}", top.stdout);
+    let report = Run::new(&["report", "--help"]).run();
+    assert!(
+        report
+            .stdout
+            .contains("Formats: human, json, yaml, jsonl, csv, markdown"),
+        "{}",
+        report.stdout
+    );
+    let watch = Run::new(&["watch", "--help"]).run();
+    assert!(
+        watch.stdout.contains("Formats: human, jsonl"),
+        "{}",
+        watch.stdout
+    );
+}

@@ -629,3 +629,58 @@ fn each_instance_of_a_recurring_metric_escalates_once() {
         .unwrap();
     assert_eq!(second["deadline"], "2026-03-08T01:20:00+03:00");
 }
+
+/// The first `n` lines a watcher for people prints, run with `env` and `args`.
+fn human_lines(p: &Project, env: &[(&str, &str)], args: &[&str], n: usize) -> Vec<String> {
+    let mut child = Command::new(bin())
+        .arg("watch")
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(p.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    while lines.len() < n {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn lines_for_people_are_stamped_in_the_machines_zone_or_in_utc() {
+    let p = Project::new();
+    // acme counts in Yekaterinburg, the others in Moscow: the stamps still agree.
+    let now = ["--now", "2026-03-02T10:00:00Z"];
+    let local = human_lines(&p, &[("TZ", "Asia/Tokyo")], &now, 3);
+    assert_eq!(local.len(), 3, "{local:?}");
+    for line in &local {
+        assert!(
+            line.starts_with("2026-03-02 19:00:00 +09:00  loaded "),
+            "{line}"
+        );
+    }
+    let utc = human_lines(&p, &[("TZ", "Asia/Tokyo")], &["--utc", now[0], now[1]], 3);
+    assert_eq!(utc.len(), 3, "{utc:?}");
+    for line in &utc {
+        assert!(
+            line.starts_with("2026-03-02 10:00:00 UTC  loaded "),
+            "{line}"
+        );
+    }
+}

@@ -19,15 +19,12 @@ use crate::ticket::{KindsOf, Ticket, TicketReader, parse_json_line};
 /// resist deliberate hash flooding; the tickets come from the user's own store or files.
 type ByCustomer<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
-/// Arguments of `evaluate`.
+/// Arguments of `evaluate`: which tickets, one of a stored id, `--ticket FILE` or `--all`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("tickets").required(true).args(["id", "ticket", "all"])))]
 pub struct Args {
     /// A stored ticket's id (from `slaengine ticket add`).
-    #[arg(
-        value_name = "TICKET_ID",
-        required_unless_present_any = ["ticket", "all"],
-        conflicts_with_all = ["ticket", "all"]
-    )]
+    #[arg(value_name = "TICKET_ID", conflicts_with_all = ["ticket", "all"])]
     pub id: Option<String>,
     /// Every stored ticket (streamed, on every core, in id order).
     #[arg(long, conflicts_with = "ticket")]

@@ -34,7 +34,8 @@ pub struct Cli {
     )]
     pub contracts: PathBuf,
 
-    /// Output format.
+    /// Output format (`report` also prints csv and markdown; `watch` prints human or jsonl;
+    /// `schema` always JSON).
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -64,8 +65,10 @@ pub enum Format {
     /// One compact JSON object per line.
     Jsonl,
     /// CSV (`report` only).
+    #[value(hide = true)]
     Csv,
     /// Markdown tables (`report` only).
+    #[value(hide = true)]
     Markdown,
 }
 
@@ -83,17 +86,20 @@ pub enum Command {
     #[command(subcommand)]
     Ticket(ticket::Command),
     /// The monthly report of a customer: compliance per category, allowance, breaches.
+    #[command(after_help = "Formats: human, json, yaml, jsonl, csv, markdown (--format)")]
     Report(report::Args),
     /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
     /// them).
     Test(cases::Args),
     /// Print the JSON Schema of the contract format (for editors: see the README).
+    #[command(after_help = "Format: JSON, whatever --format says")]
     Schema,
     /// What an edit of the contracts changes: every stored ticket and case evaluated
     /// under the base and the current contracts.
     Diff(diff::Args),
     /// Keep the contracts loaded, reload them when their files change, and report
     /// tickets at risk or breached (until SIGINT or SIGTERM).
+    #[command(after_help = "Formats: human, jsonl (--format)")]
     Watch(watch::Args),
     /// Create a contracts project of its own: the standard template, an example
     /// customer with a case per category, a README and a CI check.

@@ -37,6 +37,10 @@ pub struct Args {
     /// How long the files must be quiet before a change is reloaded.
     #[arg(long, value_name = "DURATION", default_value = "150ms", value_parser = real_duration)]
     pub debounce: StdDuration,
+    /// Stamp the lines for people in UTC instead of this machine's time zone (JSON lines
+    /// carry each contract's zone, as every evaluation does).
+    #[arg(long)]
+    pub utc: bool,
 }
 
 /// Parses a real-time duration (`1m`, `30s`, `1h 30m`, `500ms`), above zero and at most
@@ -88,9 +92,25 @@ enum Msg {
     Stop,
 }
 
+/// When an event happened, for people: every line in one zone (this machine's, or UTC),
+/// whatever the zone of the contract it is about.
+fn stamp(time: &str, utc: bool) -> String {
+    match DateTime::parse_from_rfc3339(time) {
+        Ok(t) if utc => t
+            .with_timezone(&Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        Ok(t) => t
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string(),
+        Err(_) => time.to_owned(),
+    }
+}
+
 /// One line for people.
-fn human(e: &WatchEvent) -> String {
-    let head = format!("{}  {:<14} ", e.time, e.event.as_str());
+fn human(e: &WatchEvent, utc: bool) -> String {
+    let head = format!("{}  {:<14} ", stamp(&e.time, utc), e.event.as_str());
     let ticket = || {
         format!(
             "{} ({}) {}",
@@ -384,7 +404,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             let json = serde_json::to_string(e).map_err(|x| output_error(x.into()))?;
             let line = match cli.format {
                 Format::Jsonl => json.clone(),
-                _ => human(e),
+                _ => human(e, args.utc),
             };
             // The command first: an alert still goes out if stdout has gone away.
             if let Some(exec) = &exec {
