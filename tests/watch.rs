@@ -548,10 +548,8 @@ fn bad_arguments_are_refused() {
     }
     let (code, _, err) = p.run(&["--contracts", "nowhere", "watch"], "");
     assert_eq!(code, 2);
-    assert!(
-        err.contains("expected a directory of contracts at `nowhere`"),
-        "{err}"
-    );
+    assert!(err.contains("no contracts directory `nowhere`"), "{err}");
+    assert!(err.contains("SLAENGINE_CONTRACTS"), "{err}");
 }
 
 #[test]

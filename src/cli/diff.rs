@@ -661,8 +661,8 @@ fn human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
                 let pct = |p: Option<f64>| p.map_or("n/a".to_owned(), |p| format!("{p:.1}%"));
                 writeln!(
                     out,
-                    "  {} tickets evaluated, {} changed ({} newly breached, {} newly met); compliance {} → {}",
-                    d.tickets_evaluated,
+                    "  {} evaluated, {} changed ({} newly breached, {} newly met); compliance {} → {}",
+                    super::render::counted(d.tickets_evaluated, "ticket", "tickets"),
                     d.tickets_changed,
                     d.newly_breached,
                     d.newly_met,

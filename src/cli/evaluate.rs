@@ -262,9 +262,9 @@ impl Printer {
             // One ticket's failure was said in full already.
             if self.done + self.failed > 1 {
                 report(&Error::Input(InputError::new(format!(
-                    "{} of {} tickets could not be evaluated",
+                    "{} of {} could not be evaluated",
                     self.failed,
-                    self.done + self.failed
+                    super::render::counted(self.done + self.failed, "ticket", "tickets")
                 ))));
             }
             return Ok(if damaged {

@@ -5,6 +5,11 @@ use anstyle::{AnsiColor, Style};
 
 use crate::eval::{Evaluation, Severity, Status, format_seconds};
 
+/// `1 ticket`, `2 tickets`: a count with its noun in the number it takes.
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }

@@ -64,9 +64,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                     let ok = anstyle::AnsiColor::Green.on_default().bold();
                     writeln!(
                         out,
-                        "{ok}ok{ok:#} {file} (revision {}, {} categories{})",
+                        "{ok}ok{ok:#} {file} (revision {}, {}{})",
                         c.revision,
-                        c.categories.len(),
+                        super::render::counted(c.categories.len(), "category", "categories"),
                         if c.extends.is_empty() {
                             String::new()
                         } else {

@@ -245,7 +245,8 @@ impl Evaluator<'_> {
         if metric.recurring {
             let met = instances.iter().filter(|x| x.status == Status::Met).count();
             self.note(name, |_| {
-                format!("{count} instances: {met} met, {breached} breached")
+                let noun = if count == 1 { "instance" } else { "instances" };
+                format!("{count} {noun}: {met} met, {breached} breached")
             });
             result.instances = Some(instances);
             result.instances_breached = Some(breached);
