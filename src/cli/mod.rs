@@ -96,7 +96,7 @@ pub enum Command {
     Watch(watch::Args),
 }
 
-/// Exit codes of the specification.
+/// The exit codes (docs/commands.md).
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
