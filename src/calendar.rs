@@ -5,7 +5,7 @@
 //! time, several per day, a window may end at `24:00`), holidays (closed all day) and
 //! dated exceptions (a date with its own windows). It is pure: no clock, no files.
 //!
-//! Semantics (SPEC "Working time"): an instant is working time when its local date is not
+//! Semantics (docs/working-time.md): an instant is working time when its local date is not
 //! a holiday and its local wall-clock time lies in one of that date's windows, start
 //! included, end excluded. Durations are real elapsed time, so a day that loses an hour to
 //! DST is an hour shorter; a window whose start falls in a skipped hour opens at the jump;

@@ -239,7 +239,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code the specification assigns to this error.
+    /// The process exit code of this error (docs/commands.md).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Io { .. } => 2,

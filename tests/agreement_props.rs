@@ -4,9 +4,9 @@
 //!
 //! The reference calendar decides each minute from the local wall-clock time chrono-tz
 //! gives (kept in a table of open minutes over a span of dates), and the reference clock
-//! replays a ticket's events by the rules of the specification: an event that stops ends
-//! the open run, then one that starts opens a new one; `paused` … `resumed` pauses the
-//! open run; from `resolved` until `reopened` no instance opens.
+//! replays a ticket's events by the rules of docs/terms-of-real-agreements.md: an event
+//! that stops ends the open run, then one that starts opens a new one; `paused` …
+//! `resumed` pauses the open run; from `resolved` until `reopened` no instance opens.
 
 use std::sync::LazyLock;
 

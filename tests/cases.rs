@@ -1,8 +1,8 @@
 //! The contract cases (`tests/cases/<contract>/<case>.yaml`) through insta, over the same
 //! `snapshots/<contract>__<case>.snap` files that `slaengine test` reads and writes: both
-//! build the body with `slaengine::cases::body`, so they agree byte for byte. Review
-//! changes with `cargo insta review` or `slaengine test --accept`; under `CI=true` a
-//! missing or changed snapshot fails.
+//! build the body with `slaengine::cases::body`, so they agree byte for byte. Look
+//! through changes with `cargo insta review`, or accept them with `slaengine test
+//! --accept`; under `CI=true` a missing or changed snapshot fails.
 //!
 //! This is its own test crate because insta's glob failure count is process-wide.
 

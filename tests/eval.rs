@@ -1,6 +1,6 @@
-//! Evaluations of named cases against the bundled standard terms: the seed cases of the
-//! issue, pauses, reopening, statuses at their thresholds, clause 3.4, findings and
-//! allowances.
+//! Evaluations of named cases against the bundled standard terms: the worked examples of
+//! the working-time rules, pauses, reopening, statuses at their thresholds, clause 3.4,
+//! findings and allowances.
 
 use std::path::PathBuf;
 

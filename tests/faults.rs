@@ -316,7 +316,7 @@ fn unreadable_records_are_reported_once_and_named_together() {
 }
 
 /// A damaged record is a storage error (exit 3), also when the reader of the output goes
-/// away early (`| head`): a closed pipe must not turn it into success. (From review.)
+/// away early (`| head`): a closed pipe must not turn it into success.
 #[test]
 fn a_damaged_record_exits_3_even_on_a_closed_pipe() {
     use std::io::Read;
@@ -420,7 +420,7 @@ fn run_merged(p: &Project, args: &[&str]) -> (i32, String) {
 }
 
 /// A store error that ends `evaluate --all` is reported after the evaluations read
-/// before it. (From review.)
+/// before it.
 #[test]
 fn a_read_error_comes_after_what_was_read_before_it() {
     let (p, _) = stored();
@@ -445,7 +445,7 @@ fn a_read_error_comes_after_what_was_read_before_it() {
 }
 
 /// A line that is not UTF-8 is reported in its place: after the failures of the lines
-/// before it. (From review.)
+/// before it.
 #[test]
 fn a_line_that_is_not_utf8_is_reported_in_its_place() {
     let p = Project::new();

@@ -528,7 +528,7 @@ fn a_hook_reading_a_long_event_list_is_run_not_memoised() {
     assert_eq!(slaengine::script::memo_hits(), hits + 1);
 }
 
-/// Found in review: a script may set the tag of the ticket value it passes on; the next
+/// A script may set the tag of the ticket value it passes on; the next
 /// script sees it, so the memo's key must hold it.
 #[test]
 fn a_tag_set_on_a_ticket_passed_on_is_part_of_the_memo_key() {

@@ -106,7 +106,7 @@ pub enum Command {
     Init(init::Args),
 }
 
-/// Exit codes of the specification.
+/// The exit codes (docs/commands.md).
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
