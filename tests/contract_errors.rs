@@ -114,6 +114,22 @@ fn a_missing_template() {
 }
 
 #[test]
+fn an_unknown_word_in_a_duration() {
+    assert_eq!(
+        error(
+            "extends: base\ncategories:\n  error.module_failure: { resolve: 2 business hours }\n"
+        ),
+        "error: categories.error.module_failure.resolve: expected a duration like `4h`, `2 working days` or `30m`, found `2 business hours` (`business` is not a word of durations: expected `working` or `calendar` before the unit, like `2 working hours`; the units are minutes, hours, days or weeks)\n --> contracts/acme.yaml:3:36\n  |\n3 |   error.module_failure: { resolve: 2 business hours }\n  |                                    ^^^^^^^^^^^^^^^^"
+    );
+    assert_eq!(
+        error(
+            "extends: base\ncategories:\n  error.module_failure: { resolve: 2 working fortnights }\n"
+        ),
+        "error: categories.error.module_failure.resolve: expected a duration like `4h`, `2 working days` or `30m`, found `2 working fortnights` (`fortnights` is not a unit: use minutes, hours, days or weeks)\n --> contracts/acme.yaml:3:36\n  |\n3 |   error.module_failure: { resolve: 2 working fortnights }\n  |                                    ^^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
 fn a_category_naming_an_unknown_allowance() {
     assert_eq!(
         error("extends: base\ncategories:\n  error.x: { allowance: big_changes }\n"),
