@@ -562,17 +562,67 @@ pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
         }
         let tpath = format!("templates/{name}.yaml");
         let tdisplay = loader.display(&tpath);
-        let Some(text) = read(loader, &tpath)? else {
-            return Err(here.error_at(
-                "extends",
-                true,
-                format!("the template `{name}` does not exist: expected a file `{tdisplay}`"),
-            ));
+        let text = if names_a_file(&name) {
+            None
+        } else {
+            read(loader, &tpath)?
+        };
+        let Some(text) = text else {
+            return Err(here.error_at("extends", true, no_template(loader, &name)?));
         };
         layers.push(parse_layer(loader, &tpath, tdisplay, text)?);
         templates.push(name);
     }
     build(loader, id, Layers(layers), templates)
+}
+
+/// Whether the value of `extends` is written as a file (`templates/standard.yaml`,
+/// `standard.yaml`) rather than as a template's name.
+fn names_a_file(name: &str) -> bool {
+    name.contains(['/', '\\']) || name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// The message for `extends: NAME` naming no template: what was expected (the templates
+/// there are, or the name to write for a file), what was found, and the nearest name.
+fn no_template(loader: &dyn Loader, name: &str) -> Result<String, Error> {
+    let dir = loader.display("templates");
+    let names = loader.template_names().map_err(|e| Error::Io {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let listed = || names.iter().map(String::as_str);
+    let expected = if names.is_empty() {
+        format!("the name of a template, and there are none in `{dir}/`")
+    } else {
+        format!("one of {}", backticked(listed()))
+    };
+    if !names_a_file(name) {
+        return Ok(format!(
+            "the template `{name}` does not exist (no file `{}`): expected {expected}{}",
+            loader.display(&format!("templates/{name}.yaml")),
+            did_you_mean(name, listed())
+        ));
+    }
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = file
+        .strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))
+        .unwrap_or(file);
+    if names.iter().any(|n| n == stem) {
+        return Ok(format!(
+            "`extends` takes the name of a template, not a file: expected `extends: {stem}` (for `{}`), found `{name}`",
+            loader.display(&format!("templates/{stem}.yaml"))
+        ));
+    }
+    let within = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (the files in `{dir}/`)")
+    };
+    Ok(format!(
+        "`extends` takes the name of a template, not a file: expected {expected}{within}, found `{name}`{}",
+        did_you_mean(stem, listed())
+    ))
 }
 
 /// Parses a self-contained contract (no `extends`) from text, for programs that embed

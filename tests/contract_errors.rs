@@ -109,7 +109,57 @@ fn an_allowance_naming_an_unknown_category() {
 fn a_missing_template() {
     assert_eq!(
         error("extends: standrd\n"),
-        "error: the template `standrd` does not exist: expected a file `contracts/templates/standrd.yaml`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standrd\n  |          ^^^^^^^"
+        "error: the template `standrd` does not exist (no file `contracts/templates/standrd.yaml`): expected one of `base`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standrd\n  |          ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_misspelt_template_is_suggested() {
+    let loader = MemoryLoader::new()
+        .with("templates/standard.yaml", TEMPLATE)
+        .with("templates/premium.yaml", "extends: standard\n")
+        .with("acme.yaml", "extends: standart\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: the template `standart` does not exist (no file `contracts/templates/standart.yaml`): expected one of `premium`, `standard` (did you mean `standard`?)\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standart\n  |          ^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_template_given_as_a_file() {
+    // `extends` takes the template's name; a file path is explained, not doubled into
+    // `contracts/templates/templates/base.yaml.yaml`.
+    let expected = |found: &str| {
+        format!(
+            "error: `extends` takes the name of a template, not a file: expected `extends: base` (for `contracts/templates/base.yaml`), found `{found}`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: {found}\n  |          {}",
+            "^".repeat(found.len())
+        )
+    };
+    for found in [
+        "templates/base.yaml",
+        "base.yaml",
+        "contracts/templates/base.yaml",
+    ] {
+        assert_eq!(error(&format!("extends: {found}\n")), expected(found));
+    }
+    assert_eq!(
+        error("extends: templates/bse.yaml\n"),
+        "error: `extends` takes the name of a template, not a file: expected one of `base` (the files in `contracts/templates/`), found `templates/bse.yaml` (did you mean `base`?)\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: templates/bse.yaml\n  |          ^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_template_when_there_are_none() {
+    let loader = MemoryLoader::new().with("acme.yaml", "extends: standard\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: the template `standard` does not exist (no file `contracts/templates/standard.yaml`): expected the name of a template, and there are none in `contracts/templates/`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standard\n  |          ^^^^^^^^"
     );
 }
 
@@ -215,7 +265,7 @@ fn invalid_yaml_syntax() {
 fn a_template_that_extends_a_missing_one() {
     assert_eq!(
         error_with("extends: base\n", "extends: other\n"),
-        "error: the template `other` does not exist: expected a file `contracts/templates/other.yaml`\n --> contracts/templates/base.yaml:1:10\n  |\n1 | extends: other\n  |          ^^^^^"
+        "error: the template `other` does not exist (no file `contracts/templates/other.yaml`): expected one of `base`\n --> contracts/templates/base.yaml:1:10\n  |\n1 | extends: other\n  |          ^^^^^"
     );
 }
 
