@@ -1007,6 +1007,7 @@ fn build(
     }
 
     // Categories.
+    check_new_categories(&layers, &extends)?;
     let raw_categories = merged.categories.clone().unwrap_or_default();
     let mut categories = BTreeMap::new();
     for (cid, c) in &raw_categories.0 {
@@ -1188,6 +1189,57 @@ fn build(
         script_set,
         script_files,
     })
+}
+
+/// In a file that extends a template, a category the template chain lacks is new, and a
+/// new category must say what it is: its `clause` and its `title`. Without them it is
+/// most likely a misspelt category of the template, which would otherwise be added
+/// silently while the template's real one keeps its targets.
+fn check_new_categories(layers: &Layers, extends: &[String]) -> Result<(), Error> {
+    for (i, layer) in layers.0.iter().enumerate() {
+        let below = &layers.0[i + 1..];
+        let (Some(template), Some(categories)) = (extends.get(i), &layer.raw.categories) else {
+            continue;
+        };
+        let inherited = || {
+            below
+                .iter()
+                .filter_map(|l| l.raw.categories.as_ref())
+                .flat_map(|cs| cs.0.iter().map(|(k, _)| k.as_str()))
+        };
+        for (cid, c) in &categories.0 {
+            if inherited().any(|k| k == cid) {
+                continue;
+            }
+            let found = match (&c.clause, &c.title) {
+                (Some(_), Some(_)) => continue,
+                (None, None) => "neither",
+                (Some(_), None) => "no `title`",
+                (None, Some(_)) => "no `clause`",
+            };
+            let chain = if extends.len() > i + 1 {
+                format!(
+                    " (extending {})",
+                    extends[i + 1..]
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                )
+            } else {
+                String::new()
+            };
+            return Err(layer.error_at(
+                &format!("categories.{cid}"),
+                false,
+                format!(
+                    "the template `{template}`{chain} has no category `{cid}`{}: a new category needs a `clause` and a `title`, found {found}",
+                    did_you_mean(cid, inherited())
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The calendar `raw` describes, at `path` (`calendar`, `calendars.always`).
