@@ -1090,6 +1090,32 @@ fn build(
         }
     }
 
+    let used = |name: &str| {
+        raw_categories
+            .0
+            .iter()
+            .any(|(_, c)| c.allowance.as_deref() == Some(name))
+            || raw_allowances
+                .get(name)
+                .and_then(|a| a.categories.as_ref())
+                .is_some_and(|cs| !cs.is_empty())
+    };
+    if let Some((name, _)) = raw_allowances.0.iter().find(|(name, _)| !used(name)) {
+        let in_use = raw_allowances
+            .0
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| used(n));
+        return fail(
+            &format!("allowances.{name}"),
+            false,
+            format!(
+                "no category counts against the allowance `{name}`{}: expected a category naming it (`allowance: {name}`) or the allowance listing its `categories`",
+                did_you_mean(name, in_use)
+            ),
+        );
+    }
+
     // Validity, warn_at, scripts.
     let valid = merged.valid.clone().unwrap_or_default();
     let valid = Validity {

@@ -209,6 +209,14 @@ fn a_new_category_with_clause_and_title_is_accepted() {
 }
 
 #[test]
+fn an_allowance_no_category_uses() {
+    assert_eq!(
+        error("extends: base\nallowances:\n  small_change: { hours: 15 }\n"),
+        "error: no category counts against the allowance `small_change` (did you mean `small_changes`?): expected a category naming it (`allowance: small_change`) or the allowance listing its `categories`\n --> contracts/acme.yaml:3:3\n  |\n3 |   small_change: { hours: 15 }\n  |   ^^^^^^^^^^^^"
+    );
+}
+
+#[test]
 fn an_unknown_word_in_a_duration() {
     assert_eq!(
         error(
