@@ -562,17 +562,67 @@ pub fn load(loader: &dyn Loader, id: &str) -> Result<Contract, Error> {
         }
         let tpath = format!("templates/{name}.yaml");
         let tdisplay = loader.display(&tpath);
-        let Some(text) = read(loader, &tpath)? else {
-            return Err(here.error_at(
-                "extends",
-                true,
-                format!("the template `{name}` does not exist: expected a file `{tdisplay}`"),
-            ));
+        let text = if names_a_file(&name) {
+            None
+        } else {
+            read(loader, &tpath)?
+        };
+        let Some(text) = text else {
+            return Err(here.error_at("extends", true, no_template(loader, &name)?));
         };
         layers.push(parse_layer(loader, &tpath, tdisplay, text)?);
         templates.push(name);
     }
     build(loader, id, Layers(layers), templates)
+}
+
+/// Whether the value of `extends` is written as a file (`templates/standard.yaml`,
+/// `standard.yaml`) rather than as a template's name.
+fn names_a_file(name: &str) -> bool {
+    name.contains(['/', '\\']) || name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// The message for `extends: NAME` naming no template: what was expected (the templates
+/// there are, or the name to write for a file), what was found, and the nearest name.
+fn no_template(loader: &dyn Loader, name: &str) -> Result<String, Error> {
+    let dir = loader.display("templates");
+    let names = loader.template_names().map_err(|e| Error::Io {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let listed = || names.iter().map(String::as_str);
+    let expected = if names.is_empty() {
+        format!("the name of a template, and there are none in `{dir}/`")
+    } else {
+        format!("one of {}", backticked(listed()))
+    };
+    if !names_a_file(name) {
+        return Ok(format!(
+            "the template `{name}` does not exist (no file `{}`): expected {expected}{}",
+            loader.display(&format!("templates/{name}.yaml")),
+            did_you_mean(name, listed())
+        ));
+    }
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = file
+        .strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))
+        .unwrap_or(file);
+    if names.iter().any(|n| n == stem) {
+        return Ok(format!(
+            "`extends` takes the name of a template, not a file: expected `extends: {stem}` (for `{}`), found `{name}`",
+            loader.display(&format!("templates/{stem}.yaml"))
+        ));
+    }
+    let within = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (the files in `{dir}/`)")
+    };
+    Ok(format!(
+        "`extends` takes the name of a template, not a file: expected {expected}{within}, found `{name}`{}",
+        did_you_mean(stem, listed())
+    ))
 }
 
 /// Parses a self-contained contract (no `extends`) from text, for programs that embed
@@ -957,6 +1007,7 @@ fn build(
     }
 
     // Categories.
+    check_new_categories(&layers, &extends)?;
     let raw_categories = merged.categories.clone().unwrap_or_default();
     let mut categories = BTreeMap::new();
     for (cid, c) in &raw_categories.0 {
@@ -1037,6 +1088,32 @@ fn build(
                 );
             }
         }
+    }
+
+    let used = |name: &str| {
+        raw_categories
+            .0
+            .iter()
+            .any(|(_, c)| c.allowance.as_deref() == Some(name))
+            || raw_allowances
+                .get(name)
+                .and_then(|a| a.categories.as_ref())
+                .is_some_and(|cs| !cs.is_empty())
+    };
+    if let Some((name, _)) = raw_allowances.0.iter().find(|(name, _)| !used(name)) {
+        let in_use = raw_allowances
+            .0
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| used(n));
+        return fail(
+            &format!("allowances.{name}"),
+            false,
+            format!(
+                "no category counts against the allowance `{name}`{}: expected a category naming it (`allowance: {name}`) or the allowance listing its `categories`",
+                did_you_mean(name, in_use)
+            ),
+        );
     }
 
     // Validity, warn_at, scripts.
@@ -1138,6 +1215,57 @@ fn build(
         script_set,
         script_files,
     })
+}
+
+/// In a file that extends a template, a category the template chain lacks is new, and a
+/// new category must say what it is: its `clause` and its `title`. Without them it is
+/// most likely a misspelt category of the template, which would otherwise be added
+/// silently while the template's real one keeps its targets.
+fn check_new_categories(layers: &Layers, extends: &[String]) -> Result<(), Error> {
+    for (i, layer) in layers.0.iter().enumerate() {
+        let below = &layers.0[i + 1..];
+        let (Some(template), Some(categories)) = (extends.get(i), &layer.raw.categories) else {
+            continue;
+        };
+        let inherited = || {
+            below
+                .iter()
+                .filter_map(|l| l.raw.categories.as_ref())
+                .flat_map(|cs| cs.0.iter().map(|(k, _)| k.as_str()))
+        };
+        for (cid, c) in &categories.0 {
+            if inherited().any(|k| k == cid) {
+                continue;
+            }
+            let found = match (&c.clause, &c.title) {
+                (Some(_), Some(_)) => continue,
+                (None, None) => "neither",
+                (Some(_), None) => "no `title`",
+                (None, Some(_)) => "no `clause`",
+            };
+            let chain = if extends.len() > i + 1 {
+                format!(
+                    " (extending {})",
+                    extends[i + 1..]
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                )
+            } else {
+                String::new()
+            };
+            return Err(layer.error_at(
+                &format!("categories.{cid}"),
+                false,
+                format!(
+                    "the template `{template}`{chain} has no category `{cid}`{}: a new category needs a `clause` and a `title`, found {found}",
+                    did_you_mean(cid, inherited())
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The calendar `raw` describes, at `path` (`calendar`, `calendars.always`).

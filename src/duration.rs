@@ -41,6 +41,9 @@ pub struct Duration {
     pub day_millis: i64,
 }
 
+/// The units of the long form, for messages (seconds are accepted too, but rare).
+const UNITS: &str = "minutes, hours, days or weeks";
+
 /// The message every duration error starts from.
 const EXPECTED: &str = "expected a duration like `4h`, `2 working days` or `30m`";
 
@@ -155,6 +158,12 @@ impl Unit {
         }
     }
 
+    /// The unit words, plural first (the nearer guess when both are as close), for
+    /// suggestions.
+    const WORDS: [&'static str; 10] = [
+        "seconds", "minutes", "hours", "days", "weeks", "second", "minute", "hour", "day", "week",
+    ];
+
     fn from_word(w: &str) -> Option<Unit> {
         Some(match w {
             "second" | "seconds" | "sec" | "secs" => Unit::Second,
@@ -231,10 +240,21 @@ impl FromStr for Duration {
             ["working", unit] => (DurationKind::Working, *unit),
             ["calendar", unit] => (DurationKind::Calendar, *unit),
             [unit] => (DurationKind::Working, *unit),
+            [word, unit] if Unit::from_word(unit).is_some() => {
+                let detail = format!(
+                    "`{word}` is not a word of durations: expected `working` or `calendar` before the unit, like `{} working {unit}`{}; the units are {UNITS}",
+                    Number(n),
+                    crate::suggest::did_you_mean(word, ["working", "calendar"].into_iter())
+                );
+                return Err(DurationError::new(text, Some(&detail)));
+            }
             _ => return Err(DurationError::new(text, None)),
         };
         let Some(unit) = Unit::from_word(unit_word) else {
-            let detail = format!("`{unit_word}` is not a unit: use minutes, hours, days or weeks");
+            let detail = format!(
+                "`{unit_word}` is not a unit: use {UNITS}{}",
+                crate::suggest::did_you_mean(unit_word, Unit::WORDS.into_iter())
+            );
             return Err(DurationError::new(text, Some(&detail)));
         };
         let (seconds, day_millis) =
@@ -426,6 +446,18 @@ mod tests {
         assert_eq!(
             e("2 working"),
             "expected a duration like `4h`, `2 working days` or `30m`, found `2 working` (`working` is not a unit: use minutes, hours, days or weeks)"
+        );
+        assert_eq!(
+            e("2 business hours"),
+            "expected a duration like `4h`, `2 working days` or `30m`, found `2 business hours` (`business` is not a word of durations: expected `working` or `calendar` before the unit, like `2 working hours`; the units are minutes, hours, days or weeks)"
+        );
+        assert_eq!(
+            e("1.5 workng hours"),
+            "expected a duration like `4h`, `2 working days` or `30m`, found `1.5 workng hours` (`workng` is not a word of durations: expected `working` or `calendar` before the unit, like `1.5 working hours` (did you mean `working`?); the units are minutes, hours, days or weeks)"
+        );
+        assert_eq!(
+            e("3 working dayz"),
+            "expected a duration like `4h`, `2 working days` or `30m`, found `3 working dayz` (`dayz` is not a unit: use minutes, hours, days or weeks (did you mean `days`?))"
         );
     }
 }

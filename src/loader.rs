@@ -15,6 +15,12 @@ pub trait Loader: Send + Sync {
     fn read_root(&self, path: &str) -> io::Result<Option<String>>;
     /// The ids of all customer contracts: stems of the top-level `*.yaml` files, sorted.
     fn contract_ids(&self) -> io::Result<Vec<String>>;
+    /// The names of the templates a contract may extend: stems of the `templates/*.yaml`
+    /// files, sorted. Messages about a template that does not exist list them. The
+    /// default lists none, for loaders that cannot list files.
+    fn template_names(&self) -> io::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// How a user names a file of the contracts directory (`contracts/acme.yaml`).
     fn display(&self, path: &str) -> String;
     /// How a user names a file of the project root (`scripts/vip.rhai`).
@@ -107,6 +113,26 @@ impl Loader for DirLoader {
         Ok(ids)
     }
 
+    fn template_names(&self) -> io::Result<Vec<String>> {
+        let entries = match std::fs::read_dir(self.dir.join("templates")) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "yaml")
+                && path.is_file()
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                names.push(stem.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     fn display(&self, path: &str) -> String {
         self.dir.join(path).display().to_string()
     }
@@ -161,6 +187,17 @@ impl Loader for MemoryLoader {
         Ok(self
             .files
             .keys()
+            .filter(|k| !k.contains('/'))
+            .filter_map(|k| k.strip_suffix(".yaml"))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn template_names(&self) -> io::Result<Vec<String>> {
+        Ok(self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix("templates/"))
             .filter(|k| !k.contains('/'))
             .filter_map(|k| k.strip_suffix(".yaml"))
             .map(str::to_owned)

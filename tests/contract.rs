@@ -16,6 +16,7 @@ defaults: { assign: 1 working hour }
 categories:
   error.complete_failure: { clause: \"3.1\", title: Complete failure, resolve: 1 working day }
   support.new_versions: { clause: \"2.3\" }
+  support.small_change: { clause: \"2.4\", allowance: small_changes }
 allowances:
   small_changes: { hours: 10, requires_approval: true }
 scripts: [scripts/base.rhai]

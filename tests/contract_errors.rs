@@ -109,15 +109,162 @@ fn an_allowance_naming_an_unknown_category() {
 fn a_missing_template() {
     assert_eq!(
         error("extends: standrd\n"),
-        "error: the template `standrd` does not exist: expected a file `contracts/templates/standrd.yaml`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standrd\n  |          ^^^^^^^"
+        "error: the template `standrd` does not exist (no file `contracts/templates/standrd.yaml`): expected one of `base`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standrd\n  |          ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_misspelt_template_is_suggested() {
+    let loader = MemoryLoader::new()
+        .with("templates/standard.yaml", TEMPLATE)
+        .with("templates/premium.yaml", "extends: standard\n")
+        .with("acme.yaml", "extends: standart\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: the template `standart` does not exist (no file `contracts/templates/standart.yaml`): expected one of `premium`, `standard` (did you mean `standard`?)\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standart\n  |          ^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_template_given_as_a_file() {
+    // `extends` takes the template's name; a file path is explained, not doubled into
+    // `contracts/templates/templates/base.yaml.yaml`.
+    let expected = |found: &str| {
+        format!(
+            "error: `extends` takes the name of a template, not a file: expected `extends: base` (for `contracts/templates/base.yaml`), found `{found}`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: {found}\n  |          {}",
+            "^".repeat(found.len())
+        )
+    };
+    for found in [
+        "templates/base.yaml",
+        "base.yaml",
+        "contracts/templates/base.yaml",
+    ] {
+        assert_eq!(error(&format!("extends: {found}\n")), expected(found));
+    }
+    assert_eq!(
+        error("extends: templates/bse.yaml\n"),
+        "error: `extends` takes the name of a template, not a file: expected one of `base` (the files in `contracts/templates/`), found `templates/bse.yaml` (did you mean `base`?)\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: templates/bse.yaml\n  |          ^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_template_when_there_are_none() {
+    let loader = MemoryLoader::new().with("acme.yaml", "extends: standard\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: the template `standard` does not exist (no file `contracts/templates/standard.yaml`): expected the name of a template, and there are none in `contracts/templates/`\n --> contracts/acme.yaml:1:10\n  |\n1 | extends: standard\n  |          ^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_category_the_template_lacks() {
+    assert_eq!(
+        error("extends: base\ncategories:\n  error.module_failur: { resolve: 4h }\n"),
+        "error: the template `base` has no category `error.module_failur` (did you mean `error.module_failure`?): a new category needs a `clause` and a `title`, found neither\n --> contracts/acme.yaml:3:3\n  |\n3 |   error.module_failur: { resolve: 4h }\n  |   ^^^^^^^^^^^^^^^^^^^"
+    );
+    assert_eq!(
+        error("extends: base\ncategories:\n  error.x: { clause: \"5.1\", resolve: 4h }\n"),
+        "error: the template `base` has no category `error.x`: a new category needs a `clause` and a `title`, found no `title`\n --> contracts/acme.yaml:3:3\n  |\n3 |   error.x: { clause: \"5.1\", resolve: 4h }\n  |   ^^^^^^^"
+    );
+}
+
+#[test]
+fn a_category_the_template_chain_lacks() {
+    // A template extending another: the whole chain is searched, and named.
+    let loader = MemoryLoader::new()
+        .with("templates/base.yaml", TEMPLATE)
+        .with("templates/premium.yaml", "extends: base\ncategories:\n  support.training: { clause: \"5.1\", title: Training }\n")
+        .with("acme.yaml", "extends: premium\ncategories:\n  support.trainig: { resolve: 4h }\n");
+    let Err(Error::Input(e)) = contract::load(&loader, "acme") else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        e.render(),
+        "error: the template `premium` (extending `base`) has no category `support.trainig` (did you mean `support.training`?): a new category needs a `clause` and a `title`, found neither\n --> contracts/acme.yaml:3:3\n  |\n3 |   support.trainig: { resolve: 4h }\n  |   ^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_new_category_with_clause_and_title_is_accepted() {
+    let loader = MemoryLoader::new().with("templates/base.yaml", TEMPLATE).with(
+        "acme.yaml",
+        "extends: base\ncategories:\n  support.training: { clause: \"5.1\", title: Training, resolve: 2 working days }\n  error.module_failure: { resolve: 4h }\n",
+    );
+    let c = match contract::load(&loader, "acme") {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(c.categories.len(), 3);
+    assert_eq!(
+        c.categories["support.training"].title.as_deref(),
+        Some("Training")
+    );
+}
+
+#[test]
+fn an_allowance_no_category_uses() {
+    assert_eq!(
+        error("extends: base\nallowances:\n  small_change: { hours: 15 }\n"),
+        "error: no category counts against the allowance `small_change` (did you mean `small_changes`?): expected a category naming it (`allowance: small_change`) or the allowance listing its `categories`\n --> contracts/acme.yaml:3:3\n  |\n3 |   small_change: { hours: 15 }\n  |   ^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn an_unknown_word_in_a_duration() {
+    assert_eq!(
+        error(
+            "extends: base\ncategories:\n  error.module_failure: { resolve: 2 business hours }\n"
+        ),
+        "error: categories.error.module_failure.resolve: expected a duration like `4h`, `2 working days` or `30m`, found `2 business hours` (`business` is not a word of durations: expected `working` or `calendar` before the unit, like `2 working hours`; the units are minutes, hours, days or weeks)\n --> contracts/acme.yaml:3:36\n  |\n3 |   error.module_failure: { resolve: 2 business hours }\n  |                                    ^^^^^^^^^^^^^^^^"
+    );
+    assert_eq!(
+        error(
+            "extends: base\ncategories:\n  error.module_failure: { resolve: 2 working fortnights }\n"
+        ),
+        "error: categories.error.module_failure.resolve: expected a duration like `4h`, `2 working days` or `30m`, found `2 working fortnights` (`fortnights` is not a unit: use minutes, hours, days or weeks)\n --> contracts/acme.yaml:3:36\n  |\n3 |   error.module_failure: { resolve: 2 working fortnights }\n  |                                    ^^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn validate_exits_2_on_a_misspelt_category() {
+    let fixture = std::path::Path::new(super::watch::FIXTURE);
+    let read = |p: &str| match std::fs::read_to_string(fixture.join(p)) {
+        Ok(t) => t,
+        Err(e) => panic!("{p}: {e}"),
+    };
+    let out = super::cli::Run::bare(&["validate", "acme"])
+        .file("contracts/templates/standard.yaml", &read("contracts/templates/standard.yaml"))
+        .file("scripts/standard.rhai", &read("scripts/standard.rhai"))
+        .file(
+            "contracts/acme.yaml",
+            "extends: standard\ncategories:\n  error.complete_failur: { resolve: 2 working hours }\n",
+        )
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("error: the template `standard` has no category `error.complete_failur` (did you mean `error.complete_failure`?)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--> contracts/acme.yaml:3:3"),
+        "{}",
+        out.stderr
     );
 }
 
 #[test]
 fn a_category_naming_an_unknown_allowance() {
     assert_eq!(
-        error("extends: base\ncategories:\n  error.x: { allowance: big_changes }\n"),
-        "error: the category `error.x` counts against the allowance `big_changes`, which the contract does not have: expected one of `small_changes`\n --> contracts/acme.yaml:3:25\n  |\n3 |   error.x: { allowance: big_changes }\n  |                         ^^^^^^^^^^^"
+        error("extends: base\ncategories:\n  support.small_change: { allowance: big_changes }\n"),
+        "error: the category `support.small_change` counts against the allowance `big_changes`, which the contract does not have: expected one of `small_changes`\n --> contracts/acme.yaml:3:38\n  |\n3 |   support.small_change: { allowance: big_changes }\n  |                                      ^^^^^^^^^^^"
     );
 }
 
@@ -199,7 +346,7 @@ fn invalid_yaml_syntax() {
 fn a_template_that_extends_a_missing_one() {
     assert_eq!(
         error_with("extends: base\n", "extends: other\n"),
-        "error: the template `other` does not exist: expected a file `contracts/templates/other.yaml`\n --> contracts/templates/base.yaml:1:10\n  |\n1 | extends: other\n  |          ^^^^^"
+        "error: the template `other` does not exist (no file `contracts/templates/other.yaml`): expected one of `base`\n --> contracts/templates/base.yaml:1:10\n  |\n1 | extends: other\n  |          ^^^^^"
     );
 }
 
@@ -250,7 +397,7 @@ fn keys_that_only_look_alike_are_not_duplicates() {
     // an alias used as a key is the text it stands for.
     let loader = MemoryLoader::new().with("templates/base.yaml", TEMPLATE).with(
         "acme.yaml",
-        "extends: base\ncategories:\n  \"1.0\": { clause: \"1\" }\n  1.0: { clause: \"2\" }\nmetrics:\n  &a assign: { starts: registered, stops: assigned }\ndefaults:\n  *a : 1 working hour\n  resolve: 1 working day\n",
+        "extends: base\ncategories:\n  \"1.0\": { clause: \"1\", title: One }\n  1.0: { clause: \"2\", title: Two }\nmetrics:\n  &a assign: { starts: registered, stops: assigned }\ndefaults:\n  *a : 1 working hour\n  resolve: 1 working day\n",
     );
     if let Err(e) = contract::load(&loader, "acme") {
         panic!("{e}");

@@ -151,6 +151,25 @@ impl Loader for GitLoader {
         Ok(ids)
     }
 
+    fn template_names(&self) -> std::io::Result<Vec<String>> {
+        let out = git(&self.contracts)
+            .args(["ls-tree", "--name-only", &self.rev, "templates/"])
+            .output()?;
+        if !out.status.success() {
+            return Err(std::io::Error::other(
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            ));
+        }
+        let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("templates/"))
+            .filter_map(|l| l.strip_suffix(".yaml"))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     fn display(&self, path: &str) -> String {
         format!("{}:{}", self.label, self.contracts.join(path).display())
     }
