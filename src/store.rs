@@ -149,6 +149,15 @@ fn lock_path(path: &Path) -> Option<PathBuf> {
     plain.then_some(lock)
 }
 
+/// The error of a ticket database file that does not exist, for commands that read it
+/// (or change a stored ticket): it names the file and says how tickets get in.
+pub fn missing(path: &Path) -> InputError {
+    InputError::new(format!(
+        "there is no ticket database `{}`: expected a file made by `slaengine ticket add FILE` or `slaengine ticket import FILE`, or the path of an existing one with `--db FILE` (or $SLAENGINE_DB)",
+        path.display()
+    ))
+}
+
 /// The error of a database that stayed busy for [`BUSY_WAIT`].
 fn busy(path: &Path) -> Error {
     storage(
@@ -229,11 +238,15 @@ impl Store {
     /// Opens the store for a command that only reads. The file is opened read-only: the
     /// command writes nothing to it (a writable open and its close write and sync the
     /// file's header and allocator state, several disk syncs), and other readers may
-    /// have it open at the same time. A file that does not exist yet, needs a repair
-    /// (it was not closed cleanly) or has an older schema is opened as [`Store::open`]
-    /// opens it.
+    /// have it open at the same time. A file that needs a repair (it was not closed
+    /// cleanly) or has an older schema is opened as [`Store::open`] opens it. A file
+    /// that does not exist is refused ([`missing`]), not created: a mistyped name would
+    /// otherwise read as an empty database.
     pub fn open_for_reading(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            return Err(missing(&path).into());
+        }
         guarded(&path.clone(), || {
             Store::open_unguarded(path, true, Instant::now())
         })

@@ -1047,3 +1047,60 @@ fn a_priority_change_is_recorded_from_the_command_line_and_sets_the_target() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--to"), "{}", out.stderr);
 }
+
+/// `slaengine --db DB ARGS` with the fixture's contracts, its stdin `stdin`.
+fn on_db(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut all = vec!["--db", db];
+    all.extend_from_slice(args);
+    Run::new(&all).stdin(stdin).run()
+}
+
+#[test]
+fn commands_that_read_refuse_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.redb");
+    let db = path.display().to_string();
+    let base = root().join("contracts").display().to_string();
+    let reads: [&[&str]; 9] = [
+        &["ticket", "list"],
+        &["ticket", "list", "--open"],
+        &["ticket", "show", "T-1"],
+        &["ticket", "export"],
+        &["evaluate", "T-1"],
+        &["evaluate", "--all"],
+        &["report", "--customer", "acme", "--month", "2026-03"],
+        &["diff", "--base", &base],
+        &["watch"],
+    ];
+    for args in reads {
+        let out = on_db(&db, args, "");
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("there is no ticket database `{db}`"))
+                && out.stderr.contains("`slaengine ticket add FILE`")
+                && out.stderr.contains("`slaengine ticket import FILE`")
+                && out.stderr.contains("--db FILE"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!path.exists(), "{args:?} created the file");
+    }
+    // The same through $SLAENGINE_DB.
+    let out = Run::new(&["ticket", "list"]).env("SLAENGINE_DB", &db).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(!path.exists());
+    // The default database, absent: `diff` compares the cases alone, as before; the
+    // others refuse it all the same.
+    let out = Run::new(&["diff", "--base", &base]).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = Run::new(&["ticket", "list"]).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("`slaengine.redb`"), "{}", out.stderr);
+    // A command that writes makes the file; then reading it is fine.
+    let out = on_db(&db, &["ticket", "add", "-"], TICKET);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = on_db(&db, &["ticket", "list"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("T-1042  acme"), "{}", out.stdout);
+}

@@ -46,9 +46,30 @@ pub struct Cli {
     )]
     pub db: PathBuf,
 
+    /// Whether the database was named (`--db` or `$SLAENGINE_DB`) rather than left at its
+    /// default: `diff` and `watch` do without a default database that does not exist, not
+    /// without a named one.
+    #[arg(skip)]
+    pub db_named: bool,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's command line (exiting with clap's message on a usage error),
+    /// noting whether the database was named.
+    pub fn from_env() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.db_named = matches!(
+            matches.value_source("db"),
+            Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+        );
+        cli
+    }
 }
 
 /// How results are printed.
