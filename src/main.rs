@@ -3,14 +3,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Bulk evaluation allocates and frees on several threads at once; mimalloc does that
 /// with far less contention than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = slaengine::cli::Cli::parse();
+    let cli = slaengine::cli::Cli::from_env();
     ExitCode::from(slaengine::cli::run(cli))
 }

@@ -7,6 +7,7 @@
 //! quickly; a record that fails to decode is an error naming the ticket, never a panic.
 //! The schema carries a version, checked (and migrated) on open.
 
+pub mod check;
 mod record;
 
 /// Decodes a stored ticket record (see [`Store::for_each_record`]); the error says what
@@ -149,6 +150,15 @@ fn lock_path(path: &Path) -> Option<PathBuf> {
     plain.then_some(lock)
 }
 
+/// The error of a ticket database file that does not exist, for commands that read it
+/// (or change a stored ticket): it names the file and says how tickets get in.
+pub fn missing(path: &Path) -> InputError {
+    InputError::new(format!(
+        "there is no ticket database `{}`: expected a file made by `slaengine ticket add FILE` or `slaengine ticket import FILE`, or the path of an existing one with `--db FILE` (or $SLAENGINE_DB)",
+        path.display()
+    ))
+}
+
 /// The error of a database that stayed busy for [`BUSY_WAIT`].
 fn busy(path: &Path) -> Error {
     storage(
@@ -229,11 +239,15 @@ impl Store {
     /// Opens the store for a command that only reads. The file is opened read-only: the
     /// command writes nothing to it (a writable open and its close write and sync the
     /// file's header and allocator state, several disk syncs), and other readers may
-    /// have it open at the same time. A file that does not exist yet, needs a repair
-    /// (it was not closed cleanly) or has an older schema is opened as [`Store::open`]
-    /// opens it.
+    /// have it open at the same time. A file that needs a repair (it was not closed
+    /// cleanly) or has an older schema is opened as [`Store::open`] opens it. A file
+    /// that does not exist is refused ([`missing`]), not created: a mistyped name would
+    /// otherwise read as an empty database.
     pub fn open_for_reading(path: impl AsRef<Path>) -> Result<Store, Error> {
         let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            return Err(missing(&path).into());
+        }
         guarded(&path.clone(), || {
             Store::open_unguarded(path, true, Instant::now())
         })
@@ -760,6 +774,17 @@ impl Store {
     /// Appends an event to a ticket, in one transaction. Refuses an unknown ticket, an
     /// event before registration, and a worklog without positive hours.
     pub fn add_event(&self, id: &str, event: Event) -> Result<Ticket, Error> {
+        self.add_event_checked(id, event, |_, _| Ok(()))
+    }
+
+    /// [`Store::add_event`], where `check(before, after)` sees the ticket before and after
+    /// the event inside the transaction, and an error from it writes nothing.
+    pub fn add_event_checked(
+        &self,
+        id: &str,
+        event: Event,
+        check: impl FnOnce(&Ticket, &Ticket) -> Result<(), Error>,
+    ) -> Result<Ticket, Error> {
         if event.kind == EventKind::Worklog
             && !event.hours.is_some_and(|h| h.is_finite() && h > 0.0)
         {
@@ -774,13 +799,7 @@ impl Store {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut ticket = match table.get(id).map_err(|e| self.err(e))? {
                 Some(v) => self.decode_record(id, v.value())?,
-                None => {
-                    return Err(InputError::new(format!(
-                        "no ticket `{id}` in {}: expected the id of a ticket added with `slaengine ticket add`",
-                        self.path.display()
-                    ))
-                    .into());
-                }
+                None => return Err(self.unknown_id(id)),
             };
             if event.at < ticket.registered {
                 return Err(InputError::new(format!(
@@ -792,6 +811,7 @@ impl Store {
             }
             let before = ticket.clone();
             ticket.events.push(event);
+            check(&before, &ticket)?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
             self.reindex(&mut worklogs, Some(&before), &ticket)?;
             let mut bytes = Vec::new();
@@ -806,6 +826,124 @@ impl Store {
         self.bump(&tx)?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(ticket)
+    }
+
+    /// The error for an id that is not stored, with the nearest stored id if one is
+    /// close enough to be a typo.
+    fn unknown_id(&self, id: &str) -> Error {
+        let hint = self
+            .nearest_id(id)
+            .ok()
+            .flatten()
+            .map_or_else(String::new, |near| format!(" (did you mean `{near}`?)"));
+        InputError::new(format!(
+            "no ticket `{id}` in {}{hint}: expected the id of a stored ticket, as `slaengine ticket list` prints them",
+            self.path.display()
+        ))
+        .into()
+    }
+
+    /// The stored id nearest to `id` by edit distance, if one is close enough to be a
+    /// typo. Reads every id (only ids of about the same length are compared), so it is
+    /// meant for error messages.
+    pub fn nearest_id(&self, id: &str) -> Result<Option<String>, Error> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+        let len = id.chars().count();
+        let limit = (len / 3).clamp(1, 3);
+        let mut best: Option<(usize, String)> = None;
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, _) = row.map_err(|e| self.err(e))?;
+            let key = k.value();
+            if key.chars().count().abs_diff(len) > limit {
+                continue;
+            }
+            let d = strsim::levenshtein(id, key);
+            if d <= limit && best.as_ref().is_none_or(|(b, _)| d < *b) {
+                best = Some((d, key.to_owned()));
+            }
+        }
+        Ok(best.map(|(_, k)| k))
+    }
+
+    /// Deletes a ticket in one transaction, with its worklog and open-ticket index
+    /// entries and the escalations reported for it. Refuses an id that is not stored.
+    /// Returns the ticket as it was.
+    pub fn delete(&self, id: &str) -> Result<Ticket, Error> {
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
+        let ticket = {
+            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let removed = table
+                .remove(id)
+                .map_err(|e| self.err(e))?
+                .map(|v| v.value().to_vec());
+            let Some(bytes) = removed else {
+                return Err(self.unknown_id(id));
+            };
+            let ticket = self.decode_record(id, &bytes)?;
+            let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            for key in buckets(&ticket).into_keys() {
+                worklogs.remove(key.as_str()).map_err(|e| self.err(e))?;
+            }
+            let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+            open.remove(id).map_err(|e| self.err(e))?;
+            // A ticket stored later under the same id starts with no escalations.
+            let mut escalations = tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
+            let start = format!("{id}\u{0}");
+            let end = format!("{id}\u{1}");
+            escalations
+                .retain_in(start.as_str()..end.as_str(), |_, _| false)
+                .map_err(|e| self.err(e))?;
+            ticket
+        };
+        self.bump(&tx)?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(ticket)
+    }
+
+    /// Removes event `n` (1-based, in the order the ticket stores and shows them) from a
+    /// ticket in one transaction, keeping the indexes in step. Refuses an id that is not
+    /// stored and a number the ticket has no event for. Returns the removed event and the
+    /// ticket as it is now.
+    pub fn remove_event(&self, id: &str, n: usize) -> Result<(Event, Ticket), Error> {
+        let tx = self.writer()?.begin_write().map_err(|e| self.err(e))?;
+        let (removed, ticket) = {
+            let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
+            let stored = table
+                .get(id)
+                .map_err(|e| self.err(e))?
+                .map(|v| v.value().to_vec());
+            let Some(bytes) = stored else {
+                return Err(self.unknown_id(id));
+            };
+            let mut ticket = self.decode_record(id, &bytes)?;
+            let count = ticket.events.len();
+            if n == 0 || n > count {
+                let expected = match count {
+                    0 => "it has none to remove".to_owned(),
+                    1 => "expected 1".to_owned(),
+                    k => format!("expected a number from 1 to {k}"),
+                };
+                return Err(InputError::new(format!(
+                    "ticket `{id}` has no event {n}: it has {count} event{} ({expected}, as `slaengine ticket show {id}` lists them)",
+                    if count == 1 { "" } else { "s" }
+                ))
+                .into());
+            }
+            let before = ticket.clone();
+            let removed = ticket.events.remove(n - 1);
+            let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            self.reindex(&mut worklogs, Some(&before), &ticket)?;
+            let mut out = Vec::new();
+            record::encode_ticket(&ticket, &mut out).map_err(|e| self.err(e))?;
+            table.insert(id, out.as_slice()).map_err(|e| self.err(e))?;
+            let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
+            self.set_open(&mut open, &ticket)?;
+            (removed, ticket)
+        };
+        self.bump(&tx)?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok((removed, ticket))
     }
 
     /// The ticket with this id.
@@ -1332,6 +1470,63 @@ allowances:
                 );
             }
         }
+    }
+
+    #[test]
+    fn delete_and_remove_event_keep_every_index_in_step() {
+        let s = Store::in_memory().unwrap();
+        let at: chrono::DateTime<chrono::Utc> = "2026-03-31T12:00:00Z".parse().unwrap();
+        s.add(&[ticket("T-1"), ticket("T-2")], false).unwrap();
+        let mut work = event("2026-03-02T11:00:00+03:00", EventKind::Worklog);
+        work.hours = Some(2.0);
+        for id in ["T-1", "T-2"] {
+            s.add_event(id, work.clone()).unwrap();
+            s.add_event(id, event("2026-03-02T12:00:00+03:00", EventKind::Resolved))
+                .unwrap();
+        }
+        let key = escalation_key("T-1", "resolve", "breached");
+        s.record_escalations(&[(key.clone(), "2026-03-02T11:00:00+03:00".into())])
+            .unwrap();
+        let hours = |s: &Store| -> f64 {
+            s.usage("acme", &["error"], at)
+                .unwrap()
+                .iter()
+                .map(|u| u.hours)
+                .sum()
+        };
+        assert_eq!(hours(&s), 4.0);
+        let changes = s.changes().unwrap();
+
+        // Event 2 of T-2 (its resolution): it is open again.
+        let (removed, t) = s.remove_event("T-2", 2).unwrap();
+        assert_eq!(removed.kind, EventKind::Resolved);
+        assert_eq!(t.events.len(), 1);
+        assert_eq!(open_ids(&s), ["T-2"]);
+        // Then its worklog: its hours are gone.
+        s.remove_event("T-2", 1).unwrap();
+        assert_eq!(hours(&s), 2.0);
+        let e = s.remove_event("T-2", 1).unwrap_err().to_string();
+        assert!(
+            e.starts_with("ticket `T-2` has no event 1: it has 0 events"),
+            "{e}"
+        );
+
+        let gone = s.delete("T-1").unwrap();
+        assert_eq!(gone.events.len(), 2);
+        assert!(s.get("T-1").unwrap().is_none());
+        assert_eq!(hours(&s), 0.0);
+        assert!(s.escalations().unwrap().is_empty());
+        assert_eq!(s.changes().unwrap(), changes + 3);
+        let e = s.delete("T-1").unwrap_err().to_string();
+        assert!(
+            e.starts_with("no ticket `T-1` in (memory) (did you mean `T-2`?)"),
+            "{e}"
+        );
+        // A refusal changes nothing.
+        assert_eq!(s.changes().unwrap(), changes + 3);
+        // The id may be used again, with no escalations of the old ticket.
+        s.add(&[ticket("T-1")], false).unwrap();
+        assert_eq!(open_ids(&s), ["T-1", "T-2"]);
     }
 
     #[test]

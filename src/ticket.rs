@@ -624,6 +624,151 @@ impl InputError {
     }
 }
 
+/// A rule of its contract that a well-formed ticket breaks, so that it could not be
+/// evaluated as written (see `store::check`), and the part of the ticket at fault, for
+/// pointing at it in its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    /// What is wrong and what was expected, naming the ticket.
+    pub message: String,
+    /// Where in the ticket.
+    pub part: Part,
+}
+
+/// The part of a ticket a [`Misfit`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Its `customer`.
+    Customer,
+    /// Its `category`.
+    Category,
+    /// Its event at this index (0-based, in the order written).
+    Event(usize),
+}
+
+/// For each ticket read, what keeps it from being stored (nothing for a fit one).
+pub type CheckOf = std::sync::Arc<dyn Fn(&Ticket) -> Vec<Misfit> + Send + Sync>;
+
+/// The hint given with a [`Misfit`].
+pub const UNCHECKED_HELP: &str =
+    "to store it all the same (say its contract comes later), add --unchecked";
+
+/// The 1-based columns where the values of key `key` start on `line` (`key: v`,
+/// `"key": v`, in block or flow style); the key's own column when its value is on a
+/// later line.
+fn key_columns(line: &str, key: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find(key).map(|i| i + from) {
+        from = i + key.len();
+        let before = line[..i].chars().next_back();
+        let quoted = matches!(before, Some('"' | '\''));
+        let key_start = if quoted { i - 1 } else { i };
+        let lead = line[..key_start].chars().next_back();
+        if !lead.is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '-')) {
+            continue;
+        }
+        let mut rest = &line[from..];
+        if quoted {
+            match rest.strip_prefix(['"', '\'']) {
+                Some(r) => rest = r,
+                None => continue,
+            }
+        }
+        let Some(after) = rest.trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let value = after.trim_start();
+        let at = if value.is_empty() || value.starts_with('#') {
+            key_start
+        } else {
+            line.len() - value.len()
+        };
+        out.push(line[..at].chars().count() + 1);
+    }
+    out
+}
+
+/// Where `part` is written in `lines` (0-based line, 1-based column): the value of
+/// `customer` or `category`, or the `kind` of event `n` (counting `kind` keys after
+/// `events`).
+fn find_part(lines: &[&str], part: Part) -> Option<(usize, usize)> {
+    let first_key = |key: &str| {
+        lines
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| key_columns(l, key).first().map(|&c| (i, c)))
+    };
+    match part {
+        Part::Customer => first_key("customer"),
+        Part::Category => first_key("category"),
+        Part::Event(n) => {
+            let (start, column) = first_key("events")?;
+            let mut kinds = lines.iter().enumerate().skip(start).flat_map(|(i, l)| {
+                let skip = if i == start { column - 1 } else { 0 };
+                let offset: usize = l.chars().take(skip).map(char::len_utf8).sum();
+                key_columns(&l[offset..], "kind")
+                    .into_iter()
+                    .map(move |c| (i, c + skip))
+            });
+            kinds.nth(n)
+        }
+    }
+}
+
+/// The 0-based line ranges of the YAML documents of `text` (split at `---` lines, a
+/// leading one opening the first document).
+fn yaml_document_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let separator = |l: &str| l == "---" || l.starts_with("--- ") || l.starts_with("---\t");
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut content = false;
+    for (i, l) in lines.iter().enumerate() {
+        if separator(l) {
+            if content {
+                out.push(start..i);
+            }
+            start = i + 1;
+            content = false;
+        } else if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+            content = true;
+        }
+    }
+    if content {
+        out.push(start..lines.len());
+    }
+    out
+}
+
+/// The error for the first of `misfits` of a ticket written on lines `range` (0-based)
+/// of `text`, from `file`, pointing at the part at fault (or the ticket's first line).
+fn misfit_error(
+    misfits: &[Misfit],
+    text: &str,
+    range: std::ops::Range<usize>,
+    file: &str,
+) -> Option<InputError> {
+    let m = misfits.first()?;
+    let lines: Vec<&str> = text.lines().skip(range.start).take(range.len()).collect();
+    let (line, column) = find_part(&lines, m.part)
+        .or_else(|| {
+            let first = lines.iter().position(|l| !l.trim().is_empty())?;
+            Some((first, 1))
+        })
+        .unwrap_or((0, 1));
+    Some(
+        InputError::at(
+            m.message.clone(),
+            file,
+            text,
+            range.start + line + 1,
+            column,
+        )
+        .with_help(UNCHECKED_HELP),
+    )
+}
+
 /// Reads tickets from a buffered reader one at a time: JSON lines are streamed in
 /// constant memory; YAML documents are read whole (they are written by hand and small).
 pub struct TicketReader<R: BufRead> {
@@ -631,6 +776,8 @@ pub struct TicketReader<R: BufRead> {
     file: String,
     /// The event kinds each ticket may name beyond the built-in ones.
     kinds: Option<KindsOf>,
+    /// What keeps a ticket from being stored, if that is checked.
+    check: Option<CheckOf>,
     line_no: usize,
     buffer: String,
     yaml: Option<std::vec::IntoIter<Result<Ticket, InputError>>>,
@@ -645,6 +792,7 @@ impl<R: BufRead> TicketReader<R> {
             reader,
             file: file.into(),
             kinds: None,
+            check: None,
             line_no: 0,
             buffer: String::new(),
             yaml: None,
@@ -656,6 +804,15 @@ impl<R: BufRead> TicketReader<R> {
     pub fn with_kinds(self, kinds: KindsOf) -> Self {
         TicketReader {
             kinds: Some(kinds),
+            ..self
+        }
+    }
+
+    /// The same, where each ticket that parses is also held against `check`: one it
+    /// does not pass is an error pointing at the part at fault.
+    pub fn with_check(self, check: CheckOf) -> Self {
+        TicketReader {
+            check: Some(check),
             ..self
         }
     }
@@ -707,19 +864,30 @@ impl<R: BufRead> Iterator for TicketReader<R> {
                         return Some(Err(not_utf8(&lossy, prefix.len() + at, &self.file)));
                     }
                 };
-                let docs = parse_yaml_documents(&text, &self.file, self.kinds.as_ref());
+                let mut docs = parse_yaml_documents(&text, &self.file, self.kinds.as_ref());
+                if let Some(check) = &self.check {
+                    let ranges = yaml_document_lines(&text);
+                    for (i, doc) in docs.iter_mut().enumerate() {
+                        let Ok(t) = doc else { continue };
+                        let range = ranges.get(i).cloned().unwrap_or(0..usize::MAX);
+                        if let Some(e) = misfit_error(&check(t), &text, range, &self.file) {
+                            *doc = Err(e);
+                        }
+                    }
+                }
                 let mut iter = docs.into_iter();
                 let first = iter.next();
                 self.yaml = Some(iter);
                 return first;
             }
             self.json = true;
-            return Some(parse_json_line(
-                line,
-                self.line_no,
-                &self.file,
-                self.kinds.as_ref(),
-            ));
+            let parsed = parse_json_line(line, self.line_no, &self.file, self.kinds.as_ref());
+            if let (Ok(t), Some(check)) = (&parsed, &self.check)
+                && let Some(e) = misfit_error(&check(t), line, 0..1, &self.file)
+            {
+                return Some(Err(e.relocated(self.line_no)));
+            }
+            return Some(parsed);
         }
     }
 }
@@ -785,6 +953,7 @@ pub fn csv_tickets<R: std::io::Read>(
     reader: R,
     file: &str,
     kinds: KindsOf,
+    check: Option<CheckOf>,
 ) -> Result<impl Iterator<Item = Result<Ticket, InputError>> + use<R>, InputError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -836,7 +1005,11 @@ pub fn csv_tickets<R: std::io::Read>(
             .map_err(|e| InputError::new(format!("{file}:{line}: {e}")))?;
         let declared = declared_for(Some(&kinds), &ticket);
         match declared.first_refused(&ticket) {
-            None => Ok(ticket),
+            None => match check.as_ref().and_then(|c| c(&ticket).into_iter().next()) {
+                None => Ok(ticket),
+                Some(m) => Err(InputError::new(format!("{file}:{line}: {}", m.message))
+                    .with_help(UNCHECKED_HELP)),
+            },
             Some(kind) => Err(InputError::new(format!(
                 "{file}:{line}: ticket `{}`: {}",
                 ticket.id,

@@ -214,7 +214,8 @@ fn is_yaml(p: &str) -> bool {
 
 impl Watch {
     /// A watcher of the contracts in `dir` (scripts in its parent's `scripts/`) and the
-    /// tickets in the store at `db`. Nothing is read until [`Watch::start`].
+    /// tickets in the store at `db` (none while that file does not exist: reading does
+    /// not create it). Nothing is read until [`Watch::start`].
     pub fn new(dir: impl Into<PathBuf>, db: impl Into<PathBuf>) -> Watch {
         let dir = dir.into();
         let loader = DirLoader::new(&dir);
@@ -297,7 +298,8 @@ impl Watch {
             }
         }
         self.live = Arc::new(live);
-        {
+        // No database yet: no tickets, until one is made (see `tick`).
+        if self.db.exists() {
             let store = Store::open(&self.db)?;
             // The watcher records what it reports, so that it reports it once.
             store.check_writable()?;
@@ -528,7 +530,9 @@ impl Watch {
     /// Time passed: re-reads the open tickets if another process changed them,
     /// re-evaluates them at `now`, and reports each escalation not reported before.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<WatchEvent>, Error> {
-        {
+        // A database that does not exist (yet, or any more) has nothing new: it is not
+        // created by reading it.
+        if self.db.exists() {
             let store = Store::open_for_reading(&self.db)?;
             self.refresh(&store)?;
         }

@@ -1048,6 +1048,343 @@ fn a_priority_change_is_recorded_from_the_command_line_and_sets_the_target() {
     assert!(out.stderr.contains("--to"), "{}", out.stderr);
 }
 
+/// `slaengine --db DB ARGS` with the fixture's contracts, its stdin `stdin`.
+fn on_db(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut all = vec!["--db", db];
+    all.extend_from_slice(args);
+    Run::new(&all).stdin(stdin).run()
+}
+
+#[test]
+fn commands_that_read_refuse_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.redb");
+    let db = path.display().to_string();
+    let base = root().join("contracts").display().to_string();
+    let reads: [&[&str]; 11] = [
+        &["ticket", "list"],
+        &["ticket", "list", "--open"],
+        &["ticket", "show", "T-1"],
+        &["ticket", "export"],
+        &["evaluate", "T-1"],
+        &["evaluate", "--all"],
+        &["report", "--customer", "acme", "--month", "2026-03"],
+        &["diff", "--base", &base],
+        &["watch"],
+        // Commands that change a stored ticket cannot find one either.
+        &["ticket", "event", "T-1", "comment"],
+        &["ticket", "delete", "T-1"],
+    ];
+    for args in reads {
+        let out = on_db(&db, args, "");
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("there is no ticket database `{db}`"))
+                && out.stderr.contains("`slaengine ticket add FILE`")
+                && out.stderr.contains("`slaengine ticket import FILE`")
+                && out.stderr.contains("--db FILE"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!path.exists(), "{args:?} created the file");
+    }
+    // The same through $SLAENGINE_DB.
+    let out = Run::new(&["ticket", "list"]).env("SLAENGINE_DB", &db).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(!path.exists());
+    // The default database, absent: `diff` compares the cases alone, as before; the
+    // others refuse it all the same.
+    let out = Run::new(&["diff", "--base", &base]).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = Run::new(&["ticket", "list"]).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("`slaengine.redb`"), "{}", out.stderr);
+    // A command that writes makes the file; then reading it is fine.
+    let out = on_db(&db, &["ticket", "add", "-"], TICKET);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = on_db(&db, &["ticket", "list"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("T-1042  acme"), "{}", out.stdout);
+}
+
+#[test]
+fn tickets_their_contract_cannot_evaluate_are_refused_unless_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.redb");
+    let db = path.display().to_string();
+    // A customer without a contract, in a file: its place, the nearest contract id, the
+    // way out; nothing is written (here not even the file).
+    let typo = TICKET.replace("customer: acme", "customer: acmee");
+    let out = Run::new(&["--db", &db, "ticket", "add", "t.yaml"])
+        .file("t.yaml", &typo)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("ticket `T-1042`: no contract `acmee`")
+            && out.stderr.contains("(did you mean `acme`?)")
+            && out.stderr.contains("--> t.yaml:2:11")
+            && out.stderr.contains("add --unchecked"),
+        "{}",
+        out.stderr
+    );
+    assert!(!path.exists());
+    let out = on_db(&db, &["ticket", "add", "-", "--unchecked"], &typo);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // An unknown category on line 2 of an import: the whole import is refused.
+    let line = |id: &str, category: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"customer\":\"acme\",\"category\":\"{category}\",\"registered\":\"2026-03-02T10:00:00+05:00\"}}\n"
+        )
+    };
+    let lines = line("A-1", "error.module_failure") + line("A-2", "error.module_failur").as_str();
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.jsonl"])
+        .file("t.jsonl", &lines)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("ticket `A-2`: the category `error.module_failur` is not in contract `acme` (did you mean `error.module_failure`?)")
+            && out.stderr.contains("--> t.jsonl:2:42"),
+        "{}",
+        out.stderr
+    );
+    let listed = |db: &str| on_db(db, &["ticket", "list"], "").stdout;
+    assert_eq!(listed(&db).lines().count(), 1, "nothing was imported");
+    // --skip-bad skips it like any bad record; --unchecked stores both.
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.jsonl", "--skip-bad"])
+        .file("t.jsonl", &lines)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("imported 1 tickets"), "{}", out.stdout);
+    let db2 = dir.path().join("t2.redb").display().to_string();
+    let out = Run::new(&["--db", &db2, "ticket", "import", "t.jsonl", "--unchecked"])
+        .file("t.jsonl", &lines)
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(listed(&db2).lines().count(), 2);
+    // CSV names the line.
+    let csv = "id,customer,registered\nC-1,acme,2026-03-02T10:00:00+05:00\nC-2,nobody,2026-03-02T10:00:00+05:00\n";
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.csv"])
+        .file("t.csv", csv)
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("t.csv:3: ticket `C-2`: no contract `nobody`"),
+        "{}",
+        out.stderr
+    );
+    // A second resolution in a YAML file points at its kind.
+    let twice = format!(
+        "{TICKET}  - {{ at: 2026-03-07T10:00:00+05:00, kind: resolved }}\n  - {{ at: 2026-03-07T11:00:00+05:00, kind: resolved }}\n"
+    )
+    .replace("T-1042", "Y-1");
+    let out = Run::new(&["--db", &db, "ticket", "import", "t.yaml"])
+        .file(
+            "t.yaml",
+            &format!("{}---\n{twice}", TICKET.replace("T-1042", "Y-0")),
+        )
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("ticket `Y-1`: the `resolved` event at 2026-03-07T11:00:00+05:00 comes while the ticket is resolved already (at 2026-03-07T10:00:00+05:00): expected a `reopened` event between them")
+            && out.stderr.contains("--> t.yaml:19:44"),
+        "{}",
+        out.stderr
+    );
+
+    // Events recorded from the command line: hours on a resolution, a second resolution.
+    let event = |args: &[&str]| {
+        on_db(
+            &db,
+            &[
+                &["ticket", "event", "A-1"][..],
+                args,
+                &["--at", "2026-03-03T10:00:00+05:00"],
+            ]
+            .concat(),
+            "",
+        )
+    };
+    let out = event(&["resolved", "--hours", "2"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("ticket `A-1`: the `resolved` event at 2026-03-03T10:00:00+05:00 has hours (2): hours of work are recorded on a `worklog` event"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(event(&["resolved"]).code, 0);
+    let out = event(&["resolved"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("expected a `reopened` event between them"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(event(&["reopened"]).code, 0);
+    assert_eq!(event(&["resolved"]).code, 0);
+    let shown = on_db(&db, &["--format", "json", "ticket", "show", "A-1"], "");
+    assert_eq!(json(&shown.stdout)["events"].as_array().unwrap().len(), 3);
+    // --unchecked records it all the same; a ticket stored unchecked takes new events
+    // only with --unchecked while its customer has no contract.
+    assert_eq!(event(&["resolved", "--unchecked"]).code, 0);
+    let out = on_db(&db, &["ticket", "event", "T-1042", "comment"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no contract `acmee`"), "{}", out.stderr);
+    let out = on_db(
+        &db,
+        &["ticket", "event", "T-1042", "comment", "--unchecked"],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn a_deleted_ticket_or_removed_event_is_gone_from_every_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let ticket = |id: &str, registered: &str, events: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"customer\":\"initech\",\"category\":\"support.small_change\",\"registered\":\"{registered}\",\"events\":[{events}]}}\n"
+        )
+    };
+    let work = |at: &str, h: f64| format!("{{\"at\":\"{at}\",\"kind\":\"worklog\",\"hours\":{h}}}");
+    let approve = |at: &str| format!("{{\"at\":\"{at}\",\"kind\":\"approved\"}}");
+    let resolve = |at: &str| format!("{{\"at\":\"{at}\",\"kind\":\"resolved\"}}");
+    let lines = [
+        ticket(
+            "I-1",
+            "2026-10-05T10:00:00+03:00",
+            &format!(
+                "{},{}",
+                approve("2026-10-05T11:00:00+03:00"),
+                work("2026-10-06T12:00:00+03:00", 8.0)
+            ),
+        ),
+        ticket(
+            "I-2",
+            "2026-10-12T10:00:00+03:00",
+            &format!(
+                "{},{},{}",
+                approve("2026-10-12T11:00:00+03:00"),
+                work("2026-10-12T12:00:00+03:00", 1.0),
+                resolve("2026-10-13T12:00:00+03:00")
+            ),
+        ),
+    ]
+    .concat();
+    assert_eq!(on_db(&db, &["ticket", "import", "-"], &lines).code, 0);
+    let used = |id: &str| {
+        let out = on_db(
+            &db,
+            &[
+                "--format",
+                "json",
+                "evaluate",
+                id,
+                "--at",
+                "2026-10-31T12:00:00+03:00",
+            ],
+            "",
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        json(&out.stdout)["allowance"]["used_hours"].as_f64()
+    };
+    let all = || {
+        on_db(
+            &db,
+            &[
+                "--format",
+                "jsonl",
+                "evaluate",
+                "--all",
+                "--at",
+                "2026-10-31T12:00:00+03:00",
+            ],
+            "",
+        )
+        .stdout
+        .lines()
+        .map(|l| json(l)["ticket"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+    };
+    let ids = |args: &[&str]| {
+        on_db(&db, &[&["ticket", "list"][..], args].concat(), "")
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(used("I-2"), Some(9.0));
+    assert_eq!(all(), ["I-1", "I-2"]);
+
+    // Removing I-2's resolution reopens it; removing its worklog takes its hour away.
+    let out = on_db(&db, &["ticket", "event", "I-2", "--remove", "3"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout.trim(),
+        "I-2: removed event 3 (resolved at 2026-10-13T12:00:00+03:00); 2 events left"
+    );
+    assert_eq!(ids(&["--open"]), ["I-1", "I-2"]);
+    let out = on_db(&db, &["ticket", "event", "I-2", "--remove", "2"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(used("I-1"), Some(8.0));
+    let shown = on_db(&db, &["--format", "json", "ticket", "show", "I-2"], "");
+    let events = json(&shown.stdout)["events"].clone();
+    assert_eq!(events.as_array().unwrap().len(), 1);
+    assert_eq!(events[0]["kind"], "approved");
+    // A number the ticket has no event for, and flags that belong to recording one.
+    for n in ["0", "2"] {
+        let out = on_db(&db, &["ticket", "event", "I-2", "--remove", n], "");
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains(&format!("ticket `I-2` has no event {n}: it has 1 event (expected 1, as `slaengine ticket show I-2` lists them)")),
+            "{}",
+            out.stderr
+        );
+    }
+    let out = on_db(
+        &db,
+        &["ticket", "event", "I-2", "comment", "--remove", "1"],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+
+    // Deleting I-1: gone from the list, from --all, and from I-2's allowance.
+    let out = on_db(&db, &["ticket", "delete", "I-1"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout.trim(),
+        format!("deleted ticket I-1 (initech, 2 events) from {db}")
+    );
+    assert_eq!(ids(&[]), ["I-2"]);
+    assert_eq!(ids(&["--open"]), ["I-2"]);
+    assert_eq!(all(), ["I-2"]);
+    assert_eq!(used("I-2"), Some(0.0));
+    let out = on_db(&db, &["evaluate", "I-1"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    // What is not there is refused, with the nearest id.
+    for args in [
+        &["ticket", "delete", "i-2"][..],
+        &["ticket", "event", "i-2", "--remove", "1"],
+    ] {
+        let out = on_db(&db, args, "");
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("no ticket `i-2` in")
+                && out.stderr.contains("(did you mean `I-2`?)"),
+            "{}",
+            out.stderr
+        );
+    }
+    // The id is free again.
+    let again = ticket("I-1", "2026-10-05T10:00:00+03:00", "");
+    assert_eq!(on_db(&db, &["ticket", "add", "-"], &again).code, 0);
+}
+
 #[test]
 fn evaluate_without_tickets_names_the_three_ways_and_help_lists_each_commands_formats() {
     let out = Run::new(&["evaluate"]).run();

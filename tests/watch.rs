@@ -628,6 +628,23 @@ fn each_instance_of_a_recurring_metric_escalates_once() {
     assert_eq!(second["deadline"], "2026-03-08T01:20:00+03:00");
 }
 
+#[test]
+fn without_the_default_database_the_watcher_waits_for_one_and_makes_none() {
+    let p = Project::new();
+    let db = p.path("slaengine.redb");
+    let mut w = p.watch(&["--now", START, "--interval", "100ms", "--step", "30m"]);
+    loaded(&mut w);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!db.exists(), "watching made a database");
+    // Tickets stored later are watched from then on.
+    p.add(OPEN_TICKET);
+    w.wait_for("the ticket breached", |v| {
+        v["event"] == "breached" && v["ticket"] == "T-1"
+    });
+    let (_, stderr) = w.stop();
+    assert!(stderr.is_empty(), "{stderr:?}");
+}
+
 /// The first `n` lines a watcher for people prints, run with `env` and `args`.
 fn human_lines(p: &Project, env: &[(&str, &str)], args: &[&str], n: usize) -> Vec<String> {
     let mut child = Command::new(bin())

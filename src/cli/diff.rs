@@ -382,6 +382,11 @@ fn evaluate_batch(
 /// Runs `diff`.
 pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let at = super::instant(args.at.as_deref())?;
+    // Without a database only the cases are compared; a database named but missing is
+    // a mistake, not an empty one.
+    if cli.db_named && !cli.db.exists() {
+        return Err(crate::store::missing(&cli.db).into());
+    }
     let current = DirLoader::new(&cli.contracts);
     let base: Box<dyn Loader> = if Path::new(&args.base).is_dir() {
         Box::new(DirLoader::new(&args.base))

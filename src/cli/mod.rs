@@ -48,9 +48,30 @@ pub struct Cli {
     )]
     pub db: PathBuf,
 
+    /// Whether the database was named (`--db` or `$SLAENGINE_DB`) rather than left at its
+    /// default: `diff` and `watch` do without a default database that does not exist, not
+    /// without a named one.
+    #[arg(skip)]
+    pub db_named: bool,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's command line (exiting with clap's message on a usage error),
+    /// noting whether the database was named.
+    pub fn from_env() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.db_named = matches!(
+            matches.value_source("db"),
+            Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+        );
+        cli
+    }
 }
 
 /// How results are printed.
@@ -314,24 +335,94 @@ pub(crate) fn open_input(file: &str) -> Result<(String, Box<dyn std::io::BufRead
 /// The event kinds each ticket may name, from its customer's contract in `dir` (loaded
 /// once per customer, and only for tickets that name a kind that is not built in).
 pub(crate) fn contract_kinds(dir: &std::path::Path) -> crate::ticket::KindsOf {
-    use crate::ticket::DeclaredKinds;
-    let loader = crate::contract::DirLoader::new(dir);
-    let known = std::sync::Mutex::new(std::collections::HashMap::<String, DeclaredKinds>::new());
-    std::sync::Arc::new(move |ticket: &crate::ticket::Ticket| {
-        let customer = &ticket.customer;
-        let cached = known.lock().ok().and_then(|m| m.get(customer).cloned());
-        cached.unwrap_or_else(|| {
-            let declared = match crate::contract::load(&loader, customer) {
-                Ok(c) => c.declared_kinds(),
-                Err(_) => DeclaredKinds {
-                    contract: Some(customer.clone()),
+    Contracts::new(dir).kinds()
+}
+
+/// A customer's contract as [`Contracts`] found it.
+enum Found {
+    Loaded(std::sync::Arc<crate::contract::Contract>),
+    /// No file for it: the message, with the nearest contract id.
+    Missing(String),
+    /// A file that does not load: the message.
+    Broken(String),
+}
+
+/// The contracts of a directory, each loaded once, on first use, and shared by what the
+/// commands that store tickets check: the event kinds a ticket may name and whether its
+/// contract can evaluate it.
+pub(crate) struct Contracts {
+    loader: crate::contract::DirLoader,
+    found: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Found>>>,
+}
+
+impl Contracts {
+    /// The contracts of `dir`, none loaded yet.
+    pub(crate) fn new(dir: &std::path::Path) -> std::sync::Arc<Contracts> {
+        std::sync::Arc::new(Contracts {
+            loader: crate::contract::DirLoader::new(dir),
+            found: std::sync::Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// The contract of `customer`, loaded on first use.
+    fn get(&self, customer: &str) -> std::sync::Arc<Found> {
+        use crate::loader::Loader;
+        let cached = self
+            .found
+            .lock()
+            .ok()
+            .and_then(|m| m.get(customer).cloned());
+        if let Some(found) = cached {
+            return found;
+        }
+        let found = std::sync::Arc::new(match crate::contract::load(&self.loader, customer) {
+            Ok(c) => Found::Loaded(std::sync::Arc::new(c)),
+            Err(e) if matches!(self.loader.read(&format!("{customer}.yaml")), Ok(None)) => {
+                let ids = self.loader.contract_ids().unwrap_or_default();
+                let hint = crate::suggest::did_you_mean(customer, ids.iter().map(String::as_str));
+                Found::Missing(format!("{e}{hint}"))
+            }
+            Err(e) => Found::Broken(format!(
+                "the contract `{customer}` does not load: {e} (`slaengine validate {customer}` shows where)"
+            )),
+        });
+        if let Ok(mut m) = self.found.lock() {
+            m.insert(customer.to_owned(), found.clone());
+        }
+        found
+    }
+
+    /// The event kinds each ticket may name (see [`contract_kinds`]).
+    pub(crate) fn kinds(self: &std::sync::Arc<Self>) -> crate::ticket::KindsOf {
+        use crate::ticket::DeclaredKinds;
+        let this = self.clone();
+        std::sync::Arc::new(move |ticket: &crate::ticket::Ticket| {
+            match &*this.get(&ticket.customer) {
+                Found::Loaded(c) => c.declared_kinds(),
+                Found::Missing(_) | Found::Broken(_) => DeclaredKinds {
+                    contract: Some(ticket.customer.clone()),
                     ..DeclaredKinds::default()
                 },
-            };
-            if let Ok(mut m) = known.lock() {
-                m.insert(customer.clone(), declared.clone());
             }
-            declared
         })
-    })
+    }
+
+    /// What keeps each ticket from being stored: no contract for its customer, or what
+    /// [`crate::store::check::misfits`] finds against it.
+    pub(crate) fn misfits(&self, ticket: &crate::ticket::Ticket) -> Vec<crate::ticket::Misfit> {
+        use crate::ticket::{Misfit, Part};
+        match &*self.get(&ticket.customer) {
+            Found::Loaded(c) => crate::store::check::misfits(ticket, c),
+            Found::Missing(why) | Found::Broken(why) => vec![Misfit {
+                message: format!("ticket `{}`: {why}", ticket.id),
+                part: Part::Customer,
+            }],
+        }
+    }
+
+    /// [`Contracts::misfits`] as a check for the ticket readers.
+    pub(crate) fn check(self: &std::sync::Arc<Self>) -> crate::ticket::CheckOf {
+        let this = self.clone();
+        std::sync::Arc::new(move |ticket: &crate::ticket::Ticket| this.misfits(ticket))
+    }
 }

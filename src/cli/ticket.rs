@@ -1,10 +1,11 @@
-//! `slaengine ticket add|event|show|list`: record tickets and their events in the store.
+//! `slaengine ticket add|import|event|delete|show|list|export`: record tickets and their
+//! events in the store, checked against their contracts, and undo a mistake.
 
 use std::io::Write;
 
 use chrono::DateTime;
 
-use super::{Cli, Format, exit, output_error, write_machine};
+use super::{Cli, Contracts, Format, exit, output_error, write_machine};
 use crate::error::{Error, InputError};
 use crate::store::{Store, is_open};
 use crate::ticket::{Event, EventKind, Ticket, TicketReader};
@@ -21,14 +22,30 @@ pub enum Command {
         /// Replace tickets whose id is already stored instead of refusing them.
         #[arg(long)]
         upsert: bool,
+        /// Store tickets their contracts cannot evaluate (no contract yet, an unknown
+        /// category, a second resolution without a reopening...).
+        #[arg(long)]
+        unchecked: bool,
     },
-    /// Record an event on a stored ticket.
+    /// Record an event on a stored ticket, or remove one (`--remove N`).
     Event {
         /// The ticket's id.
         id: String,
         /// assigned, paused, resumed, worklog, approved, resolved, reopened, comment,
         /// replied, customer_replied, changed, or a kind the ticket's contract declares.
-        kind: String,
+        #[arg(required_unless_present = "remove")]
+        kind: Option<String>,
+        /// Remove the ticket's event N instead (1 for the first, as `ticket show` lists
+        /// them).
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with_all = ["kind", "at", "hours", "engineer", "note", "by", "field", "to", "unchecked"]
+        )]
+        remove: Option<usize>,
+        /// Record the event even if the ticket's contract cannot evaluate it.
+        #[arg(long)]
+        unchecked: bool,
         /// When it happened (RFC 3339); defaults to now.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
@@ -64,6 +81,15 @@ pub enum Command {
         /// List the bad records on stderr and import the rest.
         #[arg(long)]
         skip_bad: bool,
+        /// Store tickets their contracts cannot evaluate (say, tickets that arrive before
+        /// their contract).
+        #[arg(long)]
+        unchecked: bool,
+    },
+    /// Delete a stored ticket (to undo a mistake), with its events.
+    Delete {
+        /// The ticket's id.
+        id: String,
     },
     /// Print every stored ticket as JSON lines (the format `ticket import` reads).
     Export,
@@ -148,12 +174,19 @@ fn parsed_ahead(
 }
 
 /// Reads every ticket of `file` (`-` for standard input), whose event kinds are those of
-/// its contract in `contracts`; the first bad one fails all.
-fn read_tickets(file: &str, contracts: &std::path::Path) -> Result<Vec<Ticket>, Error> {
+/// its contract in `contracts`, and which that contract must be able to evaluate unless
+/// `unchecked`; the first bad one fails all.
+fn read_tickets(
+    file: &str,
+    contracts: &std::sync::Arc<Contracts>,
+    unchecked: bool,
+) -> Result<Vec<Ticket>, Error> {
     let (name, reader) = super::open_input(file)?;
-    let tickets = TicketReader::new(reader, name.clone())
-        .with_kinds(super::contract_kinds(contracts))
-        .collect::<Result<Vec<_>, InputError>>()?;
+    let mut reader = TicketReader::new(reader, name.clone()).with_kinds(contracts.kinds());
+    if !unchecked {
+        reader = reader.with_check(contracts.check());
+    }
+    let tickets = reader.collect::<Result<Vec<_>, InputError>>()?;
     if tickets.is_empty() {
         return Err(InputError::new(format!("expected tickets in `{name}`, found none")).into());
     }
@@ -162,14 +195,21 @@ fn read_tickets(file: &str, contracts: &std::path::Path) -> Result<Vec<Ticket>, 
 
 /// The event kind `name` for the stored ticket `id`: a built-in kind, or one its
 /// contract declares.
-fn stored_kind(store: &Store, cli: &Cli, id: &str, name: &str) -> Result<EventKind, Error> {
+fn stored_kind(
+    store: &Store,
+    contracts: &std::sync::Arc<Contracts>,
+    id: &str,
+    name: &str,
+) -> Result<EventKind, Error> {
     if let Some(kind) = EventKind::from_name(name) {
         return Ok(kind);
     }
     let Some(ticket) = store.get(id)? else {
-        return Err(InputError::new(format!("no ticket `{id}` in {}", cli.db.display())).into());
+        return Err(
+            InputError::new(format!("no ticket `{id}` in {}", store.path().display())).into(),
+        );
     };
-    let declared = super::contract_kinds(&cli.contracts)(&ticket);
+    let declared = contracts.kinds()(&ticket);
     let kind = EventKind::parse(name).map_err(InputError::new)?;
     if declared.allows(&kind) {
         Ok(kind)
@@ -182,8 +222,13 @@ fn stored_kind(store: &Store, cli: &Cli, id: &str, name: &str) -> Result<EventKi
 pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
     let mut out = std::io::stdout().lock();
     match cmd {
-        Command::Add { file, upsert } => {
-            let tickets = read_tickets(file, &cli.contracts)?;
+        Command::Add {
+            file,
+            upsert,
+            unchecked,
+        } => {
+            let contracts = Contracts::new(&cli.contracts);
+            let tickets = read_tickets(file, &contracts, *unchecked)?;
             let store = Store::open(&cli.db)?;
             let n = store.add(&tickets, *upsert)?;
             if cli.format == Format::Human {
@@ -203,6 +248,8 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         Command::Event {
             id,
             kind,
+            remove,
+            unchecked,
             at,
             hours,
             engineer,
@@ -211,8 +258,23 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             field,
             to,
         } => {
+            // A ticket to change cannot be in a database that does not exist.
+            if !cli.db.exists() {
+                return Err(crate::store::missing(&cli.db).into());
+            }
             let store = Store::open(&cli.db)?;
-            let kind = stored_kind(&store, cli, id, kind)?;
+            let kind = match (kind, remove) {
+                (_, Some(n)) => return remove_event(cli, &store, id, *n),
+                (Some(kind), None) => kind,
+                (None, None) => {
+                    return Err(InputError::new(
+                        "expected the kind of event to record (`slaengine ticket event ID resolved`) or --remove N",
+                    )
+                    .into());
+                }
+            };
+            let contracts = Contracts::new(&cli.contracts);
+            let kind = stored_kind(&store, &contracts, id, kind)?;
             let to = change_of(&kind, field.as_deref(), to.as_deref())?;
             let at = match at {
                 Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
@@ -232,7 +294,16 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 field: field.clone(),
                 to,
             };
-            let ticket = store.add_event(id, event)?;
+            let ticket = store.add_event_checked(id, event, |before, after| {
+                if *unchecked {
+                    return Ok(());
+                }
+                new_misfit(&contracts, before, after).map_or(Ok(()), |message| {
+                    Err(InputError::new(message)
+                        .with_help(crate::ticket::UNCHECKED_HELP)
+                        .into())
+                })
+            })?;
             if cli.format == Format::Human {
                 writeln!(
                     out,
@@ -249,14 +320,21 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             file,
             upsert,
             skip_bad,
+            unchecked,
         } => {
             let (name, reader) = super::open_input(file)?;
-            let kinds = super::contract_kinds(&cli.contracts);
+            let contracts = Contracts::new(&cli.contracts);
+            let kinds = contracts.kinds();
+            let check = (!*unchecked).then(|| contracts.check());
             let records: Box<dyn Iterator<Item = Result<Ticket, InputError>> + Send> =
                 if file.ends_with(".csv") {
-                    Box::new(crate::ticket::csv_tickets(reader, &name, kinds)?)
+                    Box::new(crate::ticket::csv_tickets(reader, &name, kinds, check)?)
                 } else {
-                    Box::new(TicketReader::new(reader, name.clone()).with_kinds(kinds))
+                    let reader = TicketReader::new(reader, name.clone()).with_kinds(kinds);
+                    Box::new(match check {
+                        Some(check) => reader.with_check(check),
+                        None => reader,
+                    })
                 };
             let store = Store::open(&cli.db)?;
             let mut skipped = 0usize;
@@ -288,6 +366,27 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 .map_err(output_error)?;
             } else {
                 let v = serde_json::json!({ "schema": "slaengine.ticket_import/v1", "imported": n, "skipped": skipped });
+                write_machine(&mut out, cli.format, &v, true).map_err(output_error)?;
+            }
+        }
+        Command::Delete { id } => {
+            if !cli.db.exists() {
+                return Err(crate::store::missing(&cli.db).into());
+            }
+            let store = Store::open(&cli.db)?;
+            let ticket = store.delete(id)?;
+            if cli.format == Format::Human {
+                let n = ticket.events.len();
+                writeln!(
+                    out,
+                    "deleted ticket {id} ({}, {n} event{}) from {}",
+                    ticket.customer,
+                    if n == 1 { "" } else { "s" },
+                    cli.db.display()
+                )
+                .map_err(output_error)?;
+            } else {
+                let v = serde_json::json!({ "schema": "slaengine.ticket_delete/v1", "deleted": id, "ticket": ticket });
                 write_machine(&mut out, cli.format, &v, true).map_err(output_error)?;
             }
         }
@@ -346,6 +445,44 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         }
     }
     Ok(exit::OK)
+}
+
+/// `ticket event ID --remove N`: removes event `n` and says which it was.
+fn remove_event(cli: &Cli, store: &Store, id: &str, n: usize) -> Result<u8, Error> {
+    let (event, ticket) = store.remove_event(id, n)?;
+    let mut out = std::io::stdout().lock();
+    if cli.format == Format::Human {
+        let left = ticket.events.len();
+        writeln!(
+            out,
+            "{id}: removed event {n} ({} at {}); {left} event{} left",
+            event.kind,
+            event.at.to_rfc3339(),
+            if left == 1 { "" } else { "s" }
+        )
+        .map_err(output_error)?;
+    } else {
+        write_machine(&mut out, cli.format, &ticket, true).map_err(output_error)?;
+    }
+    Ok(exit::OK)
+}
+
+/// The first thing the contract cannot evaluate in `after` (a ticket with one more
+/// event) that it could in `before`: what was wrong before (a ticket stored with
+/// `--unchecked`) does not stop a new event, but a ticket whose customer has no
+/// contract does.
+fn new_misfit(contracts: &Contracts, before: &Ticket, after: &Ticket) -> Option<String> {
+    let old: Vec<String> = contracts
+        .misfits(before)
+        .into_iter()
+        .filter(|m| m.part != crate::ticket::Part::Customer)
+        .map(|m| m.message)
+        .collect();
+    contracts
+        .misfits(after)
+        .into_iter()
+        .map(|m| m.message)
+        .find(|m| !old.contains(m))
 }
 
 /// The new value of a `changed` event given as `--field F --to V` (`V` read as a YAML

@@ -357,6 +357,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         )
         .into());
     }
+    // Without the default database the contracts are watched and tickets are read once
+    // it is made; a database named but missing is a mistake, not an empty one.
+    if cli.db_named && !cli.db.exists() {
+        return Err(crate::store::missing(&cli.db).into());
+    }
     if !cli.contracts.is_dir() {
         return Err(InputError::new(format!(
             "expected a directory of contracts at `{}`, found none",
