@@ -1157,7 +1157,11 @@ fn tickets_their_contract_cannot_evaluate_are_refused_unless_unchecked() {
         .file("t.jsonl", &lines)
         .run();
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("imported 1 tickets"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("imported 1 ticket into"),
+        "{}",
+        out.stdout
+    );
     let db2 = dir.path().join("t2.redb").display().to_string();
     let out = Run::new(&["--db", &db2, "ticket", "import", "t.jsonl", "--unchecked"])
         .file("t.jsonl", &lines)
@@ -1412,4 +1416,67 @@ fn evaluate_without_tickets_names_the_three_ways_and_help_lists_each_commands_fo
         "{}",
         watch.stdout
     );
+}
+
+#[test]
+fn ticket_show_numbers_the_events_that_remove_takes_and_counts_read_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.redb").display().to_string();
+    let ticket = "{\"id\":\"N-1\",\"customer\":\"acme\",\"category\":\"error.module_failure\",\"summary\":\"s\",\"registered\":\"2026-03-02T10:00:00+05:00\"}\n";
+    let out = on_db(&db, &["ticket", "import", "-"], ticket);
+    assert!(out.stdout.starts_with("imported 1 ticket into"), "{out:?}");
+    let out = on_db(
+        &db,
+        &[
+            "ticket",
+            "event",
+            "N-1",
+            "assigned",
+            "--at",
+            "2026-03-02T10:30:00+05:00",
+        ],
+        "",
+    );
+    assert!(out.stdout.contains("(1 event)"), "{out:?}");
+    let out = on_db(
+        &db,
+        &[
+            "ticket",
+            "event",
+            "N-1",
+            "comment",
+            "--at",
+            "2026-03-02T11:00:00+05:00",
+            "--note",
+            "x",
+        ],
+        "",
+    );
+    assert!(out.stdout.contains("(2 events)"), "{out:?}");
+    let show = on_db(&db, &["ticket", "show", "N-1"], "");
+    assert!(
+        show.stdout
+            .contains("- at: 2026-03-02T10:30:00+05:00  # 1\n"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout
+            .contains("- at: 2026-03-02T11:00:00+05:00  # 2\n"),
+        "{}",
+        show.stdout
+    );
+    // Removing event 1 removes the one numbered 1.
+    assert_eq!(
+        on_db(&db, &["ticket", "event", "N-1", "--remove", "1"], "").code,
+        0
+    );
+    let show = on_db(&db, &["ticket", "show", "N-1"], "");
+    assert!(
+        show.stdout
+            .contains("- at: 2026-03-02T11:00:00+05:00  # 1\n"),
+        "{}",
+        show.stdout
+    );
+    assert!(!show.stdout.contains("kind: assigned"), "{}", show.stdout);
 }

@@ -307,9 +307,9 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
             if cli.format == Format::Human {
                 writeln!(
                     out,
-                    "{id}: {kind} at {} ({} events)",
+                    "{id}: {kind} at {} ({})",
                     at.to_rfc3339(),
-                    ticket.events.len()
+                    super::render::counted(ticket.events.len(), "event", "events")
                 )
                 .map_err(output_error)?;
             } else {
@@ -360,7 +360,8 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                 };
                 writeln!(
                     out,
-                    "imported {n} tickets into {}{skipped}",
+                    "imported {} into {}{skipped}",
+                    super::render::counted(n, "ticket", "tickets"),
                     cli.db.display()
                 )
                 .map_err(output_error)?;
@@ -407,12 +408,14 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
                     InputError::new(format!("no ticket `{id}` in {}", cli.db.display())).into(),
                 );
             };
-            let format = if cli.format == Format::Human {
-                Format::Yaml
+            if cli.format == Format::Human {
+                let text = serde_yaml::to_string(&ticket)
+                    .map_err(|e| output_error(std::io::Error::other(e)))?;
+                out.write_all(numbered_events(&text).as_bytes())
+                    .map_err(output_error)?;
             } else {
-                cli.format
-            };
-            write_machine(&mut out, format, &ticket, true).map_err(output_error)?;
+                write_machine(&mut out, cli.format, &ticket, true).map_err(output_error)?;
+            }
         }
         Command::List { customer, open } => {
             let store = Store::open_for_reading(&cli.db)?;
@@ -529,4 +532,24 @@ fn change_of(
         )));
     }
     Ok(Some(value))
+}
+
+/// A ticket's YAML with each event numbered in a comment (`- at: … # 2`), the numbers
+/// `ticket event ID --remove N` takes.
+fn numbered_events(yaml: &str) -> String {
+    let mut out = String::with_capacity(yaml.len() + 64);
+    let mut in_events = false;
+    let mut n = 0;
+    for line in yaml.lines() {
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            in_events = line == "events:";
+        }
+        out.push_str(line);
+        if in_events && line.starts_with("- ") {
+            n += 1;
+            out.push_str(&format!("  # {n}"));
+        }
+        out.push('\n');
+    }
+    out
 }
