@@ -64,6 +64,18 @@ pub enum Command {
         /// List the bad records on stderr and import the rest.
         #[arg(long)]
         skip_bad: bool,
+        /// Read the saved REST pages of a help desk (`jira`) instead: FILE and PATH are
+        /// page files or directories of `*.json` pages, imported by ticket id (a ticket
+        /// imported before is updated).
+        #[arg(long, value_name = "HELP_DESK")]
+        from: Option<String>,
+        /// With `--from`: the mapping file (YAML: timezone, customer, category, product,
+        /// priority, statuses).
+        #[arg(long, value_name = "FILE", requires = "from")]
+        mapping: Option<String>,
+        /// With `--from`: more page files or directories.
+        #[arg(value_name = "PATH", requires = "from")]
+        more: Vec<String>,
     },
     /// Print every stored ticket as JSON lines (the format `ticket import` reads).
     Export,
@@ -247,8 +259,20 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         }
         Command::Import {
             file,
+            upsert: _,
+            skip_bad,
+            from: Some(from),
+            mapping,
+            more,
+        } => {
+            let paths: Vec<String> = std::iter::once(file).chain(more).cloned().collect();
+            return super::import::run(cli, from, mapping.as_deref(), &paths, *skip_bad);
+        }
+        Command::Import {
+            file,
             upsert,
             skip_bad,
+            ..
         } => {
             let (name, reader) = super::open_input(file)?;
             let kinds = super::contract_kinds(&cli.contracts);
