@@ -135,7 +135,7 @@ fn a_zendesk_page_is_recognised() {
     let err = all[0].as_ref().unwrap_err();
     assert!(
         err.message
-            .starts_with("tickets.json: this looks like a Zendesk page, not a jira one: import it with `--from zendesk`"),
+            .starts_with("tickets.json: this looks like a Zendesk page, not a Jira one: import it with `--from zendesk`"),
         "{}",
         err.message
     );

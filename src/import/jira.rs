@@ -117,7 +117,11 @@ pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, Input
             continue;
         };
         let id = issue.get("id").and_then(text_of).unwrap_or_default();
-        let logs = worklogs.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        // An issue without an id has no worklogs: they name their issue by its id.
+        let logs = match worklogs.get(&id) {
+            Some(logs) if !id.is_empty() => logs.as_slice(),
+            _ => &[],
+        };
         linked.insert(id);
         out.push(ticket(file, key, issue, logs, mapping));
     }
@@ -547,4 +551,110 @@ fn ticket(
         attachments: Vec::new(),
         events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(pages: &[(&str, &str)], mapping: &Mapping) -> Vec<Result<Ticket, InputError>> {
+        let pages: Vec<Page<'_>> = pages
+            .iter()
+            .map(|(file, text)| Page { file, text })
+            .collect();
+        import(&pages, mapping)
+    }
+
+    fn kinds(t: &Ticket) -> Vec<&str> {
+        t.events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    const ISSUE: &str = r#"{"issues": [{"id": "1", "key": "SUP-1",
+        "changelog": {"histories": [
+          {"created": "2026-03-02T10:00:00.000+0300", "items": [
+            {"field": "status", "fromString": "Open", "toString": "Waiting for support"}]},
+          {"created": "2026-03-02T11:00:00.000+0300", "items": [
+            {"field": "status", "fromString": "Waiting for support", "toString": "Waiting for vendor"}]},
+          {"created": "2026-03-02T12:00:00.000+0300", "items": [
+            {"field": "Severity", "fieldId": "customfield_1", "fromString": "S2", "toString": "S1"},
+            {"field": "status", "fromString": "Waiting for vendor", "toString": "Fixed"}]}
+        ]},
+        "fields": {"created": "2026-03-02T09:00:00.000+0300", "project": {"key": "SUP"},
+                   "customfield_1": {"value": "S1"}, "assignee": null,
+                   "status": {"name": "Fixed", "statusCategory": {"key": "indeterminate"}}}}]}"#;
+
+    #[test]
+    fn the_mapping_s_statuses_and_fields_are_followed() {
+        let mapping = Mapping::parse(
+            "category: { from: fields.customfield_1, map: { S1: error.complete_failure, S2: error.module_failure } }\nstatuses: { paused: [waiting for vendor], resolved: [Fixed] }\n",
+            "m.yaml",
+        )
+        .unwrap();
+        let t = run(&[("p.json", ISSUE)], &mapping).remove(0).unwrap();
+        // "Waiting for support" is the vendor's turn: the clock runs.
+        // Changes within one entry keep their order.
+        assert_eq!(kinds(&t), ["paused", "changed", "resumed", "resolved"]);
+        assert_eq!(t.category.as_deref(), Some("error.module_failure"));
+        assert_eq!(t.events[1].field.as_deref(), Some("category"));
+        assert_eq!(t.events[1].to, Some(Value::from("error.complete_failure")));
+        // Without the mapping nothing pauses or resolves.
+        let t = run(&[("p.json", ISSUE)], &Mapping::default())
+            .remove(0)
+            .unwrap();
+        assert!(t.events.is_empty(), "{:?}", t.events);
+    }
+
+    #[test]
+    fn pages_overlap_and_worklogs_need_their_issue() {
+        let newer = ISSUE.replace("\"key\": \"SUP-1\"", "\"key\": \"SUP-1\", \"x\": 1");
+        let logs = r#"{"worklogs": [
+            {"id": "1", "issueId": "1", "started": "2026-03-02T13:00:00.000+0300", "timeSpentSeconds": 900, "author": {"displayName": "Ivan"}},
+            {"id": "1", "issueId": "1", "started": "2026-03-02T13:00:00.000+0300", "timeSpentSeconds": 900, "author": {"displayName": "Ivan"}},
+            {"id": "2", "issueId": "99", "started": "2026-03-02T13:00:00.000+0300", "timeSpentSeconds": 900}]}"#;
+        let all = run(
+            &[("a.json", ISSUE), ("b.json", &newer), ("w.json", logs)],
+            &Mapping::default(),
+        );
+        assert_eq!(all.len(), 2, "{all:?}");
+        let t = all[0].as_ref().unwrap();
+        assert_eq!(kinds(t), ["worklog"]);
+        assert_eq!(t.events[0].hours, Some(0.25));
+        let err = all[1].as_ref().unwrap_err();
+        assert!(
+            err.message
+                .starts_with("w.json: worklogs of the issue with id `99`"),
+            "{}",
+            err.message
+        );
+
+        let zero = logs.replace("900", "0");
+        let all = run(&[("a.json", ISSUE), ("w.json", &zero)], &Mapping::default());
+        let err = all[0].as_ref().unwrap_err();
+        assert_eq!(
+            err.message,
+            "w.json: worklog `1` of record `SUP-1`: timeSpentSeconds: expected a positive number of seconds"
+        );
+    }
+
+    #[test]
+    fn records_without_a_key_or_fields_are_named() {
+        let all = run(
+            &[(
+                "p.json",
+                r#"{"issues": [{"id": "1"}, {"id": "2", "key": "SUP-2"}]}"#,
+            )],
+            &Mapping::default(),
+        );
+        assert_eq!(
+            all[0].as_ref().unwrap_err().message,
+            "p.json: record `number 1 of the page`: key: missing: every issue needs its key (like `SUP-12`)"
+        );
+        assert!(
+            all[1]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .starts_with("p.json: record `SUP-2`: fields: missing")
+        );
+    }
 }

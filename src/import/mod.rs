@@ -130,23 +130,29 @@ pub(crate) fn looks_like(page: &serde_json::Value) -> Option<&'static str> {
 }
 
 /// The message for a page of `found` given to the importer of `expected`.
-pub(crate) fn wrong_source(file: &str, found: Option<&str>, expected: &str) -> InputError {
+pub(crate) fn wrong_source(
+    file: &str,
+    found: Option<&'static str>,
+    expected: &'static str,
+) -> InputError {
     let shape = match expected {
         "jira" => {
             "a Jira search page (`{\"issues\": [...]}`) or worklog page (`{\"worklogs\": [...]}`)"
         }
         _ => "a page of that help desk",
     };
+    let title = |name: &'static str| match name {
+        "jira" => "Jira",
+        "zendesk" => "Zendesk",
+        "redmine" => "Redmine",
+        "zammad" => "Zammad",
+        _ => name,
+    };
     match found {
         Some(other) => {
-            let name = match other {
-                "zendesk" => "Zendesk",
-                "redmine" => "Redmine",
-                "zammad" => "Zammad",
-                _ => other,
-            };
+            let (name, wanted) = (title(other), title(expected));
             InputError::new(format!(
-                "{file}: this looks like a {name} page, not a {expected} one: import it with `--from {other}`, or give `--from {expected}` {shape}"
+                "{file}: this looks like a {name} page, not a {wanted} one: import it with `--from {other}`, or give `--from {expected}` {shape}"
             ))
         }
         None => InputError::new(format!("{file}: expected {shape}")),
