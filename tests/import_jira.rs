@@ -121,7 +121,7 @@ fn a_cut_changelog_is_refused() {
     let err = one("p.json", text).remove(0).unwrap_err();
     assert!(
         err.message.starts_with(
-            "p.json: record `SUP-9`: changelog.histories: the page holds 0 of its 3 entries"
+            "p.json: record `SUP-9`: changelog.histories: the pages hold 0 of the 3 changelog entries"
         ),
         "{}",
         err.message

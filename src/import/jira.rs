@@ -1,6 +1,8 @@
 //! Jira Software and Jira Service Management: saved search pages (`{"issues": [...]}`,
-//! fetched with `expand=changelog`) and worklog pages (`{"worklogs": [...]}`, linked to
-//! their issue by `issueId`).
+//! fetched with `expand=changelog`), single issues (`/issue/{key}?expand=changelog`),
+//! changelog pages (`/issue/{key}/changelog`, for histories longer than the 40 entries a
+//! search result holds) and worklog pages (`{"worklogs": [...]}`, linked to their issue
+//! by `issueId`).
 //!
 //! How an issue becomes a ticket:
 //!
@@ -68,12 +70,21 @@ pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, Input
     let mut issues: Vec<Record<'_>> = Vec::new();
     let mut worklogs: HashMap<String, Vec<Record<'_>>> = HashMap::new();
     let mut seen_worklogs = HashSet::new();
+    let mut changelogs: HashMap<String, Vec<&Value>> = HashMap::new();
     for (file, v) in &parsed {
         let kind = super::looks_like(v);
+        if let Some(key) = changelog_of(v) {
+            if let Some(Value::Array(values)) = v.get("values") {
+                changelogs.entry(key).or_default().extend(values);
+            }
+            continue;
+        }
         match (v.get("issues"), v.get("worklogs")) {
             (Some(Value::Array(list)), _) if kind == Some("jira") => {
                 issues.extend(list.iter().map(|i| (*file, i)));
             }
+            // One issue by itself (`/rest/api/3/issue/{key}?expand=changelog`).
+            (None, None) if kind == Some("jira") => issues.push((*file, v)),
             (_, Some(Value::Array(list))) if kind == Some("jira") => {
                 for w in list {
                     let issue = w.get("issueId").and_then(text_of).unwrap_or_default();
@@ -123,7 +134,15 @@ pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, Input
             _ => &[],
         };
         linked.insert(id);
-        out.push(ticket(file, key, issue, logs, mapping));
+        let more = changelogs.remove(key).unwrap_or_default();
+        out.push(ticket(file, key, issue, logs, &more, mapping));
+    }
+    let mut unknown: Vec<_> = changelogs.keys().collect();
+    unknown.sort();
+    for key in unknown {
+        out.push(Err(InputError::new(format!(
+            "a changelog page of `{key}` was given, but no search page holds the issue `{key}`: add the page that holds it"
+        ))));
     }
     let mut orphans: Vec<_> = worklogs
         .iter()
@@ -137,6 +156,16 @@ pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, Input
         ))));
     }
     out
+}
+
+/// The issue key of a changelog page (`/rest/api/3/issue/{key}/changelog`, whose `self`
+/// names the issue; `values` holds the entries).
+fn changelog_of(page: &Value) -> Option<String> {
+    let url = page.get("self")?.as_str()?;
+    page.get("values")?;
+    let (before, _) = url.split_once("/changelog")?;
+    let key = before.rsplit('/').next()?;
+    (!key.is_empty()).then(|| key.to_owned())
 }
 
 /// One entry of the changelog.
@@ -239,7 +268,7 @@ fn whole_list<'v>(
         && total > items.len() as u64
     {
         return Err(err(format!(
-            "the page holds {} of its {total} entries: fetch the rest (see `ticket import --from jira` in the docs) and save them in the page",
+            "the page holds {} of the {total} entries Jira has, and slaengine needs them all: save the issue by itself (`/rest/api/3/issue/KEY?expand=changelog`) in place of its search result",
             items.len()
         )));
     }
@@ -252,6 +281,7 @@ fn ticket(
     key: &str,
     issue: &Value,
     logs: &[Record<'_>],
+    more_history: &[&Value],
     mapping: &Mapping,
 ) -> Result<Ticket, InputError> {
     let fail = |field: &str, message: &str| record_error(file, key, field, message);
@@ -274,9 +304,32 @@ fn ticket(
     let registered = time("fields.created", lookup(issue, "fields.created"))?;
 
     // The changelog, oldest first.
-    let histories = whole_list(issue.get("changelog"), "histories", |m| {
-        fail("changelog.histories", &m)
-    })?;
+    // Search results hold at most 40 entries of each changelog; changelog pages give the
+    // rest (and repeat some: an entry is taken once, by its id).
+    let inline = match lookup(issue, "changelog.histories") {
+        Some(Value::Array(a)) => a.as_slice(),
+        _ => &[],
+    };
+    let mut ids = HashSet::new();
+    let histories: Vec<&Value> = inline
+        .iter()
+        .chain(more_history.iter().copied())
+        .filter(|h| match h.get("id").and_then(text_of) {
+            Some(id) => ids.insert(id),
+            None => true,
+        })
+        .collect();
+    if let Some(total) = lookup(issue, "changelog.total").and_then(Value::as_u64)
+        && total > histories.len() as u64
+    {
+        return Err(fail(
+            "changelog.histories",
+            &format!(
+                "the pages hold {} of the {total} changelog entries Jira has (search results hold 40 at most): save the issue's changelog pages too (`/rest/api/3/issue/{key}/changelog?startAt=0`, then 100, ...)",
+                histories.len()
+            ),
+        ));
+    }
     let mut history = Vec::with_capacity(histories.len());
     for (i, h) in histories.iter().enumerate() {
         let at = time(
@@ -633,6 +686,38 @@ mod tests {
         assert_eq!(
             err.message,
             "w.json: worklog `1` of record `SUP-1`: timeSpentSeconds: expected a positive number of seconds"
+        );
+    }
+
+    #[test]
+    fn changelog_pages_complete_a_cut_history() {
+        let issue = r#"{"issues": [{"id": "1", "key": "SUP-3",
+            "changelog": {"startAt": 0, "maxResults": 1, "total": 2, "histories": [
+              {"id": "2", "created": "2026-03-02T12:00:00.000+0300", "items": [
+                {"field": "status", "fromString": "In Progress", "toString": "Done"}]}]},
+            "fields": {"created": "2026-03-02T09:00:00.000+0300", "project": {"key": "SUP"}}}]}"#;
+        let page = r#"{"self": "https://example.atlassian.net/rest/api/3/issue/SUP-3/changelog?maxResults=100&startAt=0",
+            "maxResults": 100, "startAt": 0, "total": 2, "isLast": true, "values": [
+              {"id": "1", "created": "2026-03-02T10:00:00.000+0300", "items": [
+                {"field": "assignee", "fromString": null, "toString": "Ivan"}]},
+              {"id": "2", "created": "2026-03-02T12:00:00.000+0300", "items": [
+                {"field": "status", "fromString": "In Progress", "toString": "Done"}]}]}"#;
+        let cut = run(&[("s.json", issue)], &Mapping::default()).remove(0);
+        let err = cut.unwrap_err().message;
+        assert!(
+            err.contains("the pages hold 1 of the 2 changelog entries"),
+            "{err}"
+        );
+        let all = run(&[("c.json", page), ("s.json", issue)], &Mapping::default());
+        let t = all[0].as_ref().unwrap();
+        assert_eq!(kinds(t), ["assigned", "resolved"]);
+        let orphan = run(&[("c.json", page)], &Mapping::default());
+        assert!(
+            orphan[0]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("no search page holds the issue `SUP-3`")
         );
     }
 

@@ -123,7 +123,12 @@ pub(crate) fn looks_like(page: &serde_json::Value) -> Option<&'static str> {
     {
         return Some("redmine");
     }
-    if has("issues") || has("worklogs") {
+    let changelog = has("values")
+        && obj
+            .get("self")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|u| u.contains("/changelog"));
+    if has("issues") || has("worklogs") || changelog || (has("key") && has("fields")) {
         return Some("jira");
     }
     None
