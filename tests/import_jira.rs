@@ -1,6 +1,7 @@
 //! `ticket import --from jira`: saved Jira pages in `tests/data/jira/` against the
 //! tickets expected from them (`expected.yaml`), file to file; and the pages and
-//! mapping files that must be refused with a clear message.
+//! mapping files that must be refused with a clear message. After a deliberate change
+//! of the mapping, `SLAENGINE_BLESS=1` rewrites `expected.yaml` (read the diff).
 
 use std::path::PathBuf;
 

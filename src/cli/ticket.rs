@@ -52,10 +52,11 @@ pub enum Command {
         to: Option<String>,
     },
     /// Import tickets from JSON lines, YAML documents or CSV (by the file's extension),
-    /// in one transaction: a bad record fails the whole import, naming its line.
+    /// or with `--from` a help desk's saved pages, in one transaction: a bad record fails
+    /// the whole import, naming its line (or its file, record and field).
     Import {
         /// The file (`.jsonl`, `.json`, `.yaml`, `.yml` or `.csv`), or `-` for JSON lines
-        /// or YAML on standard input.
+        /// or YAML on standard input; with `--from`, a page file or a directory of them.
         #[arg(value_name = "FILE")]
         file: String,
         /// Replace tickets whose id is already stored instead of refusing them.
