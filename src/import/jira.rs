@@ -574,7 +574,9 @@ fn ticket(
             ));
         };
         let mut e = Event::new(at, EventKind::Worklog);
-        e.hours = Some((seconds / 3600.0 * 10_000.0).round() / 10_000.0);
+        // Hours to four places, but never rounded down to none.
+        let hours = (seconds / 3600.0 * 10_000.0).round() / 10_000.0;
+        e.hours = Some(if hours > 0.0 { hours } else { seconds / 3600.0 });
         e.engineer = w.get("author").and_then(person);
         let text = w.get("comment").map(body_text).unwrap_or_default();
         e.note = (!text.is_empty()).then_some(text);
