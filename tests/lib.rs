@@ -9,6 +9,7 @@ mod contract_errors;
 mod eval;
 mod faults;
 mod hostile;
+mod import_jira;
 mod load;
 mod memo_marks;
 mod schema;

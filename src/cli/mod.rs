@@ -5,6 +5,7 @@ mod calendar;
 mod cases;
 mod diff;
 mod evaluate;
+mod import;
 mod init;
 mod render;
 mod report;

@@ -69,10 +69,11 @@ pub enum Command {
         to: Option<String>,
     },
     /// Import tickets from JSON lines, YAML documents or CSV (by the file's extension),
-    /// in one transaction: a bad record fails the whole import, naming its line.
+    /// or with `--from` a help desk's saved pages, in one transaction: a bad record fails
+    /// the whole import, naming its line (or its file, record and field).
     Import {
         /// The file (`.jsonl`, `.json`, `.yaml`, `.yml` or `.csv`), or `-` for JSON lines
-        /// or YAML on standard input.
+        /// or YAML on standard input; with `--from`, a page file or a directory of them.
         #[arg(value_name = "FILE")]
         file: String,
         /// Replace tickets whose id is already stored instead of refusing them.
@@ -85,6 +86,18 @@ pub enum Command {
         /// their contract).
         #[arg(long)]
         unchecked: bool,
+        /// Read the saved REST pages of a help desk (`jira`) instead: FILE and PATH are
+        /// page files or directories of `*.json` pages, imported by ticket id (a ticket
+        /// imported before is updated).
+        #[arg(long, value_name = "HELP_DESK")]
+        from: Option<String>,
+        /// With `--from`: the mapping file (YAML: timezone, customer, category, product,
+        /// priority, statuses).
+        #[arg(long, value_name = "FILE", requires = "from")]
+        mapping: Option<String>,
+        /// With `--from`: more page files or directories.
+        #[arg(value_name = "PATH", requires = "from")]
+        more: Vec<String>,
     },
     /// Delete a stored ticket (to undo a mistake), with its events.
     Delete {
@@ -318,9 +331,29 @@ pub fn run(cli: &Cli, cmd: &Command) -> Result<u8, Error> {
         }
         Command::Import {
             file,
+            upsert: _,
+            skip_bad,
+            unchecked,
+            from: Some(from),
+            mapping,
+            more,
+        } => {
+            let paths: Vec<String> = std::iter::once(file).chain(more).cloned().collect();
+            return super::import::run(
+                cli,
+                from,
+                mapping.as_deref(),
+                &paths,
+                *skip_bad,
+                *unchecked,
+            );
+        }
+        Command::Import {
+            file,
             upsert,
             skip_bad,
             unchecked,
+            ..
         } => {
             let (name, reader) = super::open_input(file)?;
             let contracts = Contracts::new(&cli.contracts);
