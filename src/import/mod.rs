@@ -12,6 +12,7 @@
 
 pub mod jira;
 pub mod mapping;
+pub mod zendesk;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
@@ -25,6 +26,8 @@ pub use mapping::{Mapping, Rule, Statuses};
 pub enum Source {
     /// Jira Software or Jira Service Management (Cloud or Data Center).
     Jira,
+    /// Zendesk Support.
+    Zendesk,
 }
 
 impl Source {
@@ -35,7 +38,8 @@ impl Source {
     pub fn parse(name: &str) -> Result<Source, InputError> {
         match name {
             "jira" => Ok(Source::Jira),
-            "zendesk" | "redmine" | "zammad" => Err(InputError::new(format!(
+            "zendesk" => Ok(Source::Zendesk),
+            "redmine" | "zammad" => Err(InputError::new(format!(
                 "--from {name}: importing from {name} is not available yet; this version reads `jira`"
             ))),
             _ => Err(InputError::new(format!(
@@ -65,6 +69,7 @@ pub fn import(
 ) -> Vec<Result<Ticket, InputError>> {
     match source {
         Source::Jira => jira::import(pages, mapping),
+        Source::Zendesk => zendesk::import(pages, mapping),
     }
 }
 
@@ -143,6 +148,9 @@ pub(crate) fn wrong_source(
     let shape = match expected {
         "jira" => {
             "a Jira search page (`{\"issues\": [...]}`) or worklog page (`{\"worklogs\": [...]}`)"
+        }
+        "zendesk" => {
+            "a Zendesk ticket page (`{\"tickets\": [...]}`), audit page (`{\"audits\": [...]}`) or metric-event page (`{\"ticket_metric_events\": [...]}`)"
         }
         _ => "a page of that help desk",
     };
