@@ -284,7 +284,7 @@ fn the_command_writes_nothing_on_bad_input_and_skips_with_skip_bad() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SUP-2"));
 
     // A help desk that cannot be read yet.
-    let out = slaengine(&db, &["ticket", "import", "--from", "zendesk", search]);
+    let out = slaengine(&db, &["ticket", "import", "--from", "zammad", search]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
 }

@@ -13,6 +13,7 @@
 pub mod jira;
 pub mod mapping;
 pub mod redmine;
+pub mod zendesk;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
@@ -28,6 +29,8 @@ pub enum Source {
     Jira,
     /// Redmine (issues with their journals, time entries).
     Redmine,
+    /// Zendesk Support.
+    Zendesk,
 }
 
 impl Source {
@@ -39,11 +42,12 @@ impl Source {
         match name {
             "jira" => Ok(Source::Jira),
             "redmine" => Ok(Source::Redmine),
-            "zendesk" | "zammad" => Err(InputError::new(format!(
-                "--from {name}: importing from {name} is not available yet; this version reads `jira`"
+            "zendesk" => Ok(Source::Zendesk),
+            "zammad" => Err(InputError::new(format!(
+                "--from {name}: importing from {name} is not available yet; this version reads `jira`, `redmine` and `zendesk`"
             ))),
             _ => Err(InputError::new(format!(
-                "--from: unknown help desk `{name}`: expected `jira`{}",
+                "--from: unknown help desk `{name}`: expected `jira`, `redmine`, `zendesk` or `zammad`{}",
                 crate::suggest::did_you_mean(name, Source::NAMES.into_iter())
             ))),
         }
@@ -70,6 +74,7 @@ pub fn import(
     match source {
         Source::Jira => jira::import(pages, mapping),
         Source::Redmine => redmine::import(pages, mapping),
+        Source::Zendesk => zendesk::import(pages, mapping),
     }
 }
 
@@ -151,6 +156,9 @@ pub(crate) fn wrong_source(
         }
         "redmine" => {
             "a Redmine issue page (`{\"issue\": {...}}` or `{\"issues\": [...]}`, saved with `include=journals`), time entry page (`{\"time_entries\": [...]}`), status or priority page"
+        }
+        "zendesk" => {
+            "a Zendesk ticket page (`{\"tickets\": [...]}`), audit page (`{\"audits\": [...]}`) or metric-event page (`{\"ticket_metric_events\": [...]}`)"
         }
         _ => "a page of that help desk",
     };
