@@ -10,6 +10,7 @@ mod eval;
 mod faults;
 mod hostile;
 mod import_jira;
+mod import_zammad;
 mod load;
 mod memo_marks;
 mod schema;

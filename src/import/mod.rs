@@ -12,6 +12,7 @@
 
 pub mod jira;
 pub mod mapping;
+pub mod zammad;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
@@ -25,6 +26,8 @@ pub use mapping::{Mapping, Rule, Statuses};
 pub enum Source {
     /// Jira Software or Jira Service Management (Cloud or Data Center).
     Jira,
+    /// Zammad (tickets, ticket histories, articles and time accountings).
+    Zammad,
 }
 
 impl Source {
@@ -35,7 +38,8 @@ impl Source {
     pub fn parse(name: &str) -> Result<Source, InputError> {
         match name {
             "jira" => Ok(Source::Jira),
-            "zendesk" | "redmine" | "zammad" => Err(InputError::new(format!(
+            "zammad" => Ok(Source::Zammad),
+            "zendesk" | "redmine" => Err(InputError::new(format!(
                 "--from {name}: importing from {name} is not available yet; this version reads `jira`"
             ))),
             _ => Err(InputError::new(format!(
@@ -65,6 +69,7 @@ pub fn import(
 ) -> Vec<Result<Ticket, InputError>> {
     match source {
         Source::Jira => jira::import(pages, mapping),
+        Source::Zammad => zammad::import(pages, mapping),
     }
 }
 
@@ -143,6 +148,9 @@ pub(crate) fn wrong_source(
     let shape = match expected {
         "jira" => {
             "a Jira search page (`{\"issues\": [...]}`) or worklog page (`{\"worklogs\": [...]}`)"
+        }
+        "zammad" => {
+            "a Zammad page: tickets (`[...]`), a ticket history (`{\"history\": [...]}`), articles or time accountings"
         }
         _ => "a page of that help desk",
     };
