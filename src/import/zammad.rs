@@ -545,3 +545,34 @@ fn ticket(
         events,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_and_people_are_named() {
+        assert_eq!(priority_name("3 high"), "high");
+        assert_eq!(priority_name("Urgent"), "urgent");
+        let users = HashMap::from([("7".to_owned(), "Olga Petrova".to_owned())]);
+        let id = |n: u64| Value::from(n);
+        assert_eq!(owner(Some(&id(1)), None, &users), None);
+        assert_eq!(
+            owner(Some(&id(7)), Some(&Value::from("olga")), &users),
+            Some("Olga Petrova".into())
+        );
+        assert_eq!(owner(None, Some(&Value::from("-")), &users), None);
+        assert_eq!(owner(Some(&id(9)), None, &users), Some("user 9".into()));
+    }
+
+    #[test]
+    fn array_items_are_told_apart() {
+        assert!(is_ticket(&serde_json::json!({"id": 1, "number": "31001"})));
+        assert!(!is_ticket(
+            &serde_json::json!({"id": 2, "ticket_id": 1, "time_unit": "1.0"})
+        ));
+        assert!(!is_ticket(
+            &serde_json::json!({"id": 3, "ticket_id": 1, "sender": "Agent"})
+        ));
+    }
+}
