@@ -283,8 +283,11 @@ fn the_command_writes_nothing_on_bad_input_and_skips_with_skip_bad() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("SUP-2"));
 
-    // A help desk that cannot be read yet.
-    let out = slaengine(&db, &["ticket", "import", "--from", "zammad", search]);
+    // A help desk misspelt.
+    let out = slaengine(&db, &["ticket", "import", "--from", "jiira", search]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown help desk `jiira`")
+            && String::from_utf8_lossy(&out.stderr).contains("(did you mean `jira`?)")
+    );
 }

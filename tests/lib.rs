@@ -11,6 +11,7 @@ mod faults;
 mod hostile;
 mod import_jira;
 mod import_redmine;
+mod import_zammad;
 mod import_zendesk;
 mod load;
 mod memo_marks;

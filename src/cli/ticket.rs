@@ -86,13 +86,13 @@ pub enum Command {
         /// their contract).
         #[arg(long)]
         unchecked: bool,
-        /// Read the saved REST pages of a help desk (`jira`) instead: FILE and PATH are
+        /// Read the saved REST pages of a help desk (`jira`, `zendesk`, `redmine` or `zammad`) instead: FILE and PATH are
         /// page files or directories of `*.json` pages, imported by ticket id (a ticket
         /// imported before is updated).
         #[arg(long, value_name = "HELP_DESK")]
         from: Option<String>,
         /// With `--from`: the mapping file (YAML: timezone, customer, category, product,
-        /// priority, statuses).
+        /// priority, statuses, time_unit_minutes).
         #[arg(long, value_name = "FILE", requires = "from")]
         mapping: Option<String>,
         /// With `--from`: more page files or directories.

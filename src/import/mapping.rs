@@ -38,6 +38,10 @@ pub struct Mapping {
     /// Status names added to the importer's defaults.
     #[serde(default)]
     pub statuses: Statuses,
+    /// Zammad: the minutes one accounted time unit stands for (`15` for quarter-hours,
+    /// `60` for hours); one minute when left out.
+    #[serde(default)]
+    pub time_unit_minutes: Option<f64>,
 }
 
 /// One value of a ticket taken from a field of the source record.

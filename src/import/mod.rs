@@ -13,6 +13,7 @@
 pub mod jira;
 pub mod mapping;
 pub mod redmine;
+pub mod zammad;
 pub mod zendesk;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
@@ -31,10 +32,12 @@ pub enum Source {
     Redmine,
     /// Zendesk Support.
     Zendesk,
+    /// Zammad (tickets, ticket histories, articles and time accountings).
+    Zammad,
 }
 
 impl Source {
-    /// The names `--from` accepts, including those of help desks not read yet.
+    /// The names `--from` accepts.
     pub const NAMES: [&str; 4] = ["jira", "zendesk", "redmine", "zammad"];
 
     /// The help desk named `name`, or a message saying which ones can be read.
@@ -43,9 +46,7 @@ impl Source {
             "jira" => Ok(Source::Jira),
             "redmine" => Ok(Source::Redmine),
             "zendesk" => Ok(Source::Zendesk),
-            "zammad" => Err(InputError::new(format!(
-                "--from {name}: importing from {name} is not available yet; this version reads `jira`, `redmine` and `zendesk`"
-            ))),
+            "zammad" => Ok(Source::Zammad),
             _ => Err(InputError::new(format!(
                 "--from: unknown help desk `{name}`: expected `jira`, `redmine`, `zendesk` or `zammad`{}",
                 crate::suggest::did_you_mean(name, Source::NAMES.into_iter())
@@ -75,6 +76,7 @@ pub fn import(
         Source::Jira => jira::import(pages, mapping),
         Source::Redmine => redmine::import(pages, mapping),
         Source::Zendesk => zendesk::import(pages, mapping),
+        Source::Zammad => zammad::import(pages, mapping),
     }
 }
 
@@ -159,6 +161,9 @@ pub(crate) fn wrong_source(
         }
         "zendesk" => {
             "a Zendesk ticket page (`{\"tickets\": [...]}`), audit page (`{\"audits\": [...]}`) or metric-event page (`{\"ticket_metric_events\": [...]}`)"
+        }
+        "zammad" => {
+            "a Zammad page: tickets (`[...]`), a ticket history (`{\"history\": [...]}`), articles or time accountings"
         }
         _ => "a page of that help desk",
     };
