@@ -1,9 +1,8 @@
 //! `slaengine ticket import --from jira|zendesk|redmine|zammad [--mapping FILE] PATH...`:
 //! the saved pages of a help desk's API, read from files and directories, turned into
-//! tickets by
-//! [`crate::import`] and stored in one transaction. Re-importing the same pages updates
-//! the tickets in place (by id); nothing is written when a record is bad, unless
-//! `--skip-bad` lists it and imports the rest.
+//! tickets by [`crate::import`] and stored in one transaction. Re-importing the same
+//! pages updates the tickets in place (by id); nothing is written when a record is bad,
+//! unless `--skip-bad` lists it and imports the rest.
 
 use std::io::Write;
 use std::path::Path;
