@@ -492,11 +492,17 @@ fn init_creates_a_project_that_validates_and_tests_green_and_refuses_a_full_dire
         ".gitignore",
         "ci/check",
         ".github/workflows/contracts.yml",
+        "mappings/helpdesk.yaml",
         "tests/cases/example/error-complete-failure.yaml",
         "snapshots/example__error-complete-failure.snap",
     ] {
         assert!(p.path("mine").join(file).is_file(), "{file}");
     }
+    // The example mapping reads as a mapping.
+    let mapping = std::fs::read_to_string(p.path("mine/mappings/helpdesk.yaml")).unwrap();
+    let mapping = slaengine::import::Mapping::parse(&mapping, "helpdesk.yaml").unwrap();
+    assert_eq!(mapping.timezone, Some(chrono_tz::Europe::Moscow));
+    assert!(mapping.customer.is_some() && mapping.priority.is_some());
     // A case for each of the template's twelve categories, each with its snapshot.
     let cases = std::fs::read_dir(p.path("mine/tests/cases/example"))
         .unwrap()

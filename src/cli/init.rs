@@ -1,6 +1,7 @@
 //! `slaengine init DIR`: a contracts project of its own for account managers — the
 //! standard template and its script, one example customer, a contract case per category
-//! with its accepted snapshot, the JSON Schema for editors, a README, a `.gitignore` and a
+//! with its accepted snapshot, the JSON Schema for editors, a commented help desk mapping,
+//! a README, a `.gitignore` and a
 //! CI check running `slaengine validate` and `slaengine test`. It validates and tests
 //! green as created; the project is built beside `DIR` and moved into place whole, so a
 //! failure leaves nothing half-written.
@@ -42,6 +43,41 @@ categories:
 allowances:
   # 2.4: 15 hours of small changes a month instead of 10.
   small_changes: { hours: 15 }
+";
+
+/// A commented mapping for `ticket import --from`, to copy per help desk.
+const MAPPING: &str = "\
+# How a help desk's tickets map onto the contracts, for
+#   slaengine ticket import --from jira|zendesk|redmine|zammad --mapping mappings/helpdesk.yaml PAGES...
+# Every key is optional. `from` is a dotted path into the help desk's record (Jira:
+# fields.project.key; Zendesk: organization_id or custom_fields.ID; Redmine: project.name;
+# Zammad: organization); `map` turns its values into the contract's; `default` is used
+# when the record has no value or `map` lacks it.
+
+# Times the help desk writes without an offset are in this zone.
+timezone: Europe/Moscow
+
+# The contract: the customer id, the name of a file in contracts/ without .yaml.
+customer: { from: fields.project.key, map: { SUP: example }, default: example }
+
+# A category of the contract.
+category:
+  from: fields.customfield_10010.value
+  map: { \"Module failure\": error.module_failure, \"Complete failure\": error.complete_failure }
+  default: error.incorrect_operation
+
+product: { default: erp }
+
+# A priority the contract declares (`priorities:`), if it has any.
+priority: { from: fields.priority.name, map: { Highest: critical, High: major }, default: minor }
+
+# Status names that pause the clock or resolve the ticket, besides each help desk's own.
+statuses:
+  paused: [Waiting for customer]
+  resolved: [Done]
+
+# Zammad only: the minutes one accounted time unit stands for.
+# time_unit_minutes: 15
 ";
 
 const GITIGNORE: &str = "\
@@ -118,6 +154,8 @@ with its snapshots; `slaengine diff --base main` shows the effect on the stored 
 - `snapshots/` — the accepted evaluations of the cases.
 - `schema/contract.json` — the contract format, for editors that read
   `# yaml-language-server: $schema=...` (regenerate with `slaengine schema`).
+- `mappings/helpdesk.yaml` — how a help desk's tickets map onto the contracts, for
+  `slaengine ticket import --from jira|zendesk|redmine|zammad --mapping mappings/helpdesk.yaml`.
 - `ci/check` — validate and test, as CI runs them (`.github/workflows/contracts.yml`).
 ";
 
@@ -195,6 +233,7 @@ fn project_files() -> Result<BTreeMap<String, String>, Error> {
     files.insert("contracts/example.yaml".into(), EXAMPLE.into());
     files.insert("scripts/standard.rhai".into(), SCRIPT.into());
     files.insert(".gitignore".into(), GITIGNORE.into());
+    files.insert("mappings/helpdesk.yaml".into(), MAPPING.into());
     files.insert("README.md".into(), README.into());
     files.insert("ci/check".into(), CI_SCRIPT.into());
     files.insert(".github/workflows/contracts.yml".into(), WORKFLOW.into());
