@@ -545,7 +545,22 @@ fn init_creates_a_project_that_validates_and_tests_green_and_refuses_a_full_dire
         std::fs::read_to_string(p.path("mine/contracts/example.yaml")).unwrap(),
         before
     );
-    // No staging directory is left beside it.
+    // An existing empty directory, given as `.` from inside it, is filled in place.
+    std::fs::create_dir(p.path("here")).unwrap();
+    let here = std::process::Command::new(env!("CARGO_BIN_EXE_slaengine"))
+        .args(["init", "."])
+        .current_dir(p.path("here"))
+        .output()
+        .unwrap();
+    assert!(
+        here.status.success(),
+        "{}",
+        String::from_utf8_lossy(&here.stderr)
+    );
+    assert!(p.path("here/contracts/example.yaml").is_file());
+    let (code, out, _) = p.run(&["--contracts", "here/contracts", "test"], "");
+    assert_eq!(code, 0, "{out}");
+    // No staging directory is left beside them.
     let stray: Vec<_> = std::fs::read_dir(p.path(""))
         .unwrap()
         .filter_map(Result::ok)

@@ -178,17 +178,23 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<u8, Error> {
         .into());
     }
     let files = project_files()?;
-    let name = dir
+    // An existing (empty) directory, `.` say, is named by its full path, so that the
+    // staging directory goes beside it, not into it.
+    let exists = dir.is_dir();
+    let full = if exists {
+        std::fs::canonicalize(dir).map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?
+    } else {
+        dir.clone()
+    };
+    let name = full
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "project".into());
-    let staging = dir.with_file_name(format!(".{name}.init-{}", std::process::id()));
-    let written = write_all(&staging, &files).and_then(|()| {
-        std::fs::rename(&staging, dir).map_err(|e| Error::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })
-    });
+    let staging = full.with_file_name(format!(".{name}.init-{}", std::process::id()));
+    let written = write_all(&staging, &files).and_then(|()| move_into(&staging, &full, exists));
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
@@ -196,13 +202,31 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<u8, Error> {
     let mut out = anstream::stdout().lock();
     writeln!(
         out,
-        "created {} ({} files): cd {} && slaengine validate && slaengine test",
+        "created {} ({} files); in it, `slaengine validate` and `slaengine test` pass",
         dir.display(),
-        files.len(),
-        dir.display()
+        files.len()
     )
     .map_err(output_error)?;
     Ok(exit::OK)
+}
+
+/// Puts the project written in `staging` in place at `dir`: renamed whole when `dir` does
+/// not exist yet; entry by entry into an existing empty `dir` (it may be the current
+/// directory, which must stay the same directory).
+fn move_into(staging: &Path, dir: &Path, exists: bool) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |e: std::io::Error| Error::Io { path, source: e }
+    };
+    if !exists {
+        return std::fs::rename(staging, dir).map_err(io(dir));
+    }
+    for entry in std::fs::read_dir(staging).map_err(io(staging))? {
+        let entry = entry.map_err(io(staging))?;
+        let target = dir.join(entry.file_name());
+        std::fs::rename(entry.path(), &target).map_err(io(&target))?;
+    }
+    std::fs::remove_dir(staging).map_err(io(staging))
 }
 
 /// Writes `files` (paths relative to `root`) under `root`.
