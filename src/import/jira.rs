@@ -59,33 +59,43 @@ type Record<'a> = (&'a str, &'a Value);
 
 /// Turns Jira pages into tickets (see the module's documentation).
 pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, InputError>> {
+    // Two passes keep one page in memory at a time: the first keeps the worklogs and
+    // changelog pages (small) and notes which page holds the latest copy of each issue;
+    // the second parses the issue pages again and maps each issue from its latest copy.
     let mut out = Vec::new();
-    let mut parsed = Vec::new();
-    for page in pages {
-        match super::parse_page(page) {
-            Ok(v) => parsed.push((page.file, v)),
-            Err(e) => out.push(Err(e)),
-        }
-    }
-    let mut issues: Vec<Record<'_>> = Vec::new();
-    let mut worklogs: HashMap<String, Vec<Record<'_>>> = HashMap::new();
+    let mut worklogs: HashMap<String, Vec<(&str, Value)>> = HashMap::new();
     let mut seen_worklogs = HashSet::new();
-    let mut changelogs: HashMap<String, Vec<&Value>> = HashMap::new();
-    for (file, v) in &parsed {
-        let kind = super::looks_like(v);
-        if let Some(key) = changelog_of(v) {
-            if let Some(Value::Array(values)) = v.get("values") {
+    let mut changelogs: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut issue_pages: Vec<usize> = Vec::new();
+    // The same issue in two pages: the later page's copy is the newer.
+    let mut order: Vec<String> = Vec::new();
+    let mut latest: HashMap<String, (usize, usize)> = HashMap::new();
+    for (p, page) in pages.iter().enumerate() {
+        let v = match super::parse_page(page) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
+            }
+        };
+        let kind = super::looks_like(&v);
+        if let Some(key) = changelog_of(&v) {
+            if let Value::Object(mut m) = v
+                && let Some(Value::Array(values)) = m.remove("values")
+            {
                 changelogs.entry(key).or_default().extend(values);
             }
             continue;
         }
-        match (v.get("issues"), v.get("worklogs")) {
-            (Some(Value::Array(list)), _) if kind == Some("jira") => {
-                issues.extend(list.iter().map(|i| (*file, i)));
-            }
+        let list = match (&v, v.get("issues"), v.get("worklogs")) {
+            (_, Some(Value::Array(list)), _) if kind == Some("jira") => list.iter().collect(),
             // One issue by itself (`/rest/api/3/issue/{key}?expand=changelog`).
-            (None, None) if kind == Some("jira") => issues.push((*file, v)),
-            (_, Some(Value::Array(list))) if kind == Some("jira") => {
+            (one, None, None) if kind == Some("jira") => vec![one],
+            (_, _, Some(Value::Array(_))) if kind == Some("jira") => {
+                let Value::Object(mut m) = v else { continue };
+                let Some(Value::Array(list)) = m.remove("worklogs") else {
+                    continue;
+                };
                 for w in list {
                     let issue = w.get("issueId").and_then(text_of).unwrap_or_default();
                     // Overlapping pages hold the same entry twice.
@@ -95,48 +105,69 @@ pub fn import(pages: &[Page<'_>], mapping: &Mapping) -> Vec<Result<Ticket, Input
                     {
                         continue;
                     }
-                    worklogs.entry(issue).or_default().push((*file, w));
+                    worklogs.entry(issue).or_default().push((page.file, w));
                 }
+                continue;
             }
-            _ => out.push(Err(super::wrong_source(
-                file,
-                kind.filter(|k| *k != "jira"),
-                "jira",
-            ))),
-        }
-    }
-    // The same issue in two pages: the later page's copy is the newer.
-    let mut order: Vec<&str> = Vec::new();
-    let mut latest: HashMap<&str, Record<'_>> = HashMap::new();
-    for (i, (file, issue)) in issues.iter().enumerate() {
-        let Some(key) = issue.get("key").and_then(Value::as_str) else {
-            out.push(Err(record_error(
-                file,
-                &format!("number {} of the page", i + 1),
-                "key",
-                "missing: every issue needs its key (like `SUP-12`)",
-            )));
-            continue;
+            _ => {
+                out.push(Err(super::wrong_source(
+                    page.file,
+                    kind.filter(|k| *k != "jira"),
+                    "jira",
+                )));
+                continue;
+            }
         };
-        if latest.insert(key, (file, issue)).is_none() {
-            order.push(key);
+        issue_pages.push(p);
+        for (i, issue) in list.into_iter().enumerate() {
+            let Some(key) = issue.get("key").and_then(Value::as_str) else {
+                out.push(Err(record_error(
+                    page.file,
+                    &format!("number {} of the page", i + 1),
+                    "key",
+                    "missing: every issue needs its key (like `SUP-12`)",
+                )));
+                continue;
+            };
+            if latest.insert(key.to_owned(), (p, i)).is_none() {
+                order.push(key.to_owned());
+            }
         }
     }
+    let mut mapped: HashMap<String, Result<Ticket, InputError>> = HashMap::new();
     let mut linked = HashSet::new();
-    for key in order {
-        let Some(&(file, issue)) = latest.get(key) else {
+    for p in issue_pages {
+        let page = &pages[p];
+        let Ok(v) = super::parse_page(page) else {
             continue;
         };
-        let id = issue.get("id").and_then(text_of).unwrap_or_default();
-        // An issue without an id has no worklogs: they name their issue by its id.
-        let logs = match worklogs.get(&id) {
-            Some(logs) if !id.is_empty() => logs.as_slice(),
-            _ => &[],
+        let list: Vec<&Value> = match v.get("issues") {
+            Some(Value::Array(list)) => list.iter().collect(),
+            _ => vec![&v],
         };
-        linked.insert(id);
-        let more = changelogs.remove(key).unwrap_or_default();
-        out.push(ticket(file, key, issue, logs, &more, mapping));
+        for (i, issue) in list.into_iter().enumerate() {
+            let Some(key) = issue.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            if latest.get(key) != Some(&(p, i)) {
+                continue;
+            }
+            let id = issue.get("id").and_then(text_of).unwrap_or_default();
+            // An issue without an id has no worklogs: they name their issue by its id.
+            let logs: Vec<Record<'_>> = match worklogs.get(&id) {
+                Some(logs) if !id.is_empty() => logs.iter().map(|(f, w)| (*f, w)).collect(),
+                _ => Vec::new(),
+            };
+            linked.insert(id);
+            let more = changelogs.remove(key).unwrap_or_default();
+            let more: Vec<&Value> = more.iter().collect();
+            mapped.insert(
+                key.to_owned(),
+                ticket(page.file, key, issue, &logs, &more, mapping),
+            );
+        }
     }
+    out.extend(order.iter().filter_map(|key| mapped.remove(key)));
     let mut unknown: Vec<_> = changelogs.keys().collect();
     unknown.sort();
     for key in unknown {
