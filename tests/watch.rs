@@ -530,7 +530,11 @@ fn a_second_signal_ends_the_wait_and_the_running_command_is_killed_with_its_chil
     assert!(
         stderr
             .iter()
-            .any(|l| l.contains("--exec runs unfinished: 1 killed, 3 not started")),
+            // The running command is killed; how many events were queued behind it by
+            // the second signal depends on the timing of the loads.
+            .any(
+                |l| l.contains("--exec runs unfinished: 1 killed, ") && l.ends_with(" not started")
+            ),
         "{stderr:?}"
     );
 }
