@@ -244,6 +244,83 @@ pub fn parse_time(
     Err(format!("{expected}, found `{text}`"))
 }
 
+/// A field of the ticket that the mapping sets: its name (`priority`, `category`,
+/// `product`), its rule, the path of the record it reads (empty for none) and how a value
+/// the rule's `map` lacks is written.
+pub(crate) type MappedField<'m> = (&'static str, &'m Rule, &'m str, fn(&str) -> String);
+
+/// The fields the mapping sets: the priority (read from `priority_from` unless the mapping
+/// names another path, a value its `map` lacks written by `priority`), then the category
+/// and the product when the mapping has rules for them (written as they are).
+pub(crate) fn mapped_fields<'m>(
+    mapping: &'m Mapping,
+    default: &'m Rule,
+    priority_from: &'m str,
+    priority: fn(&str) -> String,
+) -> Vec<MappedField<'m>> {
+    let priority_rule = mapping.priority.as_ref().unwrap_or(default);
+    let mut mapped: Vec<MappedField<'m>> = vec![(
+        "priority",
+        priority_rule,
+        priority_rule.from.as_deref().unwrap_or(priority_from),
+        priority,
+    )];
+    for (name, rule) in [
+        ("category", &mapping.category),
+        ("product", &mapping.product),
+    ] {
+        if let Some(rule) = rule {
+            mapped.push((name, rule, rule.from.as_deref().unwrap_or(""), |s| {
+                s.to_owned()
+            }));
+        }
+    }
+    mapped
+}
+
+/// Each mapped field's value when the ticket was created, from `at_creation` (the value
+/// at a path then) through its rule.
+pub(crate) fn initial_values<'m>(
+    mapped: &[MappedField<'m>],
+    at_creation: impl Fn(&str) -> Option<String>,
+) -> std::collections::BTreeMap<&'static str, Option<String>> {
+    mapped
+        .iter()
+        .map(|(name, rule, path, fallback)| {
+            let source = if path.is_empty() {
+                None
+            } else {
+                at_creation(path)
+            };
+            (*name, rule.apply(source.as_deref(), fallback))
+        })
+        .collect()
+}
+
+/// The customer of a record: the mapping's `customer` rule applied to the value
+/// `value_at` reads at the rule's `from` (else `default_from`), a value the rule's `map`
+/// lacks written by `fallback`; `Err` with the path read when there is none.
+pub(crate) fn customer<'m>(
+    mapping: &'m Mapping,
+    default_from: &'m str,
+    value_at: impl Fn(&str) -> Option<String>,
+    fallback: fn(&str) -> String,
+) -> Result<String, &'m str> {
+    let default = Rule::default();
+    let rule = mapping.customer.as_ref().unwrap_or(&default);
+    let from = mapping
+        .customer
+        .as_ref()
+        .and_then(|r| r.from.as_deref())
+        .unwrap_or(default_from);
+    rule.apply(value_at(from).as_deref(), fallback).ok_or(from)
+}
+
+/// `s` in lowercase: how a help desk's priority name is written without a `map` entry.
+pub(crate) fn lowercase(s: &str) -> String {
+    s.to_lowercase()
+}
+
 /// The error for the record `key` of `file` whose `field` could not be mapped.
 pub(crate) fn record_error(file: &str, key: &str, field: &str, message: &str) -> InputError {
     InputError::new(format!("{file}: record `{key}`: {field}: {message}"))

@@ -373,15 +373,8 @@ fn ticket(
     // Customer and the mapped fields.
     let lower = |s: &str| s.to_lowercase();
     let default_rule = Rule::default();
-    let customer_rule = mapping.customer.as_ref().unwrap_or(&default_rule);
-    let customer_from = customer_rule.from.as_deref().unwrap_or(CUSTOMER_FROM);
-    let customer_source = lookup(issue, customer_from).and_then(text_of);
-    let Some(customer) = customer_rule.apply(customer_source.as_deref(), lower) else {
-        return Err(fail(
-            customer_from,
-            "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from`",
-        ));
-    };
+    let customer = super::customer(mapping, CUSTOMER_FROM, |p| lookup(issue, p).and_then(text_of), super::lowercase)
+        .map_err(|from| fail(from, "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from`"))?;
     let priority_rule = mapping.priority.as_ref().unwrap_or(&default_rule);
     let priority_from = priority_rule.from.as_deref().unwrap_or(PRIORITY_FROM);
     // The priority at creation: the first change's old value, when it is the priority

@@ -316,47 +316,11 @@ fn ticket(
         }
     };
 
-    let lower = |s: &str| s.to_lowercase();
-    let same = |s: &str| s.to_owned();
     let default_rule = Rule::default();
-    let customer_rule = mapping.customer.as_ref().unwrap_or(&default_rule);
-    let customer_from = customer_rule.from.as_deref().unwrap_or(CUSTOMER_FROM);
-    let customer_source = lookup(t, customer_from).and_then(text_of);
-    let Some(customer) = customer_rule.apply(customer_source.as_deref(), lower) else {
-        return Err(fail(
-            customer_from,
-            "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from` (save the tickets with `expand=true` for the organization's name)",
-        ));
-    };
-    // (field name in slaengine, rule, attribute, fallback)
-    type Fallback<'f> = &'f dyn Fn(&str) -> String;
-    let mut mapped: Vec<(&str, &Rule, &str, Fallback<'_>)> = Vec::new();
-    let priority_rule = mapping.priority.as_ref().unwrap_or(&default_rule);
-    mapped.push((
-        "priority",
-        priority_rule,
-        priority_rule.from.as_deref().unwrap_or(PRIORITY_FROM),
-        &priority_name,
-    ));
-    for (name, rule) in [
-        ("category", &mapping.category),
-        ("product", &mapping.product),
-    ] {
-        if let Some(rule) = rule {
-            mapped.push((name, rule, rule.from.as_deref().unwrap_or(""), &same));
-        }
-    }
-    let mut initial: BTreeMap<&str, Option<String>> = mapped
-        .iter()
-        .map(|(name, rule, path, fallback)| {
-            let source = if path.is_empty() {
-                None
-            } else {
-                value_at_creation(path)
-            };
-            (*name, rule.apply(source.as_deref(), fallback))
-        })
-        .collect();
+    let customer = super::customer(mapping, CUSTOMER_FROM, |p| lookup(t, p).and_then(text_of), super::lowercase)
+        .map_err(|from| fail(from, "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from` (save the tickets with `expand=true` for the organization's name)"))?;
+    let mapped = super::mapped_fields(mapping, &default_rule, PRIORITY_FROM, priority_name);
+    let mut initial = super::initial_values(&mapped, value_at_creation);
 
     let is_resolved = |name: &str| {
         among(name, RESOLVED.into_iter())

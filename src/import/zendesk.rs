@@ -331,46 +331,11 @@ fn ticket(
             .unwrap_or_else(|| value_of(t, path).and_then(text_of))
     };
 
-    let lower = |s: &str| s.to_lowercase();
-    let same = |s: &str| s.to_owned();
     let default_rule = Rule::default();
-    let customer_rule = mapping.customer.as_ref().unwrap_or(&default_rule);
-    let customer_from = customer_rule.from.as_deref().unwrap_or(CUSTOMER_FROM);
-    let customer_source = value_of(t, customer_from).and_then(text_of);
-    let Some(customer) = customer_rule.apply(customer_source.as_deref(), same) else {
-        return Err(fail(
-            customer_from,
-            "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from`",
-        ));
-    };
-    type Fallback<'f> = &'f dyn Fn(&str) -> String;
-    let mut mapped: Vec<(&str, &Rule, &str, Fallback<'_>)> = Vec::new();
-    let priority_rule = mapping.priority.as_ref().unwrap_or(&default_rule);
-    mapped.push((
-        "priority",
-        priority_rule,
-        priority_rule.from.as_deref().unwrap_or(PRIORITY_FROM),
-        &lower,
-    ));
-    for (name, rule) in [
-        ("category", &mapping.category),
-        ("product", &mapping.product),
-    ] {
-        if let Some(rule) = rule {
-            mapped.push((name, rule, rule.from.as_deref().unwrap_or(""), &same));
-        }
-    }
-    let mut initial: BTreeMap<&str, Option<String>> = mapped
-        .iter()
-        .map(|(name, rule, path, fallback)| {
-            let source = if path.is_empty() {
-                None
-            } else {
-                value_at_creation(path)
-            };
-            (*name, rule.apply(source.as_deref(), fallback))
-        })
-        .collect();
+    let customer = super::customer(mapping, CUSTOMER_FROM, |p| value_of(t, p).and_then(text_of), |s| s.to_owned())
+        .map_err(|from| fail(from, "missing, so the customer is unknown: give the mapping's `customer` a `default` or another `from`"))?;
+    let mapped = super::mapped_fields(mapping, &default_rule, PRIORITY_FROM, super::lowercase);
+    let mut initial = super::initial_values(&mapped, value_at_creation);
 
     let is_paused = |s: &str| {
         among(s, PAUSED.into_iter()) || among(s, mapping.statuses.paused.iter().map(String::as_str))
