@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::calendar::{Calendar, Window};
@@ -28,6 +29,7 @@ use crate::yaml_index::YamlIndex;
 use raw::{CATEGORY_FIELDS, Merge, RawContract, TargetValue};
 
 pub use crate::loader::{DirLoader, Loader, MemoryLoader};
+pub use crate::period::{Period, PeriodKind};
 
 /// The file a value came from: the template or the contract itself, for `--explain`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -191,21 +193,146 @@ pub struct Category {
     pub calendar: Option<String>,
 }
 
-/// Hours per calendar month for some categories.
+/// Hours per period (month, quarter, year or the term) for some categories.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Allowance {
     /// The allowance's name (`small_changes`).
     pub name: String,
     /// Hours included per period.
     pub hours: f64,
-    /// The period; only `month` is supported.
-    pub per: String,
+    /// The period the hours are counted per.
+    pub per: PeriodKind,
     /// Whether work must be approved (an `approved` event) before it is logged.
     pub requires_approval: bool,
-    /// Hours that may carry over to the next month.
+    /// Unused hours that may carry over to the next period of the same kind.
     pub carry_over: f64,
+    /// The price of an hour beyond the allowance, in the fee's currency.
+    pub overage: Option<Decimal>,
     /// Where it was defined.
     pub origin: Origin,
+}
+
+/// What the customer pays, per period: the base of service credits and the currency of
+/// every amount.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fee {
+    /// The amount per period, exact.
+    pub amount: Decimal,
+    /// The ISO 4217 currency code (`EUR`).
+    pub currency: String,
+    /// The period the amount is owed per; credits are capped per such period.
+    pub per: PeriodKind,
+}
+
+/// Which metric results an entry of `compliance` or `credits` counts: a metric, and
+/// optionally a priority and a category (an id, or a prefix like `error.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    /// The metric's name.
+    pub metric: String,
+    /// Only results of tickets of this priority.
+    pub priority: Option<String>,
+    /// Only results of tickets of this category (`error.*` for every category whose id
+    /// starts with `error.`).
+    pub category: Option<String>,
+}
+
+impl Selector {
+    /// Whether a result of `metric` for a ticket of `priority` and `category` counts.
+    ///
+    /// ```
+    /// use slaengine::contract::Selector;
+    /// let s = Selector { metric: "resolve".into(), priority: Some("urgent".into()), category: Some("error.*".into()) };
+    /// assert!(s.matches("resolve", Some("urgent"), Some("error.module_failure")));
+    /// assert!(!s.matches("resolve", Some("urgent"), Some("errors")));
+    /// assert!(!s.matches("reply", Some("urgent"), Some("error.module_failure")));
+    /// ```
+    pub fn matches(&self, metric: &str, priority: Option<&str>, category: Option<&str>) -> bool {
+        self.metric == metric
+            && self.priority.as_deref().is_none_or(|p| priority == Some(p))
+            && self
+                .category
+                .as_deref()
+                .is_none_or(|c| category.is_some_and(|id| category_matches(c, id)))
+    }
+
+    /// The selection for people: `resolve`, `resolve of urgent error.* tickets`.
+    pub fn describe(&self) -> String {
+        let mut of: Vec<&str> = Vec::new();
+        if let Some(p) = &self.priority {
+            of.push(p);
+        }
+        if let Some(c) = &self.category {
+            of.push(c);
+        }
+        if of.is_empty() {
+            self.metric.clone()
+        } else {
+            format!("{} of {} tickets", self.metric, of.join(" "))
+        }
+    }
+}
+
+/// Whether the category `id` is selected by `pattern`: the id itself, or `prefix.*`.
+fn category_matches(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
+/// An entry of `compliance`: the share of selected results that a report period must
+/// reach, and the credit owed when it does not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplianceRule {
+    /// The results it counts.
+    pub select: Selector,
+    /// The share that must be met, as a fraction (`0.95`).
+    pub at_least: Decimal,
+    /// The share of the fee owed when the period misses it.
+    pub credit: Option<Decimal>,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// How an entry of `credits` prices breaches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreditKind {
+    /// A share of the fee for each breached result.
+    PerBreach(Decimal),
+    /// A share of the fee for each started `step` of lateness past the deadline, counted
+    /// in the step's kind of time (working time on the target's calendar, or calendar
+    /// time).
+    PerLate {
+        /// The step of lateness.
+        step: Duration,
+        /// The share per started step.
+        credit: Decimal,
+    },
+}
+
+/// An entry of `credits`: service credits owed for breaches of the selected results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditRule {
+    /// The results it counts.
+    pub select: Selector,
+    /// How breaches are priced.
+    pub kind: CreditKind,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+impl CreditRule {
+    /// The rule for people: `5% per breach`, `5% per started 30 calendar minutes late`.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            CreditKind::PerBreach(p) => format!("{} per breach", crate::money::format_percent(*p)),
+            CreditKind::PerLate { step, credit } => format!(
+                "{} per started {step} late",
+                crate::money::format_percent(*credit)
+            ),
+        }
+    }
 }
 
 /// The period in which a contract applies (inclusive dates, in the contract's zone).
@@ -256,6 +383,14 @@ pub struct Contract {
     pub categories: BTreeMap<String, Category>,
     /// Allowances by name.
     pub allowances: BTreeMap<String, Allowance>,
+    /// What the customer pays, when the contract says.
+    pub fee: Option<Fee>,
+    /// Shares of results that a report period must reach.
+    pub compliance: Vec<ComplianceRule>,
+    /// Service credits owed for breaches.
+    pub credits: Vec<CreditRule>,
+    /// The most credited per fee period, as a fraction of the fee.
+    pub credit_cap: Option<Decimal>,
     /// Script paths (relative to the project root), template scripts first.
     pub scripts: Vec<String>,
     /// The files the contract was built from, template first.
@@ -956,6 +1091,95 @@ fn build(
         defaults.insert(metric.clone(), rule(&format!("defaults.{metric}"), value)?);
     }
 
+    // Validity (periods of a term are the contract's `valid` dates).
+    let valid = merged.valid.clone().unwrap_or_default();
+    let valid = Validity {
+        from: valid.from.map(|d| d.0),
+        to: valid.to.map(|d| d.0),
+    };
+    if let (Some(f), Some(t)) = (valid.from, valid.to)
+        && t < f
+    {
+        return fail(
+            "valid.to",
+            true,
+            format!(
+                "the contract ends on {t}, before it starts on {f}: expected `to` on or after `from`"
+            ),
+        );
+    }
+    let period = |path: &str, text: Option<&String>, whose: &str| -> Result<PeriodKind, Error> {
+        let Some(text) = text else {
+            return Ok(PeriodKind::Month);
+        };
+        let kind = text
+            .parse::<PeriodKind>()
+            .map_err(|msg| layers.error_at(path, true, msg))?;
+        if kind == PeriodKind::Term && (valid.from.is_none() || valid.to.is_none()) {
+            return Err(layers.error_at(
+                path,
+                true,
+                format!(
+                    "{whose} is counted over the contract's term, which has no {}: expected `valid: {{ from: 2026-01-01, to: 2026-12-31 }}`",
+                    match (valid.from, valid.to) {
+                        (None, None) => "`valid` dates",
+                        (None, _) => "`valid.from`",
+                        _ => "`valid.to`",
+                    }
+                ),
+            ));
+        }
+        Ok(kind)
+    };
+
+    // The fee: the currency of every amount, the base of credits.
+    let fee = match &merged.fee {
+        None => None,
+        Some(f) => {
+            let Some(amount) = f.amount else {
+                return fail(
+                    "fee",
+                    false,
+                    "the fee has no `amount`: expected `fee: { amount: 5000.00, currency: EUR, per: month }`".into(),
+                );
+            };
+            let Some(currency) = f.currency.clone() else {
+                return fail(
+                    "fee",
+                    false,
+                    "the fee has no `currency`: expected a currency code like `currency: EUR`"
+                        .into(),
+                );
+            };
+            if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                return fail(
+                    "fee.currency",
+                    true,
+                    format!(
+                        "expected a currency code of three capital letters like `EUR` or `USD`, found `{currency}`"
+                    ),
+                );
+            }
+            Some(Fee {
+                amount: amount.0,
+                currency,
+                per: period("fee.per", f.per.as_ref(), "the fee")?,
+            })
+        }
+    };
+    let needs_fee = |path: &str, what: &str| -> Result<(), Error> {
+        if fee.is_some() {
+            return Ok(());
+        }
+        Err(layers.error_at(
+            path,
+            false,
+            format!(
+                "{what} the contract has no `fee`: expected `fee: {{ amount: 5000.00, currency: EUR, per: month }}`"
+            ),
+        ))
+    };
+
     // Allowances (before categories, which name them).
     let raw_allowances = merged.allowances.clone().unwrap_or_default();
     let mut allowances = BTreeMap::new();
@@ -966,7 +1190,7 @@ fn build(
                 &path,
                 false,
                 format!(
-                    "the allowance `{name}` has no `hours`: expected a number of hours per month like `hours: 10`"
+                    "the allowance `{name}` has no `hours`: expected a number of hours per period like `hours: 10`"
                 ),
             );
         };
@@ -977,14 +1201,11 @@ fn build(
                 format!("expected a number of hours of 0 or more, found `{hours}`"),
             );
         }
-        let per = a.per.clone().unwrap_or_else(|| "month".into());
-        if per != "month" {
-            return fail(
-                &format!("{path}.per"),
-                true,
-                format!("expected `per: month` (the only period supported), found `{per}`"),
-            );
-        }
+        let per = period(
+            &format!("{path}.per"),
+            a.per.as_ref(),
+            &format!("the allowance `{name}`"),
+        )?;
         let carry_over = a.carry_over.unwrap_or(0.0);
         if !(carry_over.is_finite() && carry_over >= 0.0) {
             return fail(
@@ -992,6 +1213,21 @@ fn build(
                 true,
                 format!("expected `carry_over` of 0 hours or more, found `{carry_over}`"),
             );
+        }
+        if per == PeriodKind::Term && carry_over > 0.0 {
+            return fail(
+                &format!("{path}.carry_over"),
+                true,
+                format!(
+                    "the allowance `{name}` is counted over the whole term, so no hours can carry over to a next period: expected `carry_over: 0` or another `per`"
+                ),
+            );
+        }
+        if a.overage.is_some() {
+            needs_fee(
+                &format!("{path}.overage"),
+                &format!("the allowance `{name}` prices hours over it in the fee's currency, but"),
+            )?;
         }
         allowances.insert(
             name.clone(),
@@ -1001,6 +1237,7 @@ fn build(
                 per,
                 requires_approval: a.requires_approval.unwrap_or(false),
                 carry_over,
+                overage: a.overage.map(|o| o.0),
                 origin: layers.origin(&path),
             },
         );
@@ -1116,23 +1353,172 @@ fn build(
         );
     }
 
-    // Validity, warn_at, scripts.
-    let valid = merged.valid.clone().unwrap_or_default();
-    let valid = Validity {
-        from: valid.from.map(|d| d.0),
-        to: valid.to.map(|d| d.0),
+    // Compliance and credits, over the metrics, priorities and categories.
+    let select = |path: &str,
+                  what: &str,
+                  metric: &Option<String>,
+                  priority: &Option<String>,
+                  category: &Option<String>|
+     -> Result<Selector, Error> {
+        let Some(metric) = metric.clone() else {
+            return Err(layers.error_at(
+                path,
+                false,
+                format!(
+                    "{what} has no `metric`: expected one of {}",
+                    backticked(metric_names())
+                ),
+            ));
+        };
+        if !metric_names().any(|m| m == metric) {
+            return Err(layers.error_at(
+                &format!("{path}.metric"),
+                true,
+                format!(
+                    "{what} counts the metric `{metric}`, which the contract does not have: expected one of {}{}",
+                    backticked(metric_names()),
+                    did_you_mean(&metric, metric_names())
+                ),
+            ));
+        }
+        if let Some(p) = priority
+            && !priorities.contains(p)
+        {
+            let names = || priorities.iter().map(String::as_str);
+            return Err(layers.error_at(
+                &format!("{path}.priority"),
+                true,
+                if priorities.is_empty() {
+                    format!(
+                        "{what} selects the priority `{p}`, but the contract declares no `priorities`: expected `priorities: [{p}, …]`"
+                    )
+                } else {
+                    format!(
+                        "{what} selects the priority `{p}`, which is not one of the contract's: expected one of {}{}",
+                        backticked(names()),
+                        did_you_mean(p, names())
+                    )
+                },
+            ));
+        }
+        if let Some(c) = category
+            && !categories.keys().any(|id| category_matches(c, id))
+        {
+            let ids = || categories.keys().map(String::as_str);
+            return Err(layers.error_at(
+                &format!("{path}.category"),
+                true,
+                format!(
+                    "{what} selects the category `{c}`, which matches none of the contract's categories: expected a category id or a prefix like `error.*`{}",
+                    did_you_mean(c, ids())
+                ),
+            ));
+        }
+        Ok(Selector {
+            metric,
+            priority: priority.clone(),
+            category: category.clone(),
+        })
     };
-    if let (Some(f), Some(t)) = (valid.from, valid.to)
-        && t < f
-    {
-        return fail(
-            "valid.to",
-            true,
-            format!(
-                "the contract ends on {t}, before it starts on {f}: expected `to` on or after `from`"
-            ),
-        );
+    let mut compliance = Vec::new();
+    for (i, c) in merged.compliance.iter().flatten().enumerate() {
+        let path = format!("compliance.{i}");
+        let what = format!("compliance entry {}", i + 1);
+        let select = select(&path, &what, &c.metric, &c.priority, &c.category)?;
+        let Some(at_least) = c.at_least else {
+            return fail(
+                &path,
+                false,
+                format!(
+                    "{what} has no `at_least`: expected the share that must be met, like `at_least: 95%`"
+                ),
+            );
+        };
+        if c.credit.is_some() {
+            needs_fee(
+                &format!("{path}.credit"),
+                &format!("{what} owes a share of the fee when missed, but"),
+            )?;
+        }
+        compliance.push(ComplianceRule {
+            select,
+            at_least: at_least.0,
+            credit: c.credit.map(|p| p.0),
+            origin: layers.origin(&path),
+        });
     }
+    let mut credits = Vec::new();
+    for (i, c) in merged.credits.iter().flatten().enumerate() {
+        let path = format!("credits.{i}");
+        let what = format!("credit entry {}", i + 1);
+        let select = select(&path, &what, &c.metric, &c.priority, &c.category)?;
+        let kind = match (c.per_breach, c.per_late, c.credit) {
+            (Some(p), None, None) => CreditKind::PerBreach(p.0),
+            (None, Some(step), Some(credit)) => {
+                if step.seconds <= 0 && step.day_millis == 0 {
+                    return fail(
+                        &format!("{path}.per_late"),
+                        true,
+                        format!(
+                            "expected a step of lateness longer than zero, like `30 calendar minutes`, found `{step}`"
+                        ),
+                    );
+                }
+                CreditKind::PerLate {
+                    step,
+                    credit: credit.0,
+                }
+            }
+            (None, Some(_), None) => {
+                return fail(
+                    &path,
+                    false,
+                    format!(
+                        "{what} has `per_late` but no `credit`: expected the share of the fee per started step, like `credit: 5%`"
+                    ),
+                );
+            }
+            (None, None, Some(_)) => {
+                return fail(
+                    &format!("{path}.credit"),
+                    false,
+                    format!(
+                        "{what} has `credit` but no `per_late`: expected the step of lateness it pays for, like `per_late: 30 calendar minutes` (or `per_breach: 5%` alone)"
+                    ),
+                );
+            }
+            (Some(_), Some(_), _) | (Some(_), None, Some(_)) => {
+                return fail(
+                    &path,
+                    false,
+                    format!(
+                        "{what} has both `per_breach` and `per_late`: expected one of them (write two entries for both)"
+                    ),
+                );
+            }
+            (None, None, None) => {
+                return fail(
+                    &path,
+                    false,
+                    format!(
+                        "{what} says neither `per_breach` nor `per_late`: expected `per_breach: 5%`, or `per_late: 30 calendar minutes` with `credit: 5%`"
+                    ),
+                );
+            }
+        };
+        needs_fee(&path, &format!("{what} is a share of the fee, but"))?;
+        credits.push(CreditRule {
+            select,
+            kind,
+            origin: layers.origin(&path),
+        });
+    }
+    let credit_cap = merged.credit_cap.map(|p| p.0);
+    if credit_cap.is_some() {
+        needs_fee("credit_cap", "`credit_cap` is a share of the fee, but")?;
+    }
+
+    // warn_at, scripts.
     let mut hasher = Sha256::new();
     for l in layers.0.iter().rev() {
         hasher.update(l.path.as_bytes());
@@ -1210,6 +1596,10 @@ fn build(
         defaults,
         categories,
         allowances,
+        fee,
+        compliance,
+        credits,
+        credit_cap,
         scripts,
         sources: layers.0.iter().rev().map(|l| l.display.clone()).collect(),
         script_set,

@@ -160,14 +160,29 @@ impl MetricResult {
 pub struct AllowanceUsage {
     /// The allowance's name (`small_changes`).
     pub name: String,
-    /// The calendar month counted (`2026-03`), in the contract's zone.
+    /// The calendar month of the evaluation instant (`2026-03`), in the contract's zone.
     pub month: String,
-    /// Hours included this month: the allowance plus hours carried over.
+    /// The kind of period the allowance is counted per: `month`, `quarter`, `year` or
+    /// `term`.
+    #[serde(default)]
+    pub per: String,
+    /// The period in force (`2026-03`, `2026-Q1`, `2026`, or a term's dates
+    /// `2026-01-01/2026-12-31`).
+    #[serde(default)]
+    pub period: String,
+    /// The period's first date (later than the calendar period's when the contract
+    /// starts inside it).
+    #[serde(default)]
+    pub period_from: String,
+    /// The period's last date.
+    #[serde(default)]
+    pub period_to: String,
+    /// Hours included in the period: the allowance plus hours carried over.
     pub included_hours: f64,
-    /// Unused hours of the previous month carried over (at most `carry_over`).
+    /// Unused hours of the period before carried over (at most `carry_over`).
     #[serde(default)]
     pub carried_over_hours: f64,
-    /// Hours logged in the month.
+    /// Hours logged in the period.
     pub used_hours: f64,
     /// Of those, hours logged after the customer's approval (all of them when no
     /// approval is required).
@@ -178,6 +193,13 @@ pub struct AllowanceUsage {
     pub remaining_hours: f64,
     /// Hours beyond the included ones.
     pub over_hours: f64,
+    /// The price of the hours beyond, exact to the cent (`"78.00"`), when the allowance
+    /// has an `overage` price.
+    #[serde(default)]
+    pub overage_amount: Option<String>,
+    /// The currency of `overage_amount` (the fee's).
+    #[serde(default)]
+    pub currency: Option<String>,
     /// What was counted: `ticket` (this ticket's worklogs) or `customer` (all tickets).
     pub basis: String,
 }

@@ -44,8 +44,10 @@ pub mod evaluation;
 pub mod import;
 mod instant;
 pub mod loader;
+pub mod money;
 #[cfg(feature = "watch")]
 mod parallel;
+pub mod period;
 pub mod script;
 #[cfg(feature = "store")]
 pub mod store;

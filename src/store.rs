@@ -41,6 +41,14 @@ const WORKLOGS_JSON: TableDefinition<&str, &[u8]> = TableDefinition::new("worklo
 /// Escalations the watcher has emitted: `ticket \0 metric \0 kind` → when.
 const ESCALATIONS: TableDefinition<&str, &str> = TableDefinition::new("escalations_v1");
 
+/// The calendar month `n` months before `(year, month)`.
+fn months_before((mut y, mut m): (i32, u32), n: u32) -> (i32, u32) {
+    for _ in 0..n {
+        (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    }
+    (y, m)
+}
+
 /// The schema this build writes. Version 2 added `open_v1` and `escalations_v1`, and
 /// the `changes` counter in `meta`; version 3 stores tickets and worklogs as binary
 /// records (`tickets_v2`, `worklogs_v2`) instead of JSON; version 4's ticket records add
@@ -627,35 +635,37 @@ impl Store {
     }
 
     /// Calls `f(category, key, worklogs)` for each worklog record of `customer` on
-    /// `categories` from two calendar months (UTC) before `at` to `at`'s month: enough
-    /// for the month of `at` and the one before it (carry-over) in any time zone.
+    /// `categories` in the calendar months (UTC) from `from` to `to`, both included.
     fn worklog_records(
         &self,
         customer: &str,
         categories: &[&str],
-        at: chrono::DateTime<chrono::Utc>,
+        from: (i32, u32),
+        to: (i32, u32),
         mut f: impl FnMut(&str, &redb::AccessGuard<'_, &str>, &[u8]) -> Result<(), String>,
     ) -> Result<(), Error> {
-        use chrono::Datelike;
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
         let table = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        if from > to {
+            return Ok(());
+        }
         for category in categories {
-            let (mut y, mut m) = (at.year(), at.month());
-            for _ in 0..3 {
-                let start = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{0}");
-                let end = format!("{customer}\u{0}{category}\u{0}{y:04}-{m:02}\u{1}");
-                for row in table
-                    .range(start.as_str()..end.as_str())
-                    .map_err(|e| self.err(e))?
-                {
-                    let (k, v) = row.map_err(|e| self.err(e))?;
-                    // The key is read (and its text checked) only if `f` needs it.
-                    f(category, &k, v.value()).map_err(|e| {
-                        let key = k.value().replace('\u{0}', "/");
-                        self.err(format!("the worklog record `{key}` cannot be read: {e}"))
-                    })?;
-                }
-                (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+            // Keys sort by month: one range from the first month to the last.
+            let start = format!(
+                "{customer}\u{0}{category}\u{0}{:04}-{:02}\u{0}",
+                from.0, from.1
+            );
+            let end = format!("{customer}\u{0}{category}\u{0}{:04}-{:02}\u{1}", to.0, to.1);
+            for row in table
+                .range(start.as_str()..end.as_str())
+                .map_err(|e| self.err(e))?
+            {
+                let (k, v) = row.map_err(|e| self.err(e))?;
+                // The key is read (and its text checked) only if `f` needs it.
+                f(category, &k, v.value()).map_err(|e| {
+                    let key = k.value().replace('\u{0}', "/");
+                    self.err(format!("the worklog record `{key}` cannot be read: {e}"))
+                })?;
             }
         }
         Ok(())
@@ -670,8 +680,11 @@ impl Store {
         categories: &[&str],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<UsageEntry>, Error> {
+        use chrono::Datelike;
         let mut out = Vec::new();
-        self.worklog_records(customer, categories, at, |category, key, bytes| {
+        let to = (at.year(), at.month());
+        let from = months_before(to, 2);
+        self.worklog_records(customer, categories, from, to, |category, key, bytes| {
             // `customer \0 category \0 month \0 ticket`
             let ticket = key.value().split('\u{0}').nth(3).unwrap_or_default();
             let category = Some(category).filter(|c| !c.is_empty());
@@ -695,8 +708,16 @@ impl Store {
             .filter(|c| c.allowance.is_some())
             .map(|c| c.id.as_str())
             .collect();
+        use chrono::Datelike;
         let mut counter = CustomerUsage::counter(contract, at);
-        self.worklog_records(customer, &categories, at, |category, _, bytes| {
+        // From the UTC month holding the first local date that counts (a day earlier,
+        // for zones ahead of UTC) to the UTC month of `at`.
+        let to = (at.year(), at.month());
+        let from = counter
+            .first_date()
+            .and_then(|d| d.pred_opt())
+            .map_or(to, |d| (d.year(), d.month()));
+        self.worklog_records(customer, &categories, from, to, |category, _, bytes| {
             record::for_each_work(bytes, |t, hours, approved| {
                 counter.add(category, t.to_utc(), hours, approved);
             })

@@ -43,7 +43,7 @@ fn error_with(contract: &str, template: &str) -> String {
 fn a_misspelt_key() {
     assert_eq!(
         error("extends: base\ncustomr: ACME\n"),
-        "error: unknown field `customr`, expected one of `title`, `customer`, `extends`, `products`, `valid`, `calendar`, `calendars`, `priorities`, `default_priority`, `events`, `warn_at`, `metrics`, `defaults`, `categories`, `allowances`, `scripts`, `limits`\n --> contracts/acme.yaml:2:1\n  |\n2 | customr: ACME\n  | ^^^^^^^"
+        "error: unknown field `customr`, expected one of `title`, `customer`, `extends`, `products`, `valid`, `calendar`, `calendars`, `priorities`, `default_priority`, `events`, `warn_at`, `metrics`, `defaults`, `categories`, `allowances`, `fee`, `compliance`, `credits`, `credit_cap`, `scripts`, `limits`\n --> contracts/acme.yaml:2:1\n  |\n2 | customr: ACME\n  | ^^^^^^^"
     );
 }
 

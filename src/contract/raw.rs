@@ -173,6 +173,22 @@ from_text!(Share, "a share like `75%` or `0.75`", |v| {
     }
 });
 
+/// An amount of money, exact (`5000.00`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Amount(pub rust_decimal::Decimal);
+
+from_text!(Amount, "an amount like `5000.00`", |v| {
+    crate::money::parse_amount(v).map(Amount)
+});
+
+/// A percentage, exact (`5%`, `0.05`), above 0 and at most 100%.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percent(pub rust_decimal::Decimal);
+
+from_text!(Percent, "a percentage like `5%`", |v| {
+    crate::money::parse_percent(v).map(Percent)
+});
+
 /// The windows of one day, in order, without overlap.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Windows(pub Vec<Window>);
@@ -573,16 +589,72 @@ impl<'de> Deserialize<'de> for RawCategory {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawAllowance {
-    /// Hours included per month.
+    /// Hours included per period.
     pub hours: Option<f64>,
-    /// The period: `month`.
+    /// The period: `month` (the default), `quarter`, `year` or `term` (the contract's
+    /// `valid` period).
     pub per: Option<String>,
     /// Whether work must be approved (an `approved` event) before it is done.
     pub requires_approval: Option<bool>,
-    /// Unused hours that may be carried into the next month.
+    /// Unused hours that may be carried into the next period of the same kind.
     pub carry_over: Option<f64>,
     /// The categories whose work counts (besides those naming the allowance).
     pub categories: Option<Vec<String>>,
+    /// The price of an hour beyond the allowance, in the `fee`'s currency.
+    pub overage: Option<Amount>,
+}
+
+/// `fee: { amount, currency, per }`: what the customer pays, per period.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawFee {
+    /// The amount per period, exact (`5000.00`).
+    pub amount: Option<Amount>,
+    /// The ISO 4217 currency code (`EUR`).
+    pub currency: Option<String>,
+    /// The period the amount is owed per: `month` (the default), `quarter`, `year` or
+    /// `term`. Service credits are capped per fee period.
+    pub per: Option<String>,
+}
+
+/// One entry of `compliance`: a share of selected metric results that a report period
+/// must reach.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawCompliance {
+    /// The metric whose results count (`resolve`).
+    pub metric: Option<String>,
+    /// Only tickets of this priority.
+    pub priority: Option<String>,
+    /// Only tickets of this category: an id, or a prefix like `error.*`.
+    pub category: Option<String>,
+    /// The share of results that must be met (`95%`).
+    pub at_least: Option<Percent>,
+    /// The credit owed, as a share of the fee, when the period misses the share.
+    pub credit: Option<Percent>,
+}
+
+/// One entry of `credits`: what is owed to the customer for breaches, as shares of the
+/// fee.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawCredit {
+    /// The metric whose breaches are credited (`reply`).
+    pub metric: Option<String>,
+    /// Only tickets of this priority.
+    pub priority: Option<String>,
+    /// Only tickets of this category: an id, or a prefix like `error.*`.
+    pub category: Option<String>,
+    /// A share of the fee for each breached result.
+    pub per_breach: Option<Percent>,
+    /// A step of lateness (`30 calendar minutes`, `1 working hour`): `credit` is owed for
+    /// each started step past the deadline.
+    pub per_late: Option<Duration>,
+    /// The share of the fee per started step of `per_late`.
+    pub credit: Option<Percent>,
 }
 
 /// One contract or template file.
@@ -620,8 +692,17 @@ pub struct RawContract {
     pub defaults: Option<Ordered<TargetValue>>,
     /// Request categories by id (`error.module_failure`).
     pub categories: Option<Ordered<RawCategory>>,
-    /// Hours of work included per month, by name.
+    /// Hours of work included per period, by name.
     pub allowances: Option<Ordered<RawAllowance>>,
+    /// What the customer pays: `{ amount: 5000.00, currency: EUR, per: month }`.
+    pub fee: Option<RawFee>,
+    /// Shares of metric results that a report period must reach (`95%` of urgent
+    /// requests resolved in time), each with an optional credit when missed.
+    pub compliance: Option<Vec<RawCompliance>>,
+    /// Service credits owed for breaches, as shares of the fee.
+    pub credits: Option<Vec<RawCredit>>,
+    /// The most credited in one fee period, as a share of the fee (`25%`).
+    pub credit_cap: Option<Percent>,
     /// Rhai scripts, paths from the project root (`scripts/vip.rhai`).
     pub scripts: Option<Vec<String>>,
     /// Sandbox limits for the scripts (never beyond the built-in ceiling).
@@ -732,6 +813,7 @@ impl Merge for RawAllowance {
             requires_approval: self.requires_approval.or(p.requires_approval),
             carry_over: self.carry_over.or(p.carry_over),
             categories: self.categories.or(p.categories),
+            overage: self.overage.or(p.overage),
         }
     }
 }
@@ -798,6 +880,17 @@ impl Merge for RawContract {
             defaults: merge_maps(self.defaults, p.defaults),
             categories: merge_maps(self.categories, p.categories),
             allowances: merge_maps(self.allowances, p.allowances),
+            fee: match (self.fee, p.fee) {
+                (Some(c), Some(p)) => Some(RawFee {
+                    amount: c.amount.or(p.amount),
+                    currency: c.currency.or(p.currency),
+                    per: c.per.or(p.per),
+                }),
+                (c, p) => c.or(p),
+            },
+            compliance: self.compliance.or(p.compliance),
+            credits: self.credits.or(p.credits),
+            credit_cap: self.credit_cap.or(p.credit_cap),
             scripts,
             limits: match (self.limits, p.limits) {
                 (Some(c), Some(p)) => Some(RawLimits {

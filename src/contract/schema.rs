@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::raw::{Date, Kinds, Ordered, RawCategory, Share, TargetValue, Week, Windows, Zone};
+use super::raw::{
+    Amount, Date, Kinds, Ordered, Percent, RawCategory, Share, TargetValue, Week, Windows, Zone,
+};
 use crate::duration::Duration;
 
 /// A duration as contracts write it: numbers each followed by a unit word (the loader
@@ -133,6 +135,36 @@ impl JsonSchema for Share {
             "anyOf": [
                 { "type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$" },
                 { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Percent {
+    fn schema_name() -> Cow<'static, str> {
+        "Percent".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percentage: `5%` or the fraction `0.05` (above 0, at most 100%), kept exact.",
+            "anyOf": [
+                { "type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$" },
+                { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Amount {
+    fn schema_name() -> Cow<'static, str> {
+        "Amount".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An amount of money like `5000.00`, 0 or more, kept exact (no currency sign: the currency is the fee's).",
+            "anyOf": [
+                { "type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*$" },
+                { "type": "number", "minimum": 0 }
             ]
         })
     }

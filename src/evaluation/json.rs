@@ -173,8 +173,16 @@ fn instance(out: &mut Vec<u8>, x: &Instance) {
 fn allowance(out: &mut Vec<u8>, a: &AllowanceUsage) {
     key(out, "{\"name\":");
     string(out, &a.name);
-    key(out, ",\"month\":");
-    string(out, &a.month);
+    for (k, v) in [
+        (",\"month\":", &a.month),
+        (",\"per\":", &a.per),
+        (",\"period\":", &a.period),
+        (",\"period_from\":", &a.period_from),
+        (",\"period_to\":", &a.period_to),
+    ] {
+        key(out, k);
+        string(out, v);
+    }
     for (k, v) in [
         (",\"included_hours\":", a.included_hours),
         (",\"carried_over_hours\":", a.carried_over_hours),
@@ -186,6 +194,16 @@ fn allowance(out: &mut Vec<u8>, a: &AllowanceUsage) {
     ] {
         key(out, k);
         float(out, v);
+    }
+    for (k, v) in [
+        (",\"overage_amount\":", &a.overage_amount),
+        (",\"currency\":", &a.currency),
+    ] {
+        key(out, k);
+        match v {
+            Some(v) => string(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
     }
     key(out, ",\"basis\":");
     string(out, &a.basis);
