@@ -1363,7 +1363,7 @@ fn build(
         let Some(metric) = metric.clone() else {
             return Err(layers.error_at(
                 path,
-                false,
+                true,
                 format!(
                     "{what} has no `metric`: expected one of {}",
                     backticked(metric_names())
@@ -1404,7 +1404,16 @@ fn build(
         if let Some(c) = category
             && !categories.keys().any(|id| category_matches(c, id))
         {
-            let ids = || categories.keys().map(String::as_str);
+            // Ids and the prefixes they share (`error.*`).
+            let mut names: Vec<String> = categories.keys().cloned().collect();
+            names.extend(
+                categories
+                    .keys()
+                    .filter_map(|id| id.split_once('.'))
+                    .map(|(prefix, _)| format!("{prefix}.*")),
+            );
+            names.dedup();
+            let ids = || names.iter().map(String::as_str);
             return Err(layers.error_at(
                 &format!("{path}.category"),
                 true,
@@ -1472,7 +1481,7 @@ fn build(
             (None, Some(_), None) => {
                 return fail(
                     &path,
-                    false,
+                    true,
                     format!(
                         "{what} has `per_late` but no `credit`: expected the share of the fee per started step, like `credit: 5%`"
                     ),
@@ -1490,7 +1499,7 @@ fn build(
             (Some(_), Some(_), _) | (Some(_), None, Some(_)) => {
                 return fail(
                     &path,
-                    false,
+                    true,
                     format!(
                         "{what} has both `per_breach` and `per_late`: expected one of them (write two entries for both)"
                     ),
@@ -1499,14 +1508,17 @@ fn build(
             (None, None, None) => {
                 return fail(
                     &path,
-                    false,
+                    true,
                     format!(
                         "{what} says neither `per_breach` nor `per_late`: expected `per_breach: 5%`, or `per_late: 30 calendar minutes` with `credit: 5%`"
                     ),
                 );
             }
         };
-        needs_fee(&path, &format!("{what} is a share of the fee, but"))?;
+        needs_fee(
+            &format!("{path}.metric"),
+            &format!("{what} is a share of the fee, but"),
+        )?;
         credits.push(CreditRule {
             select,
             kind,

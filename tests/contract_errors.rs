@@ -421,3 +421,70 @@ fn only_a_duplicate_key_error_is_moved_to_the_second_key() {
     assert!(e.contains("contracts/acme.yaml:5:5"), "{e}");
     assert!(!e.contains("first at line"), "{e}");
 }
+
+/// The mistakes of the terms of an agreement: periods, the fee, compliance and credits.
+const AGREEMENT_MISTAKES: [(&str, &str); 14] = [
+    (
+        "extends: base\nallowances:\n  small_changes: { per: yearly }\n",
+        "error: expected a period `month`, `quarter`, `year` or `term`, found `yearly` (did you mean `year`?)\n --> contracts/acme.yaml:3:25\n  |\n3 |   small_changes: { per: yearly }\n  |                         ^^^^^^",
+    ),
+    (
+        "extends: base\nallowances:\n  small_changes: { per: term }\n",
+        "error: the allowance `small_changes` is counted over the contract's term, which has no `valid` dates: expected `valid: { from: 2026-01-01, to: 2026-12-31 }`\n --> contracts/acme.yaml:3:25\n  |\n3 |   small_changes: { per: term }\n  |                         ^^^^",
+    ),
+    (
+        "extends: base\nvalid: { from: 2026-01-01, to: 2026-12-31 }\nallowances:\n  small_changes: { per: term, carry_over: 2 }\n",
+        "error: the allowance `small_changes` is counted over the whole term, so no hours can carry over to a next period: expected `carry_over: 0` or another `per`\n --> contracts/acme.yaml:4:43\n  |\n4 |   small_changes: { per: term, carry_over: 2 }\n  |                                           ^",
+    ),
+    (
+        "extends: base\nallowances:\n  small_changes: { overage: 39.00 }\n",
+        "error: the allowance `small_changes` prices hours over it in the fee's currency, but the contract has no `fee`: expected `fee: { amount: 5000.00, currency: EUR, per: month }`\n --> contracts/acme.yaml:3:20\n  |\n3 |   small_changes: { overage: 39.00 }\n  |                    ^^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: eur }\n",
+        "error: expected a currency code of three capital letters like `EUR` or `USD`, found `eur`\n --> contracts/acme.yaml:2:32\n  |\n2 | fee: { amount: 5000, currency: eur }\n  |                                ^^^",
+    ),
+    (
+        "extends: base\nfee: { currency: EUR }\n",
+        "error: the fee has no `amount`: expected `fee: { amount: 5000.00, currency: EUR, per: month }`\n --> contracts/acme.yaml:2:1\n  |\n2 | fee: { currency: EUR }\n  | ^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: €5000, currency: EUR }\n",
+        "error: fee.amount: expected an amount like `5000.00` (digits, a decimal point, no currency sign), found `€5000`\n --> contracts/acme.yaml:2:16\n  |\n2 | fee: { amount: €5000, currency: EUR }\n  |                ^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncompliance:\n  - { metric: resolv, at_least: 95% }\n",
+        "error: compliance entry 1 counts the metric `resolv`, which the contract does not have: expected one of `assign`, `resolve` (did you mean `resolve`?)\n --> contracts/acme.yaml:4:15\n  |\n4 |   - { metric: resolv, at_least: 95% }\n  |               ^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncompliance:\n  - { metric: resolve, at_least: 95%, priority: urgent }\n",
+        "error: compliance entry 1 selects the priority `urgent`, but the contract declares no `priorities`: expected `priorities: [urgent, …]`\n --> contracts/acme.yaml:4:49\n  |\n4 |   - { metric: resolve, at_least: 95%, priority: urgent }\n  |                                                 ^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncompliance:\n  - { metric: resolve, at_least: 95%, category: eror.* }\n",
+        "error: compliance entry 1 selects the category `eror.*`, which matches none of the contract's categories: expected a category id or a prefix like `error.*` (did you mean `error.*`?)\n --> contracts/acme.yaml:4:49\n  |\n4 |   - { metric: resolve, at_least: 95%, category: eror.* }\n  |                                                 ^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncredits:\n  - { metric: resolve, per_late: 30 calendar minutes }\n",
+        "error: credit entry 1 has `per_late` but no `credit`: expected the share of the fee per started step, like `credit: 5%`\n --> contracts/acme.yaml:4:5\n  |\n4 |   - { metric: resolve, per_late: 30 calendar minutes }\n  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncredits:\n  - { metric: resolve, per_breach: 5%, per_late: 1h, credit: 5% }\n",
+        "error: credit entry 1 has both `per_breach` and `per_late`: expected one of them (write two entries for both)\n --> contracts/acme.yaml:4:5\n  |\n4 |   - { metric: resolve, per_breach: 5%, per_late: 1h, credit: 5% }\n  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+    ),
+    (
+        "extends: base\ncredits:\n  - { metric: resolve, per_breach: 5% }\n",
+        "error: credit entry 1 is a share of the fee, but the contract has no `fee`: expected `fee: { amount: 5000.00, currency: EUR, per: month }`\n --> contracts/acme.yaml:3:7\n  |\n3 |   - { metric: resolve, per_breach: 5% }\n  |       ^^^^^^",
+    ),
+    (
+        "extends: base\nfee: { amount: 5000, currency: EUR }\ncompliance:\n  - { metric: resolve, at_least: 150% }\n",
+        "error: compliance[0].at_least: expected a percentage like `5%` or `0.05` (above 0, at most 100%), found `150%`\n --> contracts/acme.yaml:4:34\n  |\n4 |   - { metric: resolve, at_least: 150% }\n  |                                  ^^^^",
+    ),
+];
+
+#[test]
+fn mistakes_in_the_terms_of_an_agreement() {
+    for (contract, expected) in AGREEMENT_MISTAKES {
+        assert_eq!(error(contract), expected, "{contract}");
+    }
+}

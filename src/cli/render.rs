@@ -132,12 +132,19 @@ pub fn evaluation(e: &Evaluation) -> String {
         ));
     }
     if let Some(a) = &e.allowance {
+        let overage = match (&a.overage_amount, &a.currency) {
+            (Some(amount), Some(currency)) if a.over_hours > 0.0 => {
+                format!(", {} h over: {amount} {currency}", a.over_hours)
+            }
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "  allowance {}: {} of {} h used in {} ({})\n",
+            "  allowance {}: {} of {} h used in the {} {} ({}){overage}\n",
             a.name,
             a.used_hours,
             a.included_hours,
-            a.month,
+            a.per,
+            a.period,
             if a.basis == "ticket" {
                 "this ticket"
             } else {
