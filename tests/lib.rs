@@ -15,6 +15,7 @@ mod import_zammad;
 mod import_zendesk;
 mod load;
 mod memo_marks;
+mod periods;
 mod schema;
 mod scripts;
 mod store;

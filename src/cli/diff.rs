@@ -286,9 +286,13 @@ fn changes(before: &Evaluation, after: &Evaluation) -> Vec<Change> {
     }
     let allowance = |e: &Evaluation| {
         e.allowance.as_ref().map(|u| {
+            let overage = match (&u.overage_amount, &u.currency) {
+                (Some(amount), Some(currency)) => format!(" ({amount} {currency})"),
+                _ => String::new(),
+            };
             format!(
-                "{}: {} h used of {} h, {} h over",
-                u.name, u.used_hours, u.included_hours, u.over_hours
+                "{}: {} h used of {} h in the {} {}, {} h over{overage}",
+                u.name, u.used_hours, u.included_hours, u.per, u.period, u.over_hours
             )
         })
     };
