@@ -22,6 +22,10 @@ fn loader_with(text: &str) -> MemoryLoader {
         )
         .with_root("scripts/vip.rhai", include_str!("../../scripts/vip.rhai"))
         .with_root(
+            "calendars/ru-2026.ics",
+            include_str!("../../calendars/ru-2026.ics"),
+        )
+        .with_root(
             "scripts/weekend_grace.rhai",
             include_str!("../../scripts/weekend_grace.rhai"),
         )
