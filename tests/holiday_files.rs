@@ -1,12 +1,15 @@
 //! Holiday files (`holiday_files`): iCalendar files closing dates of a contract's
 //! calendars — how calendars take them, the bundled template's file, and the real binary
-//! reading them (a due date, the errors, the revision).
+//! reading them (a due date, the errors, the revision, the watcher).
+
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use slaengine::Error;
 use slaengine::contract::{self, DirLoader, MemoryLoader};
 
 use super::cli::Run;
+use super::watch::Project;
 
 /// An iCalendar file of all-day events, one per `(start, end exclusive)`.
 fn ics(events: &[(&str, &str)]) -> String {
@@ -218,4 +221,57 @@ fn the_revision_changes_with_the_holiday_file() {
     assert_eq!(first, revision(CHRISTMAS));
     let edited = CHRISTMAS.replace("SUMMARY:Christmas", "SUMMARY:Christmas holidays");
     assert_ne!(first, revision(&edited));
+}
+
+#[test]
+fn the_watcher_reloads_a_contract_when_its_holiday_file_changes() {
+    let p = Project::new();
+    std::fs::create_dir_all(p.path("calendars")).unwrap();
+    std::fs::write(p.path("calendars/days-off.ics"), CHRISTMAS).unwrap();
+    std::fs::write(p.path("contracts/hol.yaml"), CONTRACT).unwrap();
+    // A holiday file at the project root: its folder is watched on its own.
+    std::fs::write(p.path("root-days.ics"), ics(&[("20260101", "20260102")])).unwrap();
+    std::fs::write(
+        p.path("contracts/rooted.yaml"),
+        CONTRACT.replace("calendars/days-off.ics", "root-days.ics"),
+    )
+    .unwrap();
+    let mut w = p.watch(&["--now", "2026-03-10T09:05:00+01:00", "--interval", "1h"]);
+    let first = w.wait_event("loaded", "hol")["revision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rooted = w.wait_event("loaded", "rooted")["revision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // An edit of the file reloads the contract that reads it.
+    p.edit(
+        "calendars/days-off.ics",
+        "SUMMARY:Christmas",
+        "SUMMARY:Xmas",
+    );
+    let reloaded = w.wait_event("reloaded", "hol");
+    assert_eq!(reloaded["previous_revision"], first.as_str());
+    assert_ne!(reloaded["revision"], first.as_str());
+
+    // A broken file is refused at its line; the last good terms stay.
+    p.edit(
+        "calendars/days-off.ics",
+        "DTSTART;VALUE=DATE:20251224",
+        "DTSTART;VALUE=DATE:tomorrow",
+    );
+    let failed = w.wait_event("reload_failed", "hol");
+    assert_eq!(failed["revision"], reloaded["revision"]);
+    assert_eq!(failed["error"]["file"], "calendars/days-off.ics");
+    assert_eq!(failed["error"]["line"], 7);
+
+    // The file at the root.
+    p.edit("root-days.ics", "20260102", "20260103");
+    let again = w.wait_event("reloaded", "rooted");
+    assert_eq!(again["previous_revision"], rooted.as_str());
+    w.drain_for(Duration::from_millis(300));
+    let (_, stderr) = w.stop();
+    assert!(stderr.is_empty(), "{stderr:?}");
 }
