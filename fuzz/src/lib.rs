@@ -101,6 +101,31 @@ pub fn duration(data: &[u8]) {
     }
 }
 
+/// Holiday file: iCalendar text → the dates it closes, sorted and each once, or an error
+/// at a line of the file.
+pub fn holidays(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match slaengine::holidays::read(text, "fuzz.ics") {
+        Ok(dates) => assert!(
+            dates.windows(2).all(|w| w[0] < w[1]),
+            "dates out of order or repeated"
+        ),
+        Err(e) => {
+            let Some(at) = &e.location else {
+                panic!("an error without its place: {}", e.message);
+            };
+            let lines = text.lines().count().max(1);
+            assert!(
+                (1..=lines).contains(&at.line),
+                "line {} of a file of {lines}",
+                at.line
+            );
+        }
+    }
+}
+
 /// Reads bytes as a little source of numbers.
 struct Bytes<'a>(&'a [u8]);
 
@@ -205,9 +230,10 @@ pub fn calendar(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the drivers.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("contract", contract),
     ("ticket", ticket),
     ("duration", duration),
     ("calendar", calendar),
+    ("holidays", holidays),
 ];
