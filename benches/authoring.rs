@@ -36,7 +36,13 @@ fn main() {
         panic!("no temporary directory");
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for d in ["contracts", "scripts", "tests/cases", "snapshots"] {
+    for d in [
+        "contracts",
+        "scripts",
+        "calendars",
+        "tests/cases",
+        "snapshots",
+    ] {
         copy_dir(&root.join(d), &dir.path().join(d));
         // The deployed project beside it: contracts and the scripts they list.
         copy_dir(&root.join(d), &dir.path().join("deployed").join(d));

@@ -29,6 +29,8 @@ fn bench(c: &mut Criterion) {
     let at: DateTime<Utc> = "2026-03-10T12:00:00+05:00".parse().unwrap_or_default();
     let json = serde_json::to_string(&closed).unwrap_or_default();
 
+    // The template's holiday file, for the loaders in memory below.
+    let holidays = std::fs::read_to_string(root.join("calendars/ru-2026.ics")).unwrap_or_default();
     // The same terms without scripts, for the cost of the hooks.
     let strip = |path: &str| {
         std::fs::read_to_string(root.join(path))
@@ -43,7 +45,8 @@ fn bench(c: &mut Criterion) {
             "templates/standard.yaml",
             &strip("contracts/templates/standard.yaml"),
         )
-        .with("acme.yaml", &strip("contracts/acme.yaml"));
+        .with("acme.yaml", &strip("contracts/acme.yaml"))
+        .with_root("calendars/ru-2026.ics", &holidays);
     let Ok(plain) = contract::load(&plain_loader, "acme") else {
         panic!("acme without scripts must load");
     };
@@ -65,6 +68,7 @@ fn bench(c: &mut Criterion) {
         let loader = slaengine::contract::MemoryLoader::new()
             .with("templates/standard.yaml", &text)
             .with_root("scripts/standard.rhai", &standard_rhai)
+            .with_root("calendars/ru-2026.ics", &holidays)
             .with("seed.yaml", "extends: standard\n");
         match contract::load(&loader, "seed") {
             Ok(c) => c,
@@ -84,6 +88,7 @@ fn bench(c: &mut Criterion) {
         let loader = slaengine::contract::MemoryLoader::new()
             .with("templates/standard.yaml", &template)
             .with_root("scripts/standard.rhai", &cut(&standard_rhai))
+            .with_root("calendars/ru-2026.ics", &holidays)
             .with("seed.yaml", "extends: standard\n");
         match contract::load(&loader, "seed") {
             Ok(c) => c,

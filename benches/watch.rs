@@ -32,6 +32,9 @@ fn project(dir: &Path, n: usize) {
     for f in ["standard.rhai", "vip.rhai"] {
         let _ = std::fs::copy(root.join("scripts").join(f), dir.join("scripts").join(f));
     }
+    let holidays = "calendars/ru-2026.ics";
+    std::fs::create_dir_all(dir.join("calendars")).unwrap_or_default();
+    let _ = std::fs::copy(root.join(holidays), dir.join(holidays));
     let acme = std::fs::read_to_string(root.join("contracts/acme.yaml")).unwrap_or_default();
     for i in 0..n {
         let _ = std::fs::write(contracts.join(format!("c{i:03}.yaml")), &acme);

@@ -5,6 +5,7 @@
 //! the template's other fields), scalars and lists replace, weekly windows replace per
 //! weekday, and the template's scripts run before the contract's own.
 
+mod holiday_files;
 mod raw;
 #[cfg(feature = "schema")]
 mod schema;
@@ -393,6 +394,9 @@ pub struct Contract {
     pub credit_cap: Option<Decimal>,
     /// Script paths (relative to the project root), template scripts first.
     pub scripts: Vec<String>,
+    /// The holiday files its calendars read (paths relative to the project root), in the
+    /// order first named.
+    pub holiday_files: Vec<String>,
     /// The files the contract was built from, template first.
     pub sources: Vec<String>,
     /// The compiled scripts, when the contract lists any.
@@ -802,20 +806,29 @@ fn build(
         .fold(RawContract::default(), |acc, l| l.raw.clone().merge(acc));
     let fail = |path: &str, value: bool, msg: String| Err(layers.error_at(path, value, msg));
 
-    // Calendars: the contract's own, then the named ones, which take its zone and
-    // holidays unless they set their own.
+    // Calendars: the contract's own, then the named ones, which take its zone and its
+    // days off unless they set their own (`holidays: []` alone means none).
     let Some(cal) = merged.calendar.clone() else {
         return fail("", false, "the contract has no `calendar`: expected `calendar: { timezone: …, week: … }` here or in the template it extends".into());
     };
-    let calendar = build_calendar(&layers, "calendar", cal.clone())?;
+    let mut files = holiday_files::HolidayFiles::new(loader);
+    let calendar = build_calendar(&layers, "calendar", cal.clone(), &mut files, "calendar")?;
     let mut calendars = BTreeMap::new();
     for (name, c) in merged.calendars.clone().unwrap_or_default().0 {
+        let path = format!("calendars.{name}");
+        let own_days_off = c.holidays.is_some() || c.holiday_files.is_some();
+        let (days_off, holidays, holiday_files) = if own_days_off {
+            (path.as_str(), c.holidays, c.holiday_files)
+        } else {
+            ("calendar", cal.holidays.clone(), cal.holiday_files.clone())
+        };
         let inherited = raw::RawCalendar {
             timezone: c.timezone.or(cal.timezone),
-            holidays: c.holidays.or_else(|| cal.holidays.clone()),
+            holidays,
+            holiday_files,
             ..c
         };
-        let built = build_calendar(&layers, &format!("calendars.{name}"), inherited)?;
+        let built = build_calendar(&layers, &path, inherited, &mut files, days_off)?;
         calendars.insert(name, built);
     }
     let calendar_names = || calendars.keys().map(String::as_str);
@@ -1538,6 +1551,7 @@ fn build(
         hasher.update(l.text.as_bytes());
         hasher.update([0]);
     }
+    files.hash(&mut hasher);
     let scripts = merged.scripts.clone().unwrap_or_default();
     let mut sources = Vec::new();
     for (i, s) in scripts.iter().enumerate() {
@@ -1613,6 +1627,7 @@ fn build(
         credits,
         credit_cap,
         scripts,
+        holiday_files: files.paths(),
         sources: layers.0.iter().rev().map(|l| l.display.clone()).collect(),
         script_set,
         script_files,
@@ -1670,8 +1685,15 @@ fn check_new_categories(layers: &Layers, extends: &[String]) -> Result<(), Error
     Ok(())
 }
 
-/// The calendar `raw` describes, at `path` (`calendar`, `calendars.always`).
-fn build_calendar(layers: &Layers, path: &str, cal: raw::RawCalendar) -> Result<Calendar, Error> {
+/// The calendar `raw` describes, at `path` (`calendar`, `calendars.always`); its days off
+/// were written at `days_off` (`path`, or `calendar` for a named one that takes them).
+fn build_calendar(
+    layers: &Layers,
+    path: &str,
+    cal: raw::RawCalendar,
+    files: &mut holiday_files::HolidayFiles,
+    days_off: &str,
+) -> Result<Calendar, Error> {
     let fail = |at: &str, value: bool, msg: String| Err(layers.error_at(at, value, msg));
     let what = if path == "calendar" {
         "the calendar".to_owned()
@@ -1706,12 +1728,14 @@ fn build_calendar(layers: &Layers, path: &str, cal: raw::RawCalendar) -> Result<
         }
         Some(d) => Some(d.seconds),
     };
-    let holidays = cal
+    let mut holidays: Vec<NaiveDate> = cal
         .holidays
         .unwrap_or_default()
         .into_iter()
         .map(|d| d.0)
         .collect();
+    let key = format!("{days_off}.holiday_files");
+    holidays.extend(files.dates(layers, &key, &cal.holiday_files.unwrap_or_default())?);
     let mut exceptions = Vec::new();
     for (key, windows) in cal.exceptions.unwrap_or_default().0 {
         match raw::parse_date(&key) {

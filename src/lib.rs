@@ -41,6 +41,7 @@ pub mod duration;
 pub mod error;
 pub mod eval;
 pub mod evaluation;
+pub mod holidays;
 pub mod import;
 mod instant;
 pub mod loader;

@@ -61,7 +61,7 @@ fn read_opt(path: &Path) -> io::Result<Option<String>> {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "the file is {:.1} MiB: expected a contract or script file of at most {} MiB",
+                    "the file is {:.1} MiB: expected a contract, script or holiday file of at most {} MiB",
                     m.len() as f64 / (1 << 20) as f64,
                     MAX_FILE >> 20
                 ),

@@ -241,14 +241,36 @@ impl Watch {
     }
 
     /// The directories to watch, recursively: the contracts directory (templates
-    /// included) and, when it exists, the project's `scripts/`.
+    /// included) and, when they exist, the project's `scripts/` and `calendars/`.
     pub fn watched_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.dir.clone()];
-        let scripts = self.root.join("scripts");
-        if scripts.is_dir() {
-            dirs.push(scripts);
+        for folder in ["scripts", "calendars"] {
+            let path = self.root.join(folder);
+            if path.is_dir() {
+                dirs.push(path);
+            }
         }
         dirs
+    }
+
+    /// The folders of the holiday files the contracts served read that
+    /// [`Watch::watched_dirs`] does not cover, to watch each on its own (without its
+    /// subfolders: the project root, say). They change as contracts are reloaded.
+    pub fn holiday_folders(&self) -> Vec<PathBuf> {
+        let watched = self.watched_dirs();
+        let mut folders: Vec<PathBuf> = Vec::new();
+        for file in self.live.values().flat_map(|c| &c.holiday_files) {
+            let Some(folder) = self.root.join(file).parent().map(canonical) else {
+                continue;
+            };
+            if folder.is_dir()
+                && !watched.iter().any(|w| folder.starts_with(w))
+                && !folders.contains(&folder)
+            {
+                folders.push(folder);
+            }
+        }
+        folders
     }
 
     /// The contracts served now.
@@ -346,9 +368,9 @@ impl Watch {
     }
 
     /// The contracts a change of `paths` affects: a contract file its contract, a
-    /// template or script every contract built from it; and whether any contract,
-    /// template or script changed at all (then every contract whose last load failed is
-    /// tried again too, its dependencies being unknown).
+    /// template, script or holiday file every contract built from it; and whether any
+    /// contract, template, script or holiday file changed at all (then every contract
+    /// whose last load failed is tried again too, its dependencies being unknown).
     fn affected(&self, paths: &[PathBuf]) -> (BTreeSet<String>, bool) {
         let mut ids = BTreeSet::new();
         let mut any = false;
@@ -365,15 +387,18 @@ impl Watch {
         let trim = |s: &str| s.trim_start_matches("./").to_owned();
         for p in paths {
             let name = p.to_string_lossy();
-            if name.ends_with(".rhai") {
-                // A script: every contract that lists it (paths from the project root).
+            let script = name.ends_with(".rhai");
+            if script || name.ends_with(".ics") {
+                // A script or a holiday file: every contract that reads it (paths from
+                // the project root).
                 let Some(rel) = relative(p, &self.root) else {
                     continue;
                 };
                 any = true;
                 let rel = trim(&rel);
                 for (id, c) in self.live.iter() {
-                    if c.scripts.iter().any(|s| trim(s) == rel) {
+                    let files = if script { &c.scripts } else { &c.holiday_files };
+                    if files.iter().any(|s| trim(s) == rel) {
                         ids.insert(id.clone());
                     }
                 }
@@ -685,10 +710,12 @@ fn ticket_event(
 /// File-system notifications for the watched directories, debounced (editors' save by
 /// rename, deletes, new files), access events dropped.
 pub struct ChangeFeed {
-    _debouncer: notify_debouncer_full::Debouncer<
+    debouncer: notify_debouncer_full::Debouncer<
         notify::RecommendedWatcher,
         notify_debouncer_full::RecommendedCache,
     >,
+    /// The folders watched without their subfolders, by [`ChangeFeed::watch_folders`].
+    folders: Vec<PathBuf>,
 }
 
 impl ChangeFeed {
@@ -729,8 +756,27 @@ impl ChangeFeed {
                 })?;
         }
         Ok(ChangeFeed {
-            _debouncer: debouncer,
+            debouncer,
+            folders: Vec::new(),
         })
+    }
+
+    /// Also watches `folders`, each without its subfolders ([`Watch::holiday_folders`]);
+    /// those already watched are left as they are.
+    pub fn watch_folders(&mut self, folders: &[PathBuf]) -> Result<(), Error> {
+        for f in folders {
+            if self.folders.contains(f) {
+                continue;
+            }
+            self.debouncer
+                .watch(f, notify::RecursiveMode::NonRecursive)
+                .map_err(|e| Error::Io {
+                    path: f.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+            self.folders.push(f.clone());
+        }
+        Ok(())
     }
 }
 

@@ -18,9 +18,11 @@ fn template() -> String {
 fn standard() -> Contract {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let script = std::fs::read_to_string(root.join("scripts/standard.rhai")).unwrap();
+    let holidays = std::fs::read_to_string(root.join("calendars/ru-2026.ics")).unwrap();
     let loader = MemoryLoader::new()
         .with("templates/standard.yaml", &template())
         .with_root("scripts/standard.rhai", &script)
+        .with_root("calendars/ru-2026.ics", &holidays)
         .with("seed.yaml", "extends: standard\ncustomer: Seed\n");
     contract::load(&loader, "seed").unwrap()
 }

@@ -121,7 +121,7 @@ fn a_100_mb_contract_is_refused_unread() {
         &p,
         "huge",
         &text,
-        &["the file is 100.0 MiB: expected a contract or script file of at most 16 MiB"],
+        &["the file is 100.0 MiB: expected a contract, script or holiday file of at most 16 MiB"],
     );
     // The other contracts are unaffected.
     let r = bounded(&p, &["validate", "acme"], b"");

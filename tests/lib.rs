@@ -8,6 +8,7 @@ mod contract;
 mod contract_errors;
 mod eval;
 mod faults;
+mod holiday_files;
 mod hostile;
 mod import_jira;
 mod import_redmine;

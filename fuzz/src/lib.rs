@@ -22,6 +22,10 @@ fn loader_with(text: &str) -> MemoryLoader {
         )
         .with_root("scripts/vip.rhai", include_str!("../../scripts/vip.rhai"))
         .with_root(
+            "calendars/ru-2026.ics",
+            include_str!("../../calendars/ru-2026.ics"),
+        )
+        .with_root(
             "scripts/weekend_grace.rhai",
             include_str!("../../scripts/weekend_grace.rhai"),
         )
@@ -94,6 +98,31 @@ pub fn duration(data: &[u8]) {
             Err(e) => panic!("`{text}` printed as `{shown}`, which does not parse: {e}"),
         }
         let _ = d.working_seconds(9 * 3600);
+    }
+}
+
+/// Holiday file: iCalendar text → the dates it closes, sorted and each once, or an error
+/// at a line of the file.
+pub fn holidays(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match slaengine::holidays::read(text, "fuzz.ics") {
+        Ok(dates) => assert!(
+            dates.windows(2).all(|w| w[0] < w[1]),
+            "dates out of order or repeated"
+        ),
+        Err(e) => {
+            let Some(at) = &e.location else {
+                panic!("an error without its place: {}", e.message);
+            };
+            let lines = text.lines().count().max(1);
+            assert!(
+                (1..=lines).contains(&at.line),
+                "line {} of a file of {lines}",
+                at.line
+            );
+        }
     }
 }
 
@@ -201,9 +230,10 @@ pub fn calendar(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the drivers.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("contract", contract),
     ("ticket", ticket),
     ("duration", duration),
     ("calendar", calendar),
+    ("holidays", holidays),
 ];

@@ -1,5 +1,5 @@
 //! `slaengine init DIR`: a contracts project of its own for account managers — the
-//! standard template and its script, one example customer, a contract case per category
+//! standard template with its script and holiday file, one example customer, a contract case per category
 //! with its accepted snapshot, the JSON Schema for editors, a commented help desk mapping,
 //! a README, a `.gitignore` and a
 //! CI check running `slaengine validate` and `slaengine test`. It validates and tests
@@ -26,6 +26,9 @@ pub struct Args {
 
 const TEMPLATE: &str = include_str!("../../contracts/templates/standard.yaml");
 const SCRIPT: &str = include_str!("../../scripts/standard.rhai");
+/// The template's holiday file (`holiday_files: [calendars/ru-2026.ics]`).
+const HOLIDAYS: &str = include_str!("../../calendars/ru-2026.ics");
+const HOLIDAYS_PATH: &str = "calendars/ru-2026.ics";
 
 /// The example customer's contract: the file name is the customer id tickets carry.
 const EXAMPLE: &str = "\
@@ -150,6 +153,8 @@ with its snapshots; `slaengine diff --base main` shows the effect on the stored 
 
 - `contracts/` — one `<customer>.yaml` per customer; `templates/` the shared terms.
 - `scripts/` — Rhai hooks named by contracts (`scripts: [scripts/standard.rhai]`).
+- `calendars/` — iCalendar files of days off named by calendars
+  (`holiday_files: [calendars/ru-2026.ics]`); export next year's from any calendar program.
 - `tests/cases/<customer>/<case>.yaml` — a ticket and the instants to evaluate it at.
 - `snapshots/` — the accepted evaluations of the cases.
 - `schema/contract.json` — the contract format, for editors that read
@@ -256,6 +261,7 @@ fn project_files() -> Result<BTreeMap<String, String>, Error> {
     files.insert("contracts/templates/standard.yaml".into(), TEMPLATE.into());
     files.insert("contracts/example.yaml".into(), EXAMPLE.into());
     files.insert("scripts/standard.rhai".into(), SCRIPT.into());
+    files.insert(HOLIDAYS_PATH.into(), HOLIDAYS.into());
     files.insert(".gitignore".into(), GITIGNORE.into());
     files.insert("mappings/helpdesk.yaml".into(), MAPPING.into());
     files.insert("README.md".into(), README.into());
@@ -268,7 +274,8 @@ fn project_files() -> Result<BTreeMap<String, String>, Error> {
     let loader = MemoryLoader::new()
         .with("templates/standard.yaml", TEMPLATE)
         .with("example.yaml", EXAMPLE)
-        .with_root("scripts/standard.rhai", SCRIPT);
+        .with_root("scripts/standard.rhai", SCRIPT)
+        .with_root(HOLIDAYS_PATH, HOLIDAYS);
     let example = contract::load(&loader, "example")?;
     let mut categories: Vec<&Category> = example.categories.values().collect();
     categories.sort_by_key(|c| clause_order(c));

@@ -421,15 +421,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     };
     let result = (|| -> Result<(), Error> {
         emit(watch.start(clock.now())?)?;
+        follow_holiday_files(&mut feed, &watch);
         let mut next_tick = Instant::now() + args.interval;
         loop {
             // Wake at least every second to notice a contracts directory that vanished.
             let wait = next_tick
                 .saturating_duration_since(Instant::now())
                 .min(StdDuration::from_secs(1));
+            // Whether contracts were reloaded, and may read holiday files elsewhere now.
+            let mut reloaded = false;
             let result = match rx.recv_timeout(wait) {
                 Ok(Msg::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Ok(Msg::Changed(Ok(paths))) => watch.changed(&paths, clock.now()),
+                Ok(Msg::Changed(Ok(paths))) => {
+                    reloaded = true;
+                    watch.changed(&paths, clock.now())
+                }
                 Ok(Msg::Changed(Err(e))) => {
                     Err(InputError::new(format!("watching files: {e}")).into())
                 }
@@ -447,6 +453,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
                         match start_feed(&watch.watched_dirs()) {
                             Ok(f) => {
                                 feed = Some(f);
+                                reloaded = true;
                                 watch.rescan(clock.now())
                             }
                             Err(e) => Err(e),
@@ -462,6 +469,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
             };
             if let Some(e) = watch.take_deferred_error() {
                 report(&e);
+            }
+            if reloaded {
+                follow_holiday_files(&mut feed, &watch);
             }
             match result {
                 Ok(events) => emit(events)?,
@@ -479,4 +489,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
         exec.finish(args.exec_timeout + StdDuration::from_secs(5), &rx);
     }
     result.map(|()| exit::OK)
+}
+
+/// Watches the folders of the holiday files the contracts now read, beyond the folders
+/// watched from the start; a failure is reported and the watcher goes on.
+fn follow_holiday_files(feed: &mut Option<ChangeFeed>, watch: &Watch) {
+    if let Some(f) = feed
+        && let Err(e) = f.watch_folders(&watch.holiday_folders())
+    {
+        report(&e);
+    }
 }

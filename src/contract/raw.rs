@@ -503,6 +503,10 @@ pub struct RawCalendar {
     pub week: Option<Week>,
     /// Dates closed all day.
     pub holidays: Option<Vec<Date>>,
+    /// iCalendar (`.ics`) files, paths from the project root like scripts
+    /// (`[calendars/ru-2026.ics]`): each all-day event closes its dates, besides
+    /// `holidays` (multi-day events every date, yearly `RRULE`s from 1970 through 2100).
+    pub holiday_files: Option<Vec<String>>,
     /// Dates with their own windows (a short pre-holiday day, a working Saturday).
     pub exceptions: Option<Ordered<Windows>>,
     /// The length of "1 working day" (default: the longest weekday's open time).
@@ -675,8 +679,8 @@ pub struct RawContract {
     pub valid: Option<RawValid>,
     /// Service hours: time zone, weekly windows, holidays, exceptions.
     pub calendar: Option<RawCalendar>,
-    /// More calendars by name; each takes `timezone` and `holidays` from `calendar`
-    /// unless it sets them.
+    /// More calendars by name; each takes `timezone`, and its days off (`holidays` and
+    /// `holiday_files`), from `calendar` unless it sets them.
     pub calendars: Option<Ordered<RawCalendar>>,
     /// The values of a ticket's `priority`, most urgent first.
     pub priorities: Option<Vec<String>>,
@@ -836,6 +840,7 @@ impl Merge for RawCalendar {
             timezone: self.timezone.or(p.timezone),
             week,
             holidays: self.holidays.or(p.holidays),
+            holiday_files: self.holiday_files.or(p.holiday_files),
             exceptions: merge_maps(self.exceptions, p.exceptions),
             day_length: self.day_length.or(p.day_length),
         }

@@ -29,7 +29,7 @@ impl Rng {
 }
 
 /// Tokens worth splicing into text inputs.
-const TOKENS: [&[u8]; 24] = [
+const TOKENS: [&[u8]; 29] = [
     b": ",
     b"\n",
     b"  ",
@@ -54,6 +54,11 @@ const TOKENS: [&[u8]; 24] = [
     b"paused",
     b"null",
     b"-1",
+    b"BEGIN:VEVENT\r\n",
+    b"END:VEVENT\r\n",
+    b"DTSTART;VALUE=DATE:",
+    b"RRULE:FREQ=YEARLY;",
+    b"EXDATE:",
 ];
 
 /// One mutation of `input`, built from the corpus.
@@ -107,12 +112,14 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(name) = args.get(1) else {
         eprintln!(
-            "usage: stable TARGET [SECONDS] [SEED]   (targets: contract, ticket, duration, calendar)"
+            "usage: stable TARGET [SECONDS] [SEED]   (targets: contract, ticket, duration, calendar, holidays)"
         );
         std::process::exit(2);
     };
     let Some((_, target)) = slaengine_fuzz::TARGETS.iter().find(|(n, _)| n == name) else {
-        eprintln!("unknown target `{name}`: expected contract, ticket, duration or calendar");
+        eprintln!(
+            "unknown target `{name}`: expected contract, ticket, duration, calendar or holidays"
+        );
         std::process::exit(2);
     };
     let seconds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
