@@ -83,6 +83,8 @@ struct Run<'e> {
     /// The kind of the event that stopped it.
     stop: Option<&'e EventKind>,
     state: State,
+    /// The instant from which time counts: the start, or the last restart.
+    counts_from: DateTime<Utc>,
 }
 
 impl<'e> Run<'e> {
@@ -95,6 +97,7 @@ impl<'e> Run<'e> {
             stopped: None,
             stop: None,
             state: State::Running,
+            counts_from: t,
         }
     }
 
@@ -111,6 +114,7 @@ impl<'e> Run<'e> {
 
     /// The clock starts again at `t`: nothing before it counts.
     fn restart_at(&mut self, t: DateTime<Utc>) {
+        self.counts_from = t;
         clip(&mut self.active, t);
         clip(&mut self.pauses, t);
     }
@@ -431,10 +435,14 @@ impl Evaluator<'_> {
             }
         }
         if result.is_none() && r.state != State::Running {
+            // Paused: as if work resumed now. Stopped: from where counting ended, or,
+            // when nothing counted (stopped while paused since a restart), from where
+            // time counts — never from the evaluation instant, so that a stopped
+            // metric's deadline does not move with it.
             let resume = if r.state == State::Paused {
                 self.at
             } else {
-                from.unwrap_or(self.at)
+                from.unwrap_or(r.counts_from)
             };
             result = clock.due(resume, remaining, trace.as_mut());
         }
