@@ -35,7 +35,7 @@ pub use crate::evaluation::{
 };
 pub use crate::instant::format_seconds;
 pub(crate) use crate::instant::show_local;
-pub use allowance::{CustomerUsage, UsageCounter, UsageEntry, usage_entries};
+pub use allowance::{CustomerUsage, UsageCounter, UsageEntry, micro_hours, usage_entries};
 
 /// What to compute besides the evaluation itself.
 #[derive(Debug, Clone, Copy, Default)]

@@ -32,6 +32,11 @@ const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets_v2")
 /// list of (instant, hours, approved) ([`record::encode_usage`]), kept in step with
 /// `tickets_v2` in every write.
 const WORKLOGS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklogs_v2");
+/// Monthly sums of the worklog index: `customer \0 category \0 YYYY-MM` (UTC month) →
+/// micro-hours approved and not approved in advance (two little-endian `i64`), kept in
+/// step with `worklogs_v2`, so that an allowance counted over a quarter or a year reads
+/// one row a month instead of every worklog.
+const WORKLOG_MONTHS: TableDefinition<&str, &[u8]> = TableDefinition::new("worklog_months_v1");
 /// The ids of open tickets (not resolved, or reopened), kept in step with `tickets_v2`.
 const OPEN: TableDefinition<&str, ()> = TableDefinition::new("open_v1");
 /// Tickets by id as JSON, in schema versions 1 and 2 (read only to migrate).
@@ -52,8 +57,9 @@ fn months_before((mut y, mut m): (i32, u32), n: u32) -> (i32, u32) {
 /// The schema this build writes. Version 2 added `open_v1` and `escalations_v1`, and
 /// the `changes` counter in `meta`; version 3 stores tickets and worklogs as binary
 /// records (`tickets_v2`, `worklogs_v2`) instead of JSON; version 4's ticket records add
-/// the priority, declared event kinds and events' `by`, `field` and `to`.
-pub const SCHEMA_VERSION: u64 = 4;
+/// the priority, declared event kinds and events' `by`, `field` and `to`; version 5 adds
+/// the monthly sums of the worklog index (`worklog_months_v1`).
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// redb's page cache: enough for streaming, small enough to keep memory flat.
 const CACHE: usize = 64 << 20;
@@ -429,9 +435,16 @@ impl Store {
                     )));
                 }
                 Some(SCHEMA_VERSION) => {}
+                // Version 4: the monthly sums are new.
+                Some(4) => {
+                    self.sum_months(&tx)?;
+                    meta.insert("schema_version", SCHEMA_VERSION)
+                        .map_err(|e| self.err(e))?;
+                }
                 // Version 3: the same tables, ticket records in the older layout.
                 Some(3) => {
                     moved = self.migrate_v3(&tx)?;
+                    self.sum_months(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)
                         .map_err(|e| self.err(e))?;
                 }
@@ -445,6 +458,7 @@ impl Store {
             }
             tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
             tx.open_table(OPEN).map_err(|e| self.err(e))?;
             tx.open_table(ESCALATIONS).map_err(|e| self.err(e))?;
         }
@@ -461,6 +475,7 @@ impl Store {
             let old = tx.open_table(TICKETS_JSON).map_err(|e| self.err(e))?;
             let mut tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
             // Rebuilt from the tickets, not trusted from the old file.
             tx.delete_table(OPEN).map_err(|e| self.err(e))?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
@@ -478,7 +493,7 @@ impl Store {
                 tickets
                     .insert(t.id.as_str(), bytes.as_slice())
                     .map_err(|e| self.err(e))?;
-                self.reindex(&mut worklogs, None, &t)?;
+                self.reindex(&mut worklogs, &mut months, None, &t)?;
                 self.set_open(&mut open, &t)?;
                 moved += 1;
             }
@@ -615,13 +630,12 @@ impl Store {
     fn reindex(
         &self,
         table: &mut redb::Table<&str, &[u8]>,
+        months: &mut redb::Table<&str, &[u8]>,
         old: Option<&Ticket>,
         new: &Ticket,
     ) -> Result<(), Error> {
         if let Some(old) = old {
-            for key in buckets(old).into_keys() {
-                table.remove(key.as_str()).map_err(|e| self.err(e))?;
-            }
+            self.unindex(table, months, old)?;
         }
         let mut bytes = Vec::new();
         for (key, entries) in buckets(new) {
@@ -630,6 +644,107 @@ impl Store {
             table
                 .insert(key.as_str(), bytes.as_slice())
                 .map_err(|e| self.err(e))?;
+            self.add_to_month(months, &key, &entries, 1)?;
+        }
+        Ok(())
+    }
+
+    /// Takes a ticket's worklogs out of the index and its monthly sums.
+    fn unindex(
+        &self,
+        table: &mut redb::Table<&str, &[u8]>,
+        months: &mut redb::Table<&str, &[u8]>,
+        ticket: &Ticket,
+    ) -> Result<(), Error> {
+        for (key, entries) in buckets(ticket) {
+            table.remove(key.as_str()).map_err(|e| self.err(e))?;
+            self.add_to_month(months, &key, &entries, -1)?;
+        }
+        Ok(())
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) the hours of `entries`, indexed under the
+    /// worklog key `key`, to the sums of its month.
+    fn add_to_month(
+        &self,
+        months: &mut redb::Table<&str, &[u8]>,
+        key: &str,
+        entries: &[UsageEntry],
+        sign: i64,
+    ) -> Result<(), Error> {
+        let (mut approved, mut unapproved) = (0, 0);
+        for e in entries {
+            let h = crate::eval::micro_hours(e.hours);
+            if e.approved {
+                approved += h;
+            } else {
+                unapproved += h;
+            }
+        }
+        self.add_month_sums(months, key, approved * sign, unapproved * sign)
+    }
+
+    /// Adds micro-hours to the sums of the month of the worklog key `key` (`customer \0
+    /// category \0 YYYY-MM \0 ticket`); a month whose sums come to nothing is removed.
+    fn add_month_sums(
+        &self,
+        months: &mut redb::Table<&str, &[u8]>,
+        key: &str,
+        approved: i64,
+        unapproved: i64,
+    ) -> Result<(), Error> {
+        let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
+        let (a, u) = match months.get(month).map_err(|e| self.err(e))? {
+            Some(v) => decode_sums(v.value()).ok_or_else(|| {
+                self.err(format!(
+                    "the monthly worklog sums `{}` cannot be read",
+                    month.replace('\u{0}', "/")
+                ))
+            })?,
+            None => (0, 0),
+        };
+        let (a, u) = (a + approved, u + unapproved);
+        if a == 0 && u == 0 {
+            months.remove(month).map_err(|e| self.err(e))?;
+        } else {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&a.to_le_bytes());
+            bytes[8..].copy_from_slice(&u.to_le_bytes());
+            months
+                .insert(month, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Builds the monthly sums from the worklog index (a file of schema 4 or older).
+    fn sum_months(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
+        let worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        tx.delete_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+        let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+        let mut sums: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for row in worklogs.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            let key = k.value();
+            let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
+            let slot = sums.entry(month.to_owned()).or_default();
+            record::for_each_work(v.value(), |_, hours, approved| {
+                let h = crate::eval::micro_hours(hours);
+                if approved {
+                    slot.0 += h;
+                } else {
+                    slot.1 += h;
+                }
+            })
+            .map_err(|e| {
+                self.err(format!(
+                    "the worklog record `{}` cannot be read: {e}",
+                    key.replace('\u{0}', "/")
+                ))
+            })?;
+        }
+        for (month, (a, u)) in sums {
+            self.add_month_sums(&mut months, &format!("{month}\u{0}"), a, u)?;
         }
         Ok(())
     }
@@ -708,6 +823,21 @@ impl Store {
             .filter(|c| c.allowance.is_some())
             .map(|c| c.id.as_str())
             .collect();
+        // redb panics on some kinds of damage: the whole read is guarded (the counting
+        // inside it is plain arithmetic).
+        guarded(&self.path, || {
+            self.sum_usage(contract, customer, &categories, at)
+        })
+    }
+
+    /// [`Store::customer_usage`], unguarded.
+    fn sum_usage(
+        &self,
+        contract: &Contract,
+        customer: &str,
+        categories: &[&str],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<CustomerUsage, Error> {
         use chrono::Datelike;
         let mut counter = CustomerUsage::counter(contract, at);
         // From the UTC month holding the first local date that counts (a day earlier,
@@ -717,11 +847,61 @@ impl Store {
             .first_date()
             .and_then(|d| d.pred_opt())
             .map_or(to, |d| (d.year(), d.month()));
-        self.worklog_records(customer, &categories, from, to, |category, _, bytes| {
-            record::for_each_work(bytes, |t, hours, approved| {
-                counter.add(category, t.to_utc(), hours, approved);
-            })
-        })?;
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        let months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+        let month_start = |(y, m): (i32, u32)| {
+            chrono::NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        };
+        for category in categories {
+            let mut month = from;
+            while month <= to {
+                let next = if month.1 == 12 {
+                    (month.0 + 1, 1)
+                } else {
+                    (month.0, month.1 + 1)
+                };
+                let (Some(start), Some(end)) = (month_start(month), month_start(next)) else {
+                    break;
+                };
+                let prefix = format!(
+                    "{customer}\u{0}{category}\u{0}{:04}-{:02}",
+                    month.0, month.1
+                );
+                if counter.holds_whole(category, start, end) {
+                    // The whole month counts one way: its sums, one row.
+                    if let Some(v) = months.get(prefix.as_str()).map_err(|e| self.err(e))? {
+                        let (a, u) = decode_sums(v.value()).ok_or_else(|| {
+                            self.err(format!(
+                                "the monthly worklog sums `{}` cannot be read",
+                                prefix.replace('\u{0}', "/")
+                            ))
+                        })?;
+                        counter.add_sums(category, start, a, u);
+                    }
+                } else {
+                    // A boundary of the periods, or the evaluation instant, falls in it:
+                    // worklog by worklog.
+                    let (lo, hi) = (format!("{prefix}\u{0}"), format!("{prefix}\u{1}"));
+                    for row in worklogs
+                        .range(lo.as_str()..hi.as_str())
+                        .map_err(|e| self.err(e))?
+                    {
+                        let (k, v) = row.map_err(|e| self.err(e))?;
+                        record::for_each_work(v.value(), |t, hours, approved| {
+                            counter.add(category, t.to_utc(), hours, approved);
+                        })
+                        .map_err(|e| {
+                            let key = k.value().replace('\u{0}', "/");
+                            self.err(format!("the worklog record `{key}` cannot be read: {e}"))
+                        })?;
+                    }
+                }
+                month = next;
+            }
+        }
         Ok(counter.finish())
     }
 
@@ -760,6 +940,7 @@ impl Store {
         {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             let mut bytes = Vec::with_capacity(512);
             for t in tickets {
@@ -782,7 +963,7 @@ impl Store {
                     Some(old) => Some(self.decode_record(&t.id, &old)?),
                     None => None,
                 };
-                self.reindex(&mut worklogs, old.as_ref(), &t)?;
+                self.reindex(&mut worklogs, &mut months, old.as_ref(), &t)?;
                 self.set_open(&mut open, &t)?;
                 n += 1;
             }
@@ -834,7 +1015,8 @@ impl Store {
             ticket.events.push(event);
             check(&before, &ticket)?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            self.reindex(&mut worklogs, Some(&before), &ticket)?;
+            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            self.reindex(&mut worklogs, &mut months, Some(&before), &ticket)?;
             let mut bytes = Vec::new();
             record::encode_ticket(&ticket, &mut bytes).map_err(|e| self.err(e))?;
             table
@@ -903,9 +1085,8 @@ impl Store {
             };
             let ticket = self.decode_record(id, &bytes)?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            for key in buckets(&ticket).into_keys() {
-                worklogs.remove(key.as_str()).map_err(|e| self.err(e))?;
-            }
+            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            self.unindex(&mut worklogs, &mut months, &ticket)?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             open.remove(id).map_err(|e| self.err(e))?;
             // A ticket stored later under the same id starts with no escalations.
@@ -954,7 +1135,8 @@ impl Store {
             let before = ticket.clone();
             let removed = ticket.events.remove(n - 1);
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            self.reindex(&mut worklogs, Some(&before), &ticket)?;
+            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            self.reindex(&mut worklogs, &mut months, Some(&before), &ticket)?;
             let mut out = Vec::new();
             record::encode_ticket(&ticket, &mut out).map_err(|e| self.err(e))?;
             table.insert(id, out.as_slice()).map_err(|e| self.err(e))?;
@@ -1035,6 +1217,13 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The two sums of a monthly row (micro-hours approved, not approved).
+fn decode_sums(bytes: &[u8]) -> Option<(i64, i64)> {
+    let a: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+    let u: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+    Some((i64::from_le_bytes(a), i64::from_le_bytes(u)))
 }
 
 /// A ticket's worklogs grouped by index key (`customer \0 category \0 YYYY-MM \0
@@ -1426,12 +1615,21 @@ mod tests {
         assert_eq!(usage, usage_entries(&closed));
     }
 
-    /// `customer_usage` (summed while streaming) agrees with `CustomerUsage::new` over
-    /// `usage` (materialised), at month boundaries in zones far from UTC, for work after
-    /// the instant, approved and not, and on categories with and without an allowance.
+    /// `customer_usage` (summed while streaming, whole months from the monthly sums)
+    /// agrees with `CustomerUsage::new` over every worklog, at period boundaries in zones
+    /// far from UTC, for months, quarters and years, for work after the instant,
+    /// approved and not, on categories with and without an allowance, and after tickets
+    /// are replaced, deleted and lose an event.
     #[test]
     fn streamed_usage_matches_the_materialised_sum() {
-        for zone in ["Pacific/Kiritimati", "Etc/GMT+12", "Europe/Moscow"] {
+        for (zone, per) in [
+            ("Pacific/Kiritimati", "month"),
+            ("Etc/GMT+12", "month"),
+            ("Europe/Moscow", "month"),
+            ("Pacific/Kiritimati", "quarter"),
+            ("Etc/GMT+12", "year"),
+            ("Europe/Moscow", "year"),
+        ] {
             let contract = crate::contract::parse_str(
                 "acme",
                 &format!(
@@ -1441,17 +1639,17 @@ categories:
   small: {{ allowance: changes }}
   other: {{ resolve: 1 working day }}
 allowances:
-  changes: {{ hours: 10, per: month, requires_approval: true, carry_over: 5 }}
+  changes: {{ hours: 10, per: {per}, requires_approval: true, carry_over: 5 }}
 "
                 ),
             )
             .unwrap();
             let s = Store::in_memory().unwrap();
             let mut tickets = Vec::new();
-            for (i, day) in (0..120).step_by(3).enumerate() {
+            for (i, day) in (0..420).step_by(3).enumerate() {
                 let mut t = ticket(&format!("T-{i:03}"));
                 t.category = Some(if i % 4 == 0 { "other" } else { "small" }.into());
-                let start = chrono::DateTime::parse_from_rfc3339("2026-01-30T22:30:00+00:00")
+                let start = chrono::DateTime::parse_from_rfc3339("2025-09-30T22:30:00+00:00")
                     .unwrap()
                     + chrono::Duration::days(day)
                     + chrono::Duration::minutes(37 * i as i64);
@@ -1464,7 +1662,7 @@ allowances:
                 }
                 for h in [2_i32, 30] {
                     t.events.push(Event {
-                        hours: Some(0.5 + f64::from(h % 7)),
+                        hours: Some(0.1 + f64::from(h % 7)),
                         at: start + chrono::Duration::hours(i64::from(h)),
                         ..event("2026-01-01T00:00:00Z", EventKind::Worklog)
                     });
@@ -1472,25 +1670,92 @@ allowances:
                 tickets.push(t);
             }
             s.add(&tickets, false).unwrap();
-            let categories = ["small", "other"];
+            // Edits after the first write: a ticket replaced with more work, one
+            // deleted, one losing its first worklog.
+            let mut more = tickets[10].clone();
+            more.events.push(Event {
+                hours: Some(3.25),
+                at: more.registered + chrono::Duration::days(40),
+                ..event("2026-01-01T00:00:00Z", EventKind::Worklog)
+            });
+            s.add(&[more.clone()], true).unwrap();
+            tickets[10] = more;
+            let worklog = tickets[40]
+                .events
+                .iter()
+                .position(|e| e.kind == EventKind::Worklog)
+                .unwrap();
+            s.remove_event("T-040", worklog + 1).unwrap();
+            tickets[40].events.remove(worklog);
+            s.delete("T-021").unwrap();
+            tickets.remove(21);
+            let entries: Vec<UsageEntry> = tickets.iter().flat_map(usage_entries).collect();
             for at in [
                 "2026-02-28T23:59:59+00:00",
                 "2026-03-01T00:00:00+14:00",
                 "2026-03-31T12:00:00-12:00",
                 "2026-04-15T10:00:00+03:00",
                 "2026-05-01T00:00:00Z",
+                "2026-09-30T23:00:00+14:00",
+                "2026-10-01T00:30:00-12:00",
+                "2026-11-20T00:00:00Z",
             ] {
                 let at = at.parse().unwrap();
                 let streamed = s.customer_usage(&contract, "acme", at).unwrap();
-                let entries = s.usage("acme", &categories, at).unwrap();
-                assert!(!entries.is_empty());
                 assert_eq!(
                     streamed,
                     CustomerUsage::new(&contract, &entries, at),
-                    "{zone} at {at}"
+                    "{zone} per {per} at {at}"
                 );
             }
         }
+    }
+
+    /// A file of schema 4 (no monthly sums) gets them on open, and a year's usage read
+    /// from them is what its worklogs add up to.
+    #[test]
+    fn a_version_4_file_gets_its_monthly_sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        let contract = crate::contract::parse_str(
+            "acme",
+            "calendar: { timezone: Europe/Moscow, week: { mon-fri: [\"09:00-18:00\"] } }
+metrics: { resolve: { starts: registered, stops: resolved } }
+categories: { small: { allowance: changes } }
+allowances: { changes: { hours: 10, per: year } }
+",
+        )
+        .unwrap();
+        let tickets: Vec<Ticket> = (0..24)
+            .map(|i| {
+                let mut t = ticket(&format!("T-{i:02}"));
+                t.category = Some("small".into());
+                t.events.push(Event {
+                    hours: Some(1.5 + f64::from(i)),
+                    at: t.registered + chrono::Duration::days(14 * i64::from(i)),
+                    ..event("2026-01-01T00:00:00Z", EventKind::Worklog)
+                });
+                t
+            })
+            .collect();
+        {
+            let s = Store::open(&path).unwrap();
+            s.add(&tickets, false).unwrap();
+            let tx = s.writer().unwrap().begin_write().unwrap();
+            tx.open_table(META)
+                .unwrap()
+                .insert("schema_version", 4)
+                .unwrap();
+            tx.delete_table(WORKLOG_MONTHS).unwrap();
+            tx.commit().unwrap();
+        }
+        let s = Store::open_for_reading(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), Some(SCHEMA_VERSION));
+        let entries: Vec<UsageEntry> = tickets.iter().flat_map(usage_entries).collect();
+        let at = "2026-12-31T20:00:00Z".parse().unwrap();
+        let usage = s.customer_usage(&contract, "acme", at).unwrap();
+        assert_eq!(usage, CustomerUsage::new(&contract, &entries, at));
+        assert!(usage.summary(&contract, "changes").unwrap().used_hours > 100.0);
     }
 
     #[test]

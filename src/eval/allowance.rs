@@ -65,9 +65,22 @@ struct Sums {
     /// this one and the next, in seconds as if local time were UTC: an instant further
     /// than a day from each is placed without converting it.
     bounds: [i64; 3],
-    approved: f64,
-    unapproved: f64,
-    before: f64,
+    /// Hours approved and not in the period, and hours of the period before, in
+    /// micro-hours: integers, so that hours summed a worklog at a time and hours summed
+    /// a month at a time (the store's monthly sums) agree to the last digit.
+    approved: i64,
+    unapproved: i64,
+    before: i64,
+}
+
+/// Hours as micro-hours (what [`Sums`] adds up).
+pub fn micro_hours(hours: f64) -> i64 {
+    (hours * 1e6).round() as i64
+}
+
+/// Micro-hours as hours.
+fn hours_of(micro: i64) -> f64 {
+    micro as f64 / 1e6
 }
 
 /// Local midnight of `d` in seconds, counted as if it were UTC.
@@ -89,9 +102,9 @@ impl Sums {
                 midnight(period.first),
                 midnight(period.end),
             ],
-            approved: 0.0,
-            unapproved: 0.0,
-            before: 0.0,
+            approved: 0,
+            unapproved: 0,
+            before: 0,
         })
     }
 
@@ -124,7 +137,16 @@ impl Sums {
         self.place_date(contract.calendar.to_local(at).date_naive())
     }
 
-    fn add(&mut self, place: Place, hours: f64, approved: bool) {
+    /// Whether every instant from `start` to `end` lies in one place: no boundary of
+    /// the periods within a day of them.
+    fn holds_whole(&self, start: i64, end: i64) -> bool {
+        const DAY: i64 = 24 * 3600;
+        self.bounds
+            .iter()
+            .all(|b| *b >= end + DAY || *b <= start - DAY)
+    }
+
+    fn add(&mut self, place: Place, hours: i64, approved: bool) {
         match place {
             Place::This if approved => self.approved += hours,
             Place::This => self.unapproved += hours,
@@ -197,7 +219,11 @@ impl CustomerUsage {
             contract,
             a,
             s,
-            (s.approved, s.unapproved, s.before),
+            (
+                hours_of(s.approved),
+                hours_of(s.unapproved),
+                hours_of(s.before),
+            ),
             month,
             "customer",
         ))
@@ -281,6 +307,46 @@ impl UsageCounter<'_> {
         if at > self.at {
             return;
         }
+        let contract = self.contract;
+        let Some(sums) = self.sums_of(category) else {
+            return;
+        };
+        let place = sums.place(contract, at);
+        sums.add(place, micro_hours(hours), approved);
+    }
+
+    /// Whether all the work on `category` from `start` to `end` (a month of the
+    /// store's monthly sums) counts the same way: before the evaluation instant and in
+    /// one place of the allowance's periods (or on no allowance at all). Its sums can
+    /// then be added with [`UsageCounter::add_sums`] instead of worklog by worklog.
+    pub fn holds_whole(
+        &mut self,
+        category: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> bool {
+        if end > self.at {
+            return false;
+        }
+        match self.sums_of(category) {
+            Some(sums) => sums.holds_whole(start.timestamp(), end.timestamp()),
+            None => true,
+        }
+    }
+
+    /// Adds `approved` and `unapproved` micro-hours of work on `category`, all done at
+    /// instants that [`UsageCounter::holds_whole`] placed together with `at`.
+    pub fn add_sums(&mut self, category: &str, at: DateTime<Utc>, approved: i64, unapproved: i64) {
+        let contract = self.contract;
+        if let Some(sums) = self.sums_of(category) {
+            let place = sums.place(contract, at);
+            sums.add(place, approved, true);
+            sums.add(place, unapproved, false);
+        }
+    }
+
+    /// The sums of the allowance `category` counts against.
+    fn sums_of(&mut self, category: &str) -> Option<&mut Sums> {
         // Worklogs come grouped by category: look each category up once.
         let name = match &self.last {
             Some((c, name)) if c == category => *name,
@@ -293,11 +359,7 @@ impl UsageCounter<'_> {
                 name
             }
         };
-        let Some(sums) = name.and_then(|n| self.usage.sums.get_mut(n)) else {
-            return;
-        };
-        let place = sums.place(self.contract, at);
-        sums.add(place, hours, approved);
+        name.and_then(|n| self.usage.sums.get_mut(n))
     }
 
     /// The first local date whose work counts (see [`CustomerUsage::first_date`]).
@@ -372,7 +434,11 @@ impl Evaluator<'_> {
             Some(s) => sums = s.clone(),
             None => {
                 for (place, e) in &own {
-                    sums.add(*place, e.hours, !a.requires_approval || e.approved);
+                    sums.add(
+                        *place,
+                        micro_hours(e.hours),
+                        !a.requires_approval || e.approved,
+                    );
                 }
             }
         }
@@ -380,7 +446,11 @@ impl Evaluator<'_> {
             c,
             a,
             &sums,
-            (sums.approved, sums.unapproved, sums.before),
+            (
+                hours_of(sums.approved),
+                hours_of(sums.unapproved),
+                hours_of(sums.before),
+            ),
             month_label(date),
             basis,
         );
