@@ -228,6 +228,11 @@ pub struct Finding {
     /// For a failed script: the error rendered with its file, line, column and snippet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The script whose `findings` hook made it (`scripts/standard.rhai`); `None` for the
+    /// engine's own findings. Reports list the scripts' findings; evaluations do not
+    /// print it.
+    #[serde(skip)]
+    pub script: Option<String>,
 }
 
 /// One line of the `--explain` trace.

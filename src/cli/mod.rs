@@ -107,7 +107,8 @@ pub enum Command {
     /// Record tickets and their events in the ticket database.
     #[command(subcommand)]
     Ticket(ticket::Command),
-    /// The monthly report of a customer: compliance per category, allowance, breaches.
+    /// A customer's report for a month, a quarter or a year: results per category and
+    /// metric, compliance, credits, allowances, breaches, the scripts' findings.
     #[command(after_help = "Formats: human, json, yaml, jsonl, csv, markdown (--format)")]
     Report(report::Args),
     /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
