@@ -216,6 +216,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The name used in output (`warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// Something about the ticket that an account manager should know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

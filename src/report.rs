@@ -8,7 +8,7 @@
 //!
 //! Pure like the evaluation: the caller passes the tickets (streamed one by one), the
 //! evaluation instant and the customer's allowance usage; nothing here reads a clock,
-//! a file or a database.
+//! a file or a database. [`html`] renders a report as one self-contained page.
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
@@ -37,6 +37,8 @@
 //! let credits = report.credits.unwrap();
 //! assert_eq!((credits.items[0].amount.as_str(), credits.owed.as_str()), ("50.00", "50.00"));
 //! ```
+
+pub mod html;
 
 use std::collections::BTreeMap;
 
@@ -69,8 +71,12 @@ pub struct Report {
     pub customer_name: Option<String>,
     /// The contract id.
     pub contract: String,
+    /// The contract's title (`Standard technical support`).
+    pub title: Option<String>,
     /// The contract's revision.
     pub revision: String,
+    /// The contract's time zone, in which the period and every time are given.
+    pub timezone: String,
     /// The period's label, kept under its first name for readers of monthly reports.
     pub month: String,
     /// The period: `2026-03`, `2026-Q1` or `2026`.
@@ -312,6 +318,16 @@ pub fn share(part: usize, whole: usize) -> Option<f64> {
     let p = Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole);
     p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero)
         .to_f64()
+}
+
+/// A share for people: `66.66%`; `—` without results.
+pub(crate) fn share_text(p: Option<f64>) -> String {
+    p.map_or("—".into(), |p| format!("{p:.2}%"))
+}
+
+/// Hours for people, without binary noise: `12.5`.
+pub(crate) fn hours_text(h: f64) -> String {
+    crate::money::hours(h).to_string()
 }
 
 /// The nearest-rank percentile of sorted seconds, in hours to two decimals.
@@ -677,7 +693,9 @@ impl<'c> ReportBuilder<'c> {
             customer: c.id.clone(),
             customer_name: c.customer.clone(),
             contract: c.id.clone(),
+            title: c.title.clone(),
             revision: c.revision.clone(),
+            timezone: tz.name().to_owned(),
             month: self.period.label(),
             period: self.period.label(),
             period_from: self.period.first.to_string(),

@@ -11,7 +11,9 @@ use crate::contract::{self, DirLoader};
 use crate::error::{Error, InputError};
 use crate::instant::show_local;
 use crate::period::{Period, PeriodKind};
-use crate::report::{Report, ReportBuilder, period_bounds};
+use crate::report::{
+    Report, ReportBuilder, hours_text as hours, period_bounds, share_text as percent,
+};
 use crate::store::Store;
 
 /// Arguments of `report`.
@@ -58,7 +60,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let contract = contract::load(&loader, &args.customer)?;
     // The report looks at the period as it ended (or as it stands, for one under way).
     let (_, end) = period_bounds(&contract, &period);
-    let at = end.min(Utc::now()) - chrono::TimeDelta::seconds(1);
+    let now = Utc::now();
+    let at = end.min(now) - chrono::TimeDelta::seconds(1);
     let store = Store::open_for_reading(&cli.db)?;
     let usage = store.customer_usage(&contract, &args.customer, at)?;
     let mut builder = ReportBuilder::new(&contract, period, at, &usage);
@@ -73,6 +76,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let text = match cli.format {
         Format::Human | Format::Markdown => text(&report, cli.format == Format::Markdown),
         Format::Csv => csv(&report),
+        Format::Html => crate::report::html::render(&report, Some(contract.calendar.to_local(now))),
         f => {
             write_machine(&mut out, f, &report, true).map_err(output_error)?;
             return Ok(exit::OK);
@@ -84,16 +88,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
 
 fn opt(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| v.to_string())
-}
-
-/// A share in percent for people: `66.66%`, `—` without results.
-fn percent(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.2}%"))
-}
-
-/// Hours for people: `12.5`.
-fn hours(h: f64) -> String {
-    crate::money::hours(h).to_string()
 }
 
 /// The report as text tables: Markdown, or the same layout for a terminal.
@@ -195,7 +189,7 @@ fn text(r: &Report, md: bool) -> String {
         for f in &r.findings {
             rows.push(vec![
                 f.ticket.clone(),
-                severity(f.severity).to_owned(),
+                f.severity.as_str().to_owned(),
                 f.code.clone(),
                 f.message.clone(),
             ]);
@@ -203,16 +197,6 @@ fn text(r: &Report, md: bool) -> String {
         s.push_str(&table(&rows, md));
     }
     s
-}
-
-/// A finding's severity as output names it.
-fn severity(s: crate::eval::Severity) -> &'static str {
-    use crate::eval::Severity;
-    match s {
-        Severity::Info => "info",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
-    }
 }
 
 fn row(cells: &[&str]) -> Vec<String> {
