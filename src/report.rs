@@ -952,29 +952,7 @@ mod tests {
     use super::*;
     use crate::contract;
 
-    const CONTRACT: &str = r#"
-customer: Credit Test Ltd
-calendar: { timezone: UTC, week: { mon-fri: ["09:00-17:00"] } }
-calendars:
-  always: { week: { mon-sun: ["00:00-24:00"] } }
-priorities: [urgent, normal]
-default_priority: normal
-metrics:
-  reply: { starts: registered, stops: [replied, resolved] }
-  resolve: { starts: registered, stops: resolved }
-categories:
-  error:
-    reply: { urgent: { target: 30 working minutes, calendar: always }, else: 2 working hours }
-    resolve: 4 working hours
-fee: { amount: 2000.00, currency: EUR, per: month }
-compliance:
-  - { metric: resolve, at_least: 75%, credit: 10% }
-credits:
-  - { metric: reply, priority: urgent, per_breach: 5% }
-  - { metric: resolve, per_late: 1 working hour, credit: 2% }
-  - { metric: resolve, per_late: 30 calendar minutes, credit: 1% }
-credit_cap: 25%
-"#;
+    const CONTRACT: &str = include_str!("../tests/data/report/credits.yaml");
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -1004,15 +982,15 @@ credit_cap: 25%
 
     #[test]
     fn lateness_counts_started_steps_in_the_steps_kind_of_time() {
-        // Due Tue 13:00 (4 working hours); resolved Wed 10:30: 5h 30m of working time
-        // (6 started working hours, 12%) and 21h 30m of real time (43 started half
-        // hours, 43%).
+        // The reply was due Tue 11:00, given Wed 10:30: 23 h 30 m of real time late (47
+        // started half hours, 47%). Resolution was due Tue 13:00: 4 h + 1 h 30 m of
+        // working time late (6 started working hours, 12%).
         let r = march(&[ticket(
             "C-2",
             "normal",
             "2026-03-03T09:00:00Z",
             &[
-                ("2026-03-03T09:10:00Z", "replied"),
+                ("2026-03-04T10:30:00Z", "replied"),
                 ("2026-03-04T10:30:00Z", "resolved"),
             ],
         )]);
@@ -1029,23 +1007,23 @@ credit_cap: 25%
                 ("2% per started 1 working hour late", 6, 12.0, "240.00"),
                 (
                     "1% per started 30 calendar minutes late",
-                    43,
-                    43.0,
-                    "860.00"
+                    47,
+                    47.0,
+                    "940.00"
                 ),
                 ("compliance below 75%", 1, 10.0, "200.00"),
             ]
         );
-        // 1300.00 in all, capped at 25% of the fee.
+        // 1380.00 in all, capped at 25% of the fee.
         assert_eq!(
             (
                 credits.total.as_str(),
                 credits.cap.as_deref(),
                 credits.owed.as_str()
             ),
-            ("1300.00", Some("500.00"), "500.00")
+            ("1380.00", Some("500.00"), "500.00")
         );
-        let b = &r.breaches[0];
+        let b = &r.breaches[1];
         assert_eq!(
             (b.metric.as_str(), b.late_seconds, b.late.as_str(), b.time),
             ("resolve", 5 * 3600 + 1800, "5h 30m", "working time")
@@ -1054,17 +1032,12 @@ credit_cap: 25%
 
     #[test]
     fn a_result_still_running_is_late_until_the_evaluation_instant() {
-        // Due Tue 31 March 13:00, not resolved: late until 23:59:59, 4 working hours
-        // (13:00–17:00) and 10h 59m 59s of real time (22 started half hours).
-        let r = march(&[ticket(
-            "C-6",
-            "normal",
-            "2026-03-31T09:00:00Z",
-            &[("2026-03-31T09:05:00Z", "replied")],
-        )]);
+        // Registered Tue 31 March 09:00, nothing since: the reply is late from 11:00 to
+        // 23:59:59 (26 started half hours), the resolution from 13:00, 4 working hours.
+        let r = march(&[ticket("C-6", "normal", "2026-03-31T09:00:00Z", &[])]);
         let credits = r.credits.unwrap();
         let counts: Vec<usize> = credits.items.iter().map(|i| i.count).collect();
-        assert_eq!(counts, [0, 4, 22, 1]);
+        assert_eq!(counts, [0, 4, 26, 1]);
         assert_eq!(r.breaches[0].stopped, None);
     }
 

@@ -15,6 +15,7 @@ mod import_zammad;
 mod import_zendesk;
 mod load;
 mod memo_marks;
+mod report;
 mod schema;
 mod scripts;
 mod store;

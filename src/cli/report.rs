@@ -59,8 +59,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
     let loader = DirLoader::new(&cli.contracts);
     let contract = contract::load(&loader, &args.customer)?;
     // The report looks at the period as it ended (or as it stands, for one under way).
-    let (_, end) = period_bounds(&contract, &period);
+    let (start, end) = period_bounds(&contract, &period);
     let now = Utc::now();
+    if now <= start {
+        let flag = if args.month.is_some() {
+            "--month"
+        } else {
+            "--period"
+        };
+        return Err(InputError::new(format!(
+            "{flag}: `{period}` begins on {} ({}), after now: expected a period that has begun",
+            period.first,
+            contract.calendar.timezone().name()
+        ))
+        .into());
+    }
     let at = end.min(now) - chrono::TimeDelta::seconds(1);
     let store = Store::open_for_reading(&cli.db)?;
     let usage = store.customer_usage(&contract, &args.customer, at)?;
@@ -169,11 +182,10 @@ fn text(r: &Report, md: bool) -> String {
         let mut rows = vec![head];
         for m in &r.months {
             let mut line = vec![m.month.clone()];
-            line.extend(
-                m.metrics
-                    .iter()
-                    .map(|t| format!("{}/{} ({})", t.met, t.results, percent(t.percent))),
-            );
+            line.extend(m.metrics.iter().map(|t| match t.results {
+                0 => "—".to_owned(),
+                _ => format!("{}/{} ({})", t.met, t.results, percent(t.percent)),
+            }));
             rows.push(line);
         }
         s.push_str(&table(&rows, md));
@@ -205,6 +217,10 @@ fn row(cells: &[&str]) -> Vec<String> {
 
 /// Per category: registered, resolved, each metric's results, time to resolve.
 fn categories(s: &mut String, r: &Report, md: bool) {
+    if r.categories.is_empty() {
+        s.push_str("  no ticket registered or resolved in the period\n");
+        return;
+    }
     let names: Vec<&str> = r.metrics.iter().map(|m| m.metric.as_str()).collect();
     let shown: Vec<&str> = names
         .iter()

@@ -26,7 +26,6 @@ header { border-bottom: 2px solid #1f4e79; padding-bottom: 3mm; margin-bottom: 4
 h1 { font-size: 17pt; margin: 0 0 1mm; color: #1f4e79; }
 h1 small { display: block; font-size: 10pt; font-weight: normal; color: #555; }
 h2 { font-size: 12.5pt; color: #1f4e79; margin: 6mm 0 2mm; break-after: avoid; page-break-after: avoid; }
-h3 { font-size: 10pt; margin: 3mm 0 1mm; break-after: avoid; page-break-after: avoid; }
 dl.facts { display: grid; grid-template-columns: 28mm 1fr; gap: 0.6mm 3mm; margin: 2mm 0 0; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
@@ -565,8 +564,8 @@ fn allowance_bar(out: &mut String, a: &AllowanceUsage) {
     };
     let _ = write!(
         out,
-        "<svg class=\"chart allowance\" viewBox=\"0 0 640 46\" role=\"img\" aria-label=\"{} hours used of {} included\" \
-        >\n<rect x=\"0\" y=\"4\" width=\"{:.1}\" height=\"16\" fill=\"{TRACK}\"/>\n",
+        "<svg class=\"chart allowance\" viewBox=\"0 0 640 46\" role=\"img\" aria-label=\"{} hours used of {} included\">\n\
+         <rect x=\"0\" y=\"4\" width=\"{:.1}\" height=\"16\" fill=\"{TRACK}\"/>\n",
         hours(a.used_hours),
         hours(a.included_hours),
         x(a.included_hours)
