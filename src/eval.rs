@@ -186,6 +186,7 @@ impl<'a> Evaluator<'a> {
             code: code.to_owned(),
             message,
             detail: None,
+            script: None,
         });
     }
 

@@ -216,6 +216,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The name used in output (`warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// Something about the ticket that an account manager should know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -228,6 +239,11 @@ pub struct Finding {
     /// For a failed script: the error rendered with its file, line, column and snippet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The script whose `findings` hook made it (`scripts/standard.rhai`); `None` for the
+    /// engine's own findings. Reports list the scripts' findings; evaluations do not
+    /// print it.
+    #[serde(skip)]
+    pub script: Option<String>,
 }
 
 /// One line of the `--explain` trace.

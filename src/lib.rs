@@ -49,6 +49,7 @@ pub mod money;
 #[cfg(feature = "watch")]
 mod parallel;
 pub mod period;
+pub mod report;
 pub mod script;
 #[cfg(feature = "store")]
 pub mod store;

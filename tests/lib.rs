@@ -17,6 +17,7 @@ mod import_zendesk;
 mod load;
 mod memo_marks;
 mod periods;
+mod report;
 mod schema;
 mod scripts;
 mod store;

@@ -35,7 +35,7 @@ pub struct Cli {
     )]
     pub contracts: PathBuf,
 
-    /// Output format (`report` also prints csv and markdown; `watch` prints human or jsonl;
+    /// Output format (`report` also prints csv, markdown and html; `watch` prints human or jsonl;
     /// `schema` always JSON).
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -92,6 +92,9 @@ pub enum Format {
     /// Markdown tables (`report` only).
     #[value(hide = true)]
     Markdown,
+    /// One self-contained HTML page (`report` only).
+    #[value(hide = true)]
+    Html,
 }
 
 /// The subcommands.
@@ -107,8 +110,9 @@ pub enum Command {
     /// Record tickets and their events in the ticket database.
     #[command(subcommand)]
     Ticket(ticket::Command),
-    /// The monthly report of a customer: compliance per category, allowance, breaches.
-    #[command(after_help = "Formats: human, json, yaml, jsonl, csv, markdown (--format)")]
+    /// A customer's report for a month, a quarter or a year: results per category and
+    /// metric, compliance, credits, allowances, breaches, the scripts' findings.
+    #[command(after_help = "Formats: human, json, yaml, jsonl, csv, markdown, html (--format)")]
     Report(report::Args),
     /// Evaluate every contract case and compare it with its snapshot (`--accept` writes
     /// them).
@@ -158,10 +162,10 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_command(cli: Cli) -> u8 {
-    let tables = matches!(cli.format, Format::Csv | Format::Markdown);
+    let tables = matches!(cli.format, Format::Csv | Format::Markdown | Format::Html);
     if tables && !matches!(cli.command, Command::Report(_)) {
         report(&Error::Input(InputError::new(
-            "--format csv and --format markdown are for `report`: expected human, json, yaml or jsonl",
+            "--format csv, markdown and html are for `report`: expected human, json, yaml or jsonl",
         )));
         return exit::BAD_INPUT;
     }
@@ -289,7 +293,7 @@ pub(crate) fn write_machine<T: serde::Serialize>(
             let text = serde_yaml::to_string(value).map_err(std::io::Error::other)?;
             out.write_all(text.as_bytes())
         }
-        Format::Human | Format::Csv | Format::Markdown => Ok(()),
+        Format::Human | Format::Csv | Format::Markdown | Format::Html => Ok(()),
     }
 }
 

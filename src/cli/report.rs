@@ -1,17 +1,19 @@
-//! `slaengine report --customer ID --month YYYY-MM`: the monthly report an account
-//! manager sends the customer — per category, tickets registered and resolved, met and
-//! breached per metric, compliance, time to resolve; the allowance; the breaches.
+//! `slaengine report --customer ID (--month YYYY-MM | --period YYYY-MM|YYYY-Qn|YYYY)`:
+//! the report an account manager sends the customer (computed by [`crate::report`]),
+//! printed as text tables, Markdown, CSV, JSON, YAML or one HTML page.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use serde::Serialize;
+use chrono::Utc;
 
 use super::{Cli, Format, exit, output_error, write_machine};
 use crate::contract::{self, DirLoader};
 use crate::error::{Error, InputError};
-use crate::eval::{AllowanceUsage, Options, Status, evaluate_in, format_seconds};
+use crate::instant::show_local;
+use crate::period::{Period, PeriodKind};
+use crate::report::{
+    Report, ReportBuilder, hours_text as hours, period_bounds, share_text as percent,
+};
 use crate::store::Store;
 
 /// Arguments of `report`.
@@ -20,172 +22,74 @@ pub struct Args {
     /// The customer (contract id).
     #[arg(long, value_name = "ID")]
     pub customer: String,
-    /// The calendar month, in the contract's time zone.
+    /// A calendar month, in the contract's time zone.
     #[arg(long, value_name = "YYYY-MM")]
-    pub month: String,
+    pub month: Option<String>,
+    /// A month, a quarter or a year, in the contract's time zone (instead of --month).
+    #[arg(long, value_name = "YYYY-MM|YYYY-Qn|YYYY")]
+    pub period: Option<String>,
 }
 
-/// One metric's tally in a category.
-#[derive(Debug, Default, Serialize)]
-struct Tally {
-    met: usize,
-    breached: usize,
-    open: usize,
-    compliance_percent: Option<f64>,
-}
-
-/// One category's line.
-#[derive(Debug, Default, Serialize)]
-struct Line {
-    category: String,
-    clause: Option<String>,
-    registered: usize,
-    resolved: usize,
-    metrics: BTreeMap<String, Tally>,
-    median_resolve_hours: Option<f64>,
-    p90_resolve_hours: Option<f64>,
-    #[serde(skip)]
-    resolve_secs: Vec<i64>,
-}
-
-/// One breach.
-#[derive(Debug, Serialize)]
-struct Breach {
-    ticket: String,
-    category: Option<String>,
-    metric: String,
-    deadline: Option<String>,
-    late_seconds: i64,
-    late: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Report {
-    schema: &'static str,
-    customer: String,
-    contract: String,
-    revision: String,
-    month: String,
-    at: String,
-    categories: Vec<Line>,
-    allowances: Vec<AllowanceUsage>,
-    breaches: Vec<Breach>,
-}
-
-/// The nearest-rank percentile of sorted values, in hours.
-fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
+/// The period the arguments name: exactly one of `--month` and `--period`.
+fn period(args: &Args) -> Result<Period, InputError> {
+    match (&args.month, &args.period) {
+        (Some(month), None) => Period::parse(month)
+            .ok()
+            .filter(|p| p.kind == PeriodKind::Month)
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "--month: expected a month like `2026-03`, found `{month}`"
+                ))
+            }),
+        (None, Some(text)) => {
+            Period::parse(text).map_err(|e| InputError::new(format!("--period: {e}")))
+        }
+        (Some(month), Some(text)) => Err(InputError::new(format!(
+            "report takes one period: expected `--month YYYY-MM` or `--period YYYY-MM|YYYY-Qn|YYYY`, found both `--month {month}` and `--period {text}`"
+        ))),
+        (None, None) => Err(InputError::new(
+            "report needs a period: expected `--month YYYY-MM` or `--period YYYY-MM|YYYY-Qn|YYYY`, found neither",
+        )),
     }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some((sorted[rank - 1] as f64 / 36.0).round() / 100.0)
 }
 
 /// Runs `report`.
 pub fn run(cli: &Cli, args: &Args) -> Result<u8, Error> {
-    let bad_month = || {
-        InputError::new(format!(
-            "--month: expected a month like `2026-03`, found `{}`",
-            args.month
-        ))
-    };
-    let first = NaiveDate::parse_from_str(&format!("{}-01", args.month), "%Y-%m-%d")
-        .map_err(|_| bad_month())?;
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .ok_or_else(bad_month)?;
+    let period = period(args)?;
     let loader = DirLoader::new(&cli.contracts);
     let contract = contract::load(&loader, &args.customer)?;
-    let tz = contract.calendar.timezone();
-    let start_of = |d: NaiveDate| -> Option<DateTime<Utc>> {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-            .earliest()
-            .map(|t| t.to_utc())
-    };
-    let (Some(from), Some(to)) = (start_of(first), start_of(next)) else {
-        return Err(bad_month().into());
-    };
-    // The report looks at the month as it ended (or as it stands, for the current one).
-    let at = to.min(Utc::now()) - chrono::TimeDelta::seconds(1);
+    // The report looks at the period as it ended (or as it stands, for one under way).
+    let (start, end) = period_bounds(&contract, &period);
+    let now = Utc::now();
+    if now <= start {
+        let flag = if args.month.is_some() {
+            "--month"
+        } else {
+            "--period"
+        };
+        return Err(InputError::new(format!(
+            "{flag}: `{period}` begins on {} ({}), after now: expected a period that has begun",
+            period.first,
+            contract.calendar.timezone().name()
+        ))
+        .into());
+    }
+    let at = end.min(now) - chrono::TimeDelta::seconds(1);
     let store = Store::open_for_reading(&cli.db)?;
     let usage = store.customer_usage(&contract, &args.customer, at)?;
-    let mut lines: BTreeMap<String, Line> = BTreeMap::new();
-    let mut breaches = Vec::new();
+    let mut builder = ReportBuilder::new(&contract, period, at, &usage);
     store.for_each(|t| {
-        if t.customer != args.customer {
-            return Ok(());
-        }
-        let registered = t.registered.to_utc();
-        let e = evaluate_in(&contract, &t, at, &Options::default(), Some(&usage));
-        if registered < from || registered >= to {
-            return Ok(());
-        }
-        let key = e.category.id.clone().unwrap_or_else(|| "(none)".into());
-        let line = lines.entry(key.clone()).or_insert_with(|| Line {
-            category: key,
-            clause: e.category.clause.clone(),
-            ..Line::default()
-        });
-        line.registered += 1;
-        for m in &e.metrics {
-            if m.status == Status::NotApplicable {
-                continue;
-            }
-            let tally = line.metrics.entry(m.name.clone()).or_default();
-            match m.status {
-                Status::Met => tally.met += 1,
-                Status::Breached => tally.breached += 1,
-                _ => tally.open += 1,
-            }
-            if m.status == Status::Breached {
-                let late = -m.remaining_seconds.unwrap_or(0);
-                breaches.push(Breach {
-                    ticket: e.ticket.clone(),
-                    category: e.category.id.clone(),
-                    metric: m.name.clone(),
-                    deadline: m.deadline.map(|d| d.to_rfc3339()),
-                    late_seconds: late,
-                    late: format_seconds(late),
-                });
-            }
-            if m.name == "resolve" && m.stopped.is_some() {
-                line.resolved += 1;
-                line.resolve_secs.push(m.elapsed_seconds);
-            }
+        if t.customer == args.customer {
+            builder.add(&t);
         }
         Ok(())
     })?;
-    let mut categories: Vec<Line> = lines.into_values().collect();
-    for line in &mut categories {
-        line.resolve_secs.sort_unstable();
-        line.median_resolve_hours = percentile(&line.resolve_secs, 0.5);
-        line.p90_resolve_hours = percentile(&line.resolve_secs, 0.9);
-        for tally in line.metrics.values_mut() {
-            let decided = tally.met + tally.breached;
-            tally.compliance_percent =
-                (decided > 0).then(|| (tally.met as f64 * 1000.0 / decided as f64).round() / 10.0);
-        }
-    }
-    breaches.sort_by_key(|b| std::cmp::Reverse(b.late_seconds));
-    let report = Report {
-        schema: "slaengine.report/v1",
-        customer: args.customer.clone(),
-        contract: contract.id.clone(),
-        revision: contract.revision.clone(),
-        month: args.month.clone(),
-        at: at.with_timezone(&tz).fixed_offset().to_rfc3339(),
-        categories,
-        allowances: contract
-            .allowances
-            .keys()
-            .filter_map(|name| usage.summary(&contract, name))
-            .collect(),
-        breaches,
-    };
+    let report = builder.finish();
     let mut out = std::io::stdout().lock();
     let text = match cli.format {
-        Format::Human | Format::Markdown => markdown(&report, cli.format == Format::Markdown),
+        Format::Human | Format::Markdown => text(&report, cli.format == Format::Markdown),
         Format::Csv => csv(&report),
+        Format::Html => crate::report::html::render(&report, Some(contract.calendar.to_local(now))),
         f => {
             write_machine(&mut out, f, &report, true).map_err(output_error)?;
             return Ok(exit::OK);
@@ -200,93 +104,106 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// The report as text tables: Markdown, or the same layout for a terminal.
-fn markdown(r: &Report, md: bool) -> String {
+fn text(r: &Report, md: bool) -> String {
     let mut s = String::new();
     let h = if md { "## " } else { "" };
+    let name = r
+        .customer_name
+        .as_deref()
+        .map(|n| format!("{n}, "))
+        .unwrap_or_default();
     s.push_str(&format!(
-        "{h}{} — {} (contract {} @ {})\n\n",
-        r.customer, r.month, r.contract, r.revision
+        "{h}{} — {} ({name}contract {} @ {}; {} to {}, as of {} {})\n\n",
+        r.customer,
+        r.period,
+        r.contract,
+        r.revision,
+        r.period_from,
+        r.period_to,
+        show_local(&r.at),
+        r.at.format("%:z"),
     ));
-    let metrics: Vec<String> = {
-        let mut m: Vec<String> = r
-            .categories
-            .iter()
-            .flat_map(|l| l.metrics.keys().cloned())
-            .collect();
-        m.sort();
-        m.dedup();
-        m
-    };
-    let mut head = vec![
-        "category".to_owned(),
-        "clause".into(),
-        "registered".into(),
-        "resolved".into(),
-    ];
-    for m in &metrics {
-        head.push(format!("{m} met/breached (compliance)"));
-    }
-    head.push("median / p90 to resolve (h)".into());
-    let mut rows = vec![head];
-    for l in &r.categories {
-        let mut row = vec![
-            l.category.clone(),
-            l.clause.clone().unwrap_or_default(),
-            l.registered.to_string(),
-            l.resolved.to_string(),
-        ];
-        for m in &metrics {
-            row.push(match l.metrics.get(m) {
-                Some(t) => format!("{}/{} ({}%)", t.met, t.breached, opt(t.compliance_percent)),
-                None => "—".into(),
-            });
-        }
-        row.push(format!(
-            "{} / {}",
-            opt(l.median_resolve_hours),
-            opt(l.p90_resolve_hours)
-        ));
-        rows.push(row);
-    }
-    s.push_str(&table(&rows, md));
-    if !r.allowances.is_empty() {
-        s.push_str(&format!("\n{h}Allowances\n\n"));
-        let mut rows = vec![vec![
-            "allowance".to_owned(),
-            "included h".into(),
-            "used h".into(),
-            "before approval h".into(),
-            "remaining h".into(),
-            "over h".into(),
-        ]];
-        for a in &r.allowances {
+    categories(&mut s, r, md);
+    metrics(&mut s, r, md, h);
+    if !r.compliance.is_empty() {
+        s.push_str(&format!("\n{h}Compliance\n\n"));
+        let mut rows = vec![row(&[
+            "entry", "target", "results", "met", "share", "passed",
+        ])];
+        for c in &r.compliance {
             rows.push(vec![
-                a.name.clone(),
-                a.included_hours.to_string(),
-                a.used_hours.to_string(),
-                a.unapproved_hours.to_string(),
-                a.remaining_hours.to_string(),
-                a.over_hours.to_string(),
+                c.selects.clone(),
+                format!("{}%", c.at_least_percent),
+                c.results.to_string(),
+                c.met.to_string(),
+                percent(c.percent),
+                match (c.results, c.passed) {
+                    (0, _) => "yes (no results)".into(),
+                    (_, true) => "yes".into(),
+                    (_, false) => "no".into(),
+                },
             ]);
         }
         s.push_str(&table(&rows, md));
     }
-    s.push_str(&format!("\n{h}Breaches ({})\n\n", r.breaches.len()));
-    if !r.breaches.is_empty() {
-        let mut rows = vec![vec![
-            "ticket".to_owned(),
-            "category".into(),
-            "metric".into(),
-            "deadline".into(),
-            "late (working time)".into(),
-        ]];
-        for b in &r.breaches {
+    if let Some(c) = &r.credits {
+        s.push_str(&format!(
+            "\n{h}Credits ({}, fee {} per {})\n\n",
+            c.currency, c.fee, c.per
+        ));
+        let mut rows = vec![row(&["rule", "selects", "count", "% of fee", "amount"])];
+        for i in &c.items {
             rows.push(vec![
-                b.ticket.clone(),
-                b.category.clone().unwrap_or_default(),
-                b.metric.clone(),
-                b.deadline.clone().unwrap_or_default(),
-                b.late.clone(),
+                i.rule.clone(),
+                i.selects.clone(),
+                i.count.to_string(),
+                format!("{}%", i.percent),
+                i.amount.clone(),
+            ]);
+        }
+        s.push_str(&table(&rows, md));
+        s.push_str(&format!(
+            "\n{}total {}, cap {}, owed {} {}\n",
+            if md { "" } else { "  " },
+            c.total,
+            c.cap.as_deref().unwrap_or("none"),
+            c.owed,
+            c.currency
+        ));
+    }
+    if r.months.len() > 1 {
+        s.push_str(&format!("\n{h}Months\n\n"));
+        let mut head = vec!["month".to_owned()];
+        head.extend(
+            r.metrics
+                .iter()
+                .map(|m| format!("{} met/results", m.metric)),
+        );
+        let mut rows = vec![head];
+        for m in &r.months {
+            let mut line = vec![m.month.clone()];
+            line.extend(m.metrics.iter().map(|t| match t.results {
+                0 => "—".to_owned(),
+                _ => format!("{}/{} ({})", t.met, t.results, percent(t.percent)),
+            }));
+            rows.push(line);
+        }
+        s.push_str(&table(&rows, md));
+    }
+    allowances(&mut s, r, md, h);
+    breaches(&mut s, r, md, h);
+    s.push_str(&format!(
+        "\n{h}Findings of scripts ({})\n\n",
+        r.findings.len()
+    ));
+    if !r.findings.is_empty() {
+        let mut rows = vec![row(&["ticket", "severity", "code", "message"])];
+        for f in &r.findings {
+            rows.push(vec![
+                f.ticket.clone(),
+                f.severity.as_str().to_owned(),
+                f.code.clone(),
+                f.message.clone(),
             ]);
         }
         s.push_str(&table(&rows, md));
@@ -294,8 +211,147 @@ fn markdown(r: &Report, md: bool) -> String {
     s
 }
 
-/// Aligned columns; Markdown pipes when `md`.
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// Per category: registered, resolved, each metric's results, time to resolve.
+fn categories(s: &mut String, r: &Report, md: bool) {
+    if r.categories.is_empty() {
+        s.push_str("  no ticket registered or resolved in the period\n");
+        return;
+    }
+    let names: Vec<&str> = r.metrics.iter().map(|m| m.metric.as_str()).collect();
+    let shown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|m| r.categories.iter().any(|l| l.metrics.contains_key(*m)))
+        .collect();
+    let mut head = row(&["category", "clause", "registered", "resolved"]);
+    for m in &shown {
+        head.push(format!("{m} met/breached (compliance)"));
+    }
+    head.push("median / p90 to resolve (h)".into());
+    let mut rows = vec![head];
+    for l in &r.categories {
+        let mut line = vec![
+            l.category.clone(),
+            l.clause.clone().unwrap_or_default(),
+            l.registered.to_string(),
+            l.resolved.to_string(),
+        ];
+        for m in &shown {
+            line.push(match l.metrics.get(*m) {
+                Some(t) => format!(
+                    "{}/{} ({})",
+                    t.met,
+                    t.breached,
+                    t.compliance_percent.map_or("—".into(), |p| format!("{p}%"))
+                ),
+                None => "—".into(),
+            });
+        }
+        line.push(format!(
+            "{} / {}",
+            opt(l.median_resolve_hours),
+            opt(l.p90_resolve_hours)
+        ));
+        rows.push(line);
+    }
+    s.push_str(&table(&rows, md));
+}
+
+/// Per metric, the results that ended in the period.
+fn metrics(s: &mut String, r: &Report, md: bool, h: &str) {
+    s.push_str(&format!("\n{h}Results that ended in the period\n\n"));
+    let mut rows = vec![row(&["metric", "results", "met", "breached", "share met"])];
+    for m in &r.metrics {
+        rows.push(vec![
+            m.metric.clone(),
+            m.results.to_string(),
+            m.met.to_string(),
+            m.breached.to_string(),
+            percent(m.percent),
+        ]);
+    }
+    s.push_str(&table(&rows, md));
+}
+
+fn allowances(s: &mut String, r: &Report, md: bool, h: &str) {
+    if r.allowances.is_empty() {
+        return;
+    }
+    s.push_str(&format!("\n{h}Allowances\n\n"));
+    let mut rows = vec![row(&[
+        "allowance",
+        "period",
+        "included h",
+        "used h",
+        "before approval h",
+        "remaining h",
+        "over h",
+        "overage",
+    ])];
+    for a in &r.allowances {
+        rows.push(vec![
+            a.name.clone(),
+            format!("{} ({})", a.period, a.per),
+            hours(a.included_hours),
+            hours(a.used_hours),
+            hours(a.unapproved_hours),
+            hours(a.remaining_hours),
+            hours(a.over_hours),
+            match (&a.overage_amount, &a.currency) {
+                (Some(amount), Some(cur)) => format!("{amount} {cur}"),
+                (Some(amount), None) => amount.clone(),
+                _ => "—".into(),
+            },
+        ]);
+    }
+    s.push_str(&table(&rows, md));
+}
+
+fn breaches(s: &mut String, r: &Report, md: bool, h: &str) {
+    s.push_str(&format!("\n{h}Breaches ({})\n\n", r.breaches.len()));
+    if r.breaches.is_empty() {
+        return;
+    }
+    let mut rows = vec![row(&[
+        "ticket", "category", "priority", "metric", "deadline", "stopped", "late",
+    ])];
+    let show = |t: &Option<chrono::DateTime<chrono::FixedOffset>>| {
+        t.as_ref().map_or("—".to_owned(), show_local)
+    };
+    for b in &r.breaches {
+        rows.push(vec![
+            b.ticket.clone(),
+            b.category.clone().unwrap_or_default(),
+            b.priority.clone().unwrap_or_default(),
+            match b.instance {
+                Some(n) => format!("{} #{n}", b.metric),
+                None => b.metric.clone(),
+            },
+            show(&b.deadline),
+            show(&b.stopped),
+            match &b.calendar {
+                Some(c) => format!("{} ({}, {c})", b.late, b.time),
+                None => format!("{} ({})", b.late, b.time),
+            },
+        ]);
+    }
+    s.push_str(&table(&rows, md));
+}
+
+/// Aligned columns; Markdown pipes when `md` (a `|` in a cell escaped).
 fn table(rows: &[Vec<String>], md: bool) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| if md { c.replace('|', "\\|") } else { c.clone() })
+                .collect()
+        })
+        .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -342,7 +398,24 @@ fn csv(r: &Report) -> String {
         "median_resolve_hours",
         "p90_resolve_hours",
     ]);
+    let text = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for l in &r.categories {
+        if l.metrics.is_empty() {
+            // Only tickets resolved in the period, registered before it.
+            let _ = w.write_record([
+                l.category.clone(),
+                l.clause.clone().unwrap_or_default(),
+                l.registered.to_string(),
+                l.resolved.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                text(l.median_resolve_hours),
+                text(l.p90_resolve_hours),
+            ]);
+        }
         for (m, t) in &l.metrics {
             let _ = w.write_record([
                 l.category.clone(),
@@ -353,15 +426,9 @@ fn csv(r: &Report) -> String {
                 t.met.to_string(),
                 t.breached.to_string(),
                 t.open.to_string(),
-                t.compliance_percent
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                l.median_resolve_hours
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                l.p90_resolve_hours
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
+                text(t.compliance_percent),
+                text(l.median_resolve_hours),
+                text(l.p90_resolve_hours),
             ]);
         }
     }

@@ -329,6 +329,9 @@ impl<'a> Evaluator<'a> {
                     format!("{code} from {} (findings)", r.script)
                 });
                 self.find(severity, &code, message);
+                if let Some(f) = self.findings.last_mut() {
+                    f.script = Some(r.script.to_owned());
+                }
             }
         }
         self.spare_results = results;
