@@ -475,7 +475,7 @@ impl Store {
             let old = tx.open_table(TICKETS_JSON).map_err(|e| self.err(e))?;
             let mut tickets = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            let mut months = MonthDeltas::default();
             // Rebuilt from the tickets, not trusted from the old file.
             tx.delete_table(OPEN).map_err(|e| self.err(e))?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
@@ -497,6 +497,7 @@ impl Store {
                 self.set_open(&mut open, &t)?;
                 moved += 1;
             }
+            self.apply_months(tx, months)?;
         }
         tx.delete_table(TICKETS_JSON).map_err(|e| self.err(e))?;
         tx.delete_table(WORKLOGS_JSON).map_err(|e| self.err(e))?;
@@ -630,7 +631,7 @@ impl Store {
     fn reindex(
         &self,
         table: &mut redb::Table<&str, &[u8]>,
-        months: &mut redb::Table<&str, &[u8]>,
+        months: &mut MonthDeltas,
         old: Option<&Ticket>,
         new: &Ticket,
     ) -> Result<(), Error> {
@@ -644,7 +645,7 @@ impl Store {
             table
                 .insert(key.as_str(), bytes.as_slice())
                 .map_err(|e| self.err(e))?;
-            self.add_to_month(months, &key, &entries, 1)?;
+            self.add_to_month(months, &key, &entries, 1);
         }
         Ok(())
     }
@@ -653,35 +654,44 @@ impl Store {
     fn unindex(
         &self,
         table: &mut redb::Table<&str, &[u8]>,
-        months: &mut redb::Table<&str, &[u8]>,
+        months: &mut MonthDeltas,
         ticket: &Ticket,
     ) -> Result<(), Error> {
         for (key, entries) in buckets(ticket) {
             table.remove(key.as_str()).map_err(|e| self.err(e))?;
-            self.add_to_month(months, &key, &entries, -1)?;
+            self.add_to_month(months, &key, &entries, -1);
         }
         Ok(())
     }
 
     /// Adds (`sign` 1) or takes away (-1) the hours of `entries`, indexed under the
-    /// worklog key `key`, to the sums of its month.
-    fn add_to_month(
-        &self,
-        months: &mut redb::Table<&str, &[u8]>,
-        key: &str,
-        entries: &[UsageEntry],
-        sign: i64,
-    ) -> Result<(), Error> {
-        let (mut approved, mut unapproved) = (0, 0);
+    /// worklog key `key`, to the changes of its month's sums.
+    fn add_to_month(&self, months: &mut MonthDeltas, key: &str, entries: &[UsageEntry], sign: i64) {
+        let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
+        let slot = match months.get_mut(month) {
+            Some(slot) => slot,
+            None => months.entry(month.to_owned()).or_default(),
+        };
         for e in entries {
-            let h = crate::eval::micro_hours(e.hours);
+            let h = crate::eval::micro_hours(e.hours) * sign;
             if e.approved {
-                approved += h;
+                slot.0 += h;
             } else {
-                unapproved += h;
+                slot.1 += h;
             }
         }
-        self.add_month_sums(months, key, approved * sign, unapproved * sign)
+    }
+
+    /// Writes the changes of the monthly sums a transaction made (collected first, so
+    /// that a bulk import touches each month's row once).
+    fn apply_months(&self, tx: &redb::WriteTransaction, months: MonthDeltas) -> Result<(), Error> {
+        let mut table = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+        for (month, (a, u)) in months {
+            if a != 0 || u != 0 {
+                self.add_month_sums(&mut table, &format!("{month}\u{0}"), a, u)?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds micro-hours to the sums of the month of the worklog key `key` (`customer \0
@@ -721,7 +731,7 @@ impl Store {
     fn sum_months(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
         let worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
         tx.delete_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
-        let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+        let mut months_table = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
         let mut sums: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
         for row in worklogs.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;
@@ -744,7 +754,7 @@ impl Store {
             })?;
         }
         for (month, (a, u)) in sums {
-            self.add_month_sums(&mut months, &format!("{month}\u{0}"), a, u)?;
+            self.add_month_sums(&mut months_table, &format!("{month}\u{0}"), a, u)?;
         }
         Ok(())
     }
@@ -940,7 +950,7 @@ impl Store {
         {
             let mut table = tx.open_table(TICKETS).map_err(|e| self.err(e))?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            let mut months = MonthDeltas::default();
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             let mut bytes = Vec::with_capacity(512);
             for t in tickets {
@@ -967,6 +977,7 @@ impl Store {
                 self.set_open(&mut open, &t)?;
                 n += 1;
             }
+            self.apply_months(&tx, months)?;
         }
         self.bump(&tx)?;
         tx.commit().map_err(|e| self.err(e))?;
@@ -1015,8 +1026,9 @@ impl Store {
             ticket.events.push(event);
             check(&before, &ticket)?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            let mut months = MonthDeltas::default();
             self.reindex(&mut worklogs, &mut months, Some(&before), &ticket)?;
+            self.apply_months(&tx, months)?;
             let mut bytes = Vec::new();
             record::encode_ticket(&ticket, &mut bytes).map_err(|e| self.err(e))?;
             table
@@ -1085,8 +1097,9 @@ impl Store {
             };
             let ticket = self.decode_record(id, &bytes)?;
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            let mut months = MonthDeltas::default();
             self.unindex(&mut worklogs, &mut months, &ticket)?;
+            self.apply_months(&tx, months)?;
             let mut open = tx.open_table(OPEN).map_err(|e| self.err(e))?;
             open.remove(id).map_err(|e| self.err(e))?;
             // A ticket stored later under the same id starts with no escalations.
@@ -1135,8 +1148,9 @@ impl Store {
             let before = ticket.clone();
             let removed = ticket.events.remove(n - 1);
             let mut worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
-            let mut months = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
+            let mut months = MonthDeltas::default();
             self.reindex(&mut worklogs, &mut months, Some(&before), &ticket)?;
+            self.apply_months(&tx, months)?;
             let mut out = Vec::new();
             record::encode_ticket(&ticket, &mut out).map_err(|e| self.err(e))?;
             table.insert(id, out.as_slice()).map_err(|e| self.err(e))?;
@@ -1218,6 +1232,10 @@ impl Store {
         Ok(())
     }
 }
+
+/// Changes to the monthly sums, by month (`customer \0 category \0 YYYY-MM`):
+/// micro-hours approved and not.
+type MonthDeltas = std::collections::BTreeMap<String, (i64, i64)>;
 
 /// The two sums of a monthly row (micro-hours approved, not approved).
 fn decode_sums(bytes: &[u8]) -> Option<(i64, i64)> {
