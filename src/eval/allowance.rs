@@ -73,7 +73,8 @@ struct Sums {
     before: i64,
 }
 
-/// Hours as micro-hours (what allowance sums add up, so that sums made a worklog at a time and a month at a time agree).
+/// Hours as micro-hours: what allowance sums add up, so that sums made a worklog at a
+/// time and a month at a time agree to the last digit.
 pub fn micro_hours(hours: f64) -> i64 {
     (hours * 1e6).round() as i64
 }
