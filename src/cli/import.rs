@@ -4,12 +4,13 @@
 //! pages updates the tickets in place (by id); nothing is written when a record is bad,
 //! unless `--skip-bad` lists it and imports the rest.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
 use super::{Cli, Format, exit, output_error, write_machine};
 use crate::error::{Error, InputError};
-use crate::import::{Mapping, Page, Source};
+use crate::import::{Mapping, Pages, Source};
 use crate::store::Store;
 
 /// The page files named by `paths`: each file as given, and the `*.json` files of each
@@ -63,6 +64,21 @@ fn read_text(file: &str) -> Result<String, Error> {
     })
 }
 
+/// The page files, each read when the import needs it.
+struct Files(Vec<String>);
+
+impl Pages for Files {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn file(&self, i: usize) -> &str {
+        &self.0[i]
+    }
+    fn text(&self, i: usize) -> Result<Cow<'_, str>, Error> {
+        read_text(&self.0[i]).map(Cow::Owned)
+    }
+}
+
 /// Runs `ticket import --from FROM [--mapping FILE] PATH...`.
 pub fn run(
     cli: &Cli,
@@ -77,47 +93,44 @@ pub fn run(
         Some(file) => Mapping::parse(&read_text(file)?, file)?,
         None => Mapping::default(),
     };
-    let files = page_files(paths)?;
-    let texts = files
-        .iter()
-        .map(|f| read_text(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pages: Vec<Page<'_>> = files
-        .iter()
-        .zip(&texts)
-        .map(|(file, text)| Page { file, text })
-        .collect();
-    let mut skipped = 0usize;
-    let mut tickets = Vec::new();
+    let files = Files(page_files(paths)?);
     let contracts = super::Contracts::new(&cli.contracts);
-    for r in crate::import::import(source, &pages, &mapping) {
-        // A mapped ticket its contract cannot evaluate is refused like any other import's.
-        let r = r.and_then(|t| {
-            let misfits = if unchecked {
-                Vec::new()
-            } else {
-                contracts.misfits(&t)
-            };
-            match misfits.into_iter().next() {
-                None => Ok(t),
-                Some(m) => Err(InputError::new(format!(
-                    "{} (mapped from the {from} pages): {}",
-                    m.message,
-                    crate::ticket::UNCHECKED_HELP
-                ))),
-            }
-        });
-        match r {
-            Ok(t) => tickets.push(t),
-            Err(e) if skip_bad => {
-                skipped += 1;
-                super::report(&Error::Input(e));
-            }
-            Err(e) => return Err(e.into()),
+    // A mapped ticket its contract cannot evaluate is refused like any other import's.
+    let check = |t: &crate::ticket::Ticket| match contracts.misfits(t).into_iter().next() {
+        None => Ok(()),
+        Some(m) => Err(InputError::new(format!(
+            "{} (mapped from the {from} pages): {}",
+            m.message,
+            crate::ticket::UNCHECKED_HELP
+        ))),
+    };
+    let unchecked_ok = |_: &crate::ticket::Ticket| Ok(());
+    let check: &(dyn Fn(&crate::ticket::Ticket) -> Result<(), InputError> + Sync) =
+        if unchecked { &unchecked_ok } else { &check };
+    let mut skipped = 0usize;
+    let n = crate::import::import_streaming(source, &files, &mapping, check, |items| {
+        skipped = 0;
+        let mut items = items
+            .filter_map(|r| match r {
+                Err(Error::Input(e)) if skip_bad => {
+                    skipped += 1;
+                    super::report(&Error::Input(e));
+                    None
+                }
+                other => Some(other),
+            })
+            .peekable();
+        // Refused before any ticket is stored (another help desk's pages, or the import
+        // starting over): the database is not opened.
+        if let Some(Err(_)) = items.peek()
+            && let Some(Err(e)) = items.next()
+        {
+            return Err(e);
         }
-    }
-    let store = Store::open(&cli.db)?;
-    let n = store.import(tickets.into_iter().map(Ok), true)?;
+        // The tickets are stored as they are mapped; an error after them leaves the
+        // transaction uncommitted.
+        Store::open(&cli.db)?.import(items, true)
+    })??;
     let mut out = std::io::stdout().lock();
     if cli.format == Format::Human {
         let skipped = match skipped {
