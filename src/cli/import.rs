@@ -4,7 +4,6 @@
 //! pages updates the tickets in place (by id); nothing is written when a record is bad,
 //! unless `--skip-bad` lists it and imports the rest.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -52,16 +51,30 @@ fn page_files(paths: &[String]) -> Result<Vec<String>, Error> {
 
 /// Reads a file as text, saying so when it is not UTF-8.
 fn read_text(file: &str) -> Result<String, Error> {
-    let bytes = std::fs::read(file).map_err(|e| Error::Io {
-        path: file.to_owned(),
-        source: e,
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        InputError::new(format!(
-            "{file}: expected UTF-8 text (the JSON a help desk's API returns), found invalid bytes"
-        ))
-        .into()
-    })
+    let mut bytes = Vec::new();
+    read_into(file, &mut bytes)?;
+    String::from_utf8(bytes).map_err(|_| not_utf8(file))
+}
+
+/// Reads a file into `buffer` (emptied first).
+fn read_into(file: &str, buffer: &mut Vec<u8>) -> Result<(), Error> {
+    use std::io::Read;
+    buffer.clear();
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_to_end(buffer))
+        .map(|_| ())
+        .map_err(|e| Error::Io {
+            path: file.to_owned(),
+            source: e,
+        })
+}
+
+/// The error of a file that is not UTF-8.
+fn not_utf8(file: &str) -> Error {
+    InputError::new(format!(
+        "{file}: expected UTF-8 text (the JSON a help desk's API returns), found invalid bytes"
+    ))
+    .into()
 }
 
 /// The page files, each read when the import needs it.
@@ -74,8 +87,9 @@ impl Pages for Files {
     fn file(&self, i: usize) -> &str {
         &self.0[i]
     }
-    fn text(&self, i: usize) -> Result<Cow<'_, str>, Error> {
-        read_text(&self.0[i]).map(Cow::Owned)
+    fn text<'s>(&'s self, i: usize, buffer: &'s mut Vec<u8>) -> Result<&'s str, Error> {
+        read_into(&self.0[i], buffer)?;
+        std::str::from_utf8(buffer).map_err(|_| not_utf8(&self.0[i]))
     }
 }
 

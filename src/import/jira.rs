@@ -190,9 +190,9 @@ enum Todo {
 impl Survey {
     /// The first reading of every page, on every core.
     fn of<P: Pages + ?Sized>(pages: &P, reading: Reading<'_>) -> Result<Survey, Error> {
-        let found = super::each_page(pages.count(), |p| -> Result<Found, Error> {
-            let (file, text) = (pages.file(p), pages.text(p)?);
-            Ok(glance(file, &text, reading).kept())
+        let found = super::each_page(pages.count(), |buffer, p| -> Result<Found, Error> {
+            let (file, text) = (pages.file(p), pages.text(p, buffer)?);
+            Ok(glance(file, text, reading).kept())
         });
         let mut early = Vec::new();
         let mut todo = vec![Todo::Nothing; pages.count()];
@@ -343,12 +343,13 @@ fn second_reading<P: Pages + ?Sized, R>(
             let tx = tx.clone();
             let (next, stop, work) = (&next, &stop, &work);
             s.spawn(move || {
+                let mut buffer = Vec::new();
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     if n >= work.len() || stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let batch = map_page(pages, work[n], plan, survey, check);
+                    let batch = map_page(pages, work[n], &mut buffer, plan, survey, check);
                     if tx.send(batch).is_err() {
                         return;
                     }
@@ -497,6 +498,7 @@ impl<P: Pages + ?Sized> Iterator for Items<'_, P> {
 fn map_page<P: Pages + ?Sized>(
     pages: &P,
     p: usize,
+    buffer: &mut Vec<u8>,
     plan: &Plan<'_>,
     survey: &Survey,
     check: &(dyn Fn(&Ticket) -> Result<(), InputError> + Sync),
@@ -510,7 +512,7 @@ fn map_page<P: Pages + ?Sized>(
         }],
         starts_over: false,
     };
-    let text = match pages.text(p) {
+    let text = match pages.text(p, buffer) {
         Ok(text) => text,
         Err(e) => return refused(e),
     };
@@ -536,7 +538,7 @@ fn map_page<P: Pages + ?Sized>(
         }
     };
     let reading = Reading::Issues(&plan.wanted);
-    let one_issue = || super::parse_with(file, &text, ObjSeed::<_, Issue<'_>>::new(reading));
+    let one_issue = || super::parse_with(file, text, ObjSeed::<_, Issue<'_>>::new(reading));
     let items = match &survey.todo[p] {
         Todo::Nothing => Vec::new(),
         Todo::Latest(true, todo) => match one_issue() {
@@ -545,7 +547,7 @@ fn map_page<P: Pages + ?Sized>(
             Err(e) => return refused(e.into()),
         },
         Todo::Latest(false, todo) => {
-            match super::parse_with(file, &text, ObjSeed::<_, Top<'_>>::new(reading)) {
+            match super::parse_with(file, text, ObjSeed::<_, Top<'_>>::new(reading)) {
                 Ok(Obj(Some(Top {
                     issues: Slot::Array(list),
                     ..
@@ -557,7 +559,7 @@ fn map_page<P: Pages + ?Sized>(
                 Err(e) => return refused(e.into()),
             }
         }
-        Todo::Everything => match glance(file, &text, reading) {
+        Todo::Everything => match glance(file, text, reading) {
             Found::Failed(e) => return refused(e.into()),
             Found::Issues(..) | Found::Deferred => Vec::new(),
             Found::Changelog(..) | Found::Worklogs(_) => {

@@ -17,8 +17,6 @@ pub mod redmine;
 pub mod zammad;
 pub mod zendesk;
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
 use crate::error::{Error, InputError};
@@ -74,8 +72,9 @@ pub trait Pages: Sync {
     fn count(&self) -> usize;
     /// The file of page `i` as the user named it (used in messages).
     fn file(&self, i: usize) -> &str;
-    /// The text of page `i` (JSON); `Err` when it cannot be read at all.
-    fn text(&self, i: usize) -> Result<Cow<'_, str>, Error>;
+    /// The text of page `i` (JSON), read into `buffer` if it must be read (each thread
+    /// reading pages keeps one buffer); `Err` when it cannot be read at all.
+    fn text<'s>(&'s self, i: usize, buffer: &'s mut Vec<u8>) -> Result<&'s str, Error>;
 }
 
 impl Pages for [Page<'_>] {
@@ -85,8 +84,8 @@ impl Pages for [Page<'_>] {
     fn file(&self, i: usize) -> &str {
         self[i].file
     }
-    fn text(&self, i: usize) -> Result<Cow<'_, str>, Error> {
-        Ok(Cow::Borrowed(self[i].text))
+    fn text<'s>(&'s self, i: usize, _: &'s mut Vec<u8>) -> Result<&'s str, Error> {
+        Ok(self[i].text)
     }
 }
 
@@ -101,7 +100,7 @@ pub fn import_pages<P: Pages + ?Sized>(
         return jira::import_pages(pages, mapping);
     }
     let texts = (0..pages.count())
-        .map(|i| pages.text(i))
+        .map(|i| pages.text(i, &mut Vec::new()).map(str::to_owned))
         .collect::<Result<Vec<_>, _>>()?;
     let list: Vec<Page<'_>> = texts
         .iter()
@@ -270,26 +269,32 @@ pub(crate) fn kind_by_keys(
 
 /// `f` of every page number below `count`, run on every core (at most 8 threads), each
 /// thread taking the next page when it is done with one, so that a run of large pages
-/// does not fall to one core; the results in page order.
-pub(crate) fn each_page<R: Send>(count: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+/// does not fall to one core, and keeping its own `S` (a buffer); the results in page
+/// order.
+pub(crate) fn each_page<S: Default, R: Send>(
+    count: usize,
+    f: impl Fn(&mut S, usize) -> R + Sync,
+) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
         .min(count);
     if workers <= 1 {
-        return (0..count).map(f).collect();
+        let mut state = S::default();
+        return (0..count).map(|i| f(&mut state, i)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
     std::thread::scope(|s| {
         let work = || {
             let mut done = Vec::new();
+            let mut state = S::default();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= count {
                     return done;
                 }
-                done.push((i, f(i)));
+                done.push((i, f(&mut state, i)));
             }
         };
         let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
