@@ -109,8 +109,9 @@ pub(crate) type Ranked = (Rank, Result<Ticket, Error>);
 
 /// The import, on every core, in two readings of the pages: the first reads the worklog
 /// and changelog pages, the second maps the issues, each held against `check`.
-/// `consume` gets each ticket as soon as it is mapped (in no particular order), then the
-/// errors (in the order of [`import`]); a page that cannot be read at all in the second
+/// `consume` gets the refusals of pages before the first page with issues, then each
+/// ticket as soon as it is mapped (in no particular order), then the other errors (all
+/// errors in the order of [`import`]); a page that cannot be read at all in the second
 /// reading is an item too, given at once. `Err` is one that cannot be read in the first.
 ///
 /// The first reading stops at the issues of a page, and the second maps every issue it
@@ -357,7 +358,19 @@ fn second_reading<P: Pages + ?Sized, R>(
             });
         }
         drop(tx);
+        // Refusals of pages before the first page the second reading reads come before
+        // anything it can find: they are given first (a command may stop at once).
+        let before = work.first().copied().unwrap_or(usize::MAX);
+        let mut first: Vec<_> = survey
+            .early
+            .iter()
+            .filter(|((_, p, _), _)| *p < before)
+            .cloned()
+            .collect();
+        first.sort_by_key(|(rank, _)| *rank);
         let mut items = Items {
+            first: first.into_iter(),
+            before,
             rx: Some(rx),
             pages_left: work.len(),
             batch: Vec::new().into_iter(),
@@ -395,6 +408,9 @@ struct Mapped {
 
 /// The items of the second reading, as the consumer takes them.
 struct Items<'s, P: ?Sized> {
+    /// Refusals given before any ticket, and the first page they do not come before.
+    first: std::vec::IntoIter<(Rank, InputError)>,
+    before: usize,
     rx: Option<mpsc::Receiver<Batch>>,
     pages_left: usize,
     batch: std::vec::IntoIter<Mapped>,
@@ -428,7 +444,14 @@ impl<P: Pages + ?Sized> Items<'_, P> {
     /// The errors in their order, once every page is read.
     fn finish(&mut self) {
         let mut errors = std::mem::take(&mut self.errors);
-        errors.extend(self.survey.early.iter().cloned());
+        let before = self.before;
+        errors.extend(
+            self.survey
+                .early
+                .iter()
+                .filter(|((_, p, _), _)| *p >= before)
+                .cloned(),
+        );
         let late = match &self.survey.late {
             Some(late) => late.clone(),
             None => late_errors(
@@ -449,6 +472,9 @@ impl<P: Pages + ?Sized> Iterator for Items<'_, P> {
     type Item = Ranked;
 
     fn next(&mut self) -> Option<Ranked> {
+        if let Some((rank, e)) = self.first.next() {
+            return Some((rank, Err(e.into())));
+        }
         loop {
             if let Some(m) = self.batch.next() {
                 if self.survey.late.is_none()
@@ -1768,6 +1794,24 @@ mod tests {
                 .contains("record `SUP-2`: fields"),
             "{runs:?}"
         );
+        // A refusal of a page before any issue page comes first.
+        let zendesk = r#"{"tickets": []}"#;
+        let pages = [
+            Page {
+                file: "a.json",
+                text: zendesk,
+            },
+            Page {
+                file: "p.json",
+                text: ISSUE,
+            },
+        ];
+        let mut runs = Vec::new();
+        stream(&pages[..], &Mapping::default(), &|_| Ok(()), |items| {
+            runs.push(items.map(|(_, r)| r.is_ok()).collect::<Vec<_>>());
+        })
+        .unwrap();
+        assert_eq!(runs, [[false, true]]);
         // The same issue twice: the first run ends with an error, the second is exact.
         let newer = ISSUE.replace("\"id\": \"1\"", "\"id\": \"9\"");
         let pages = [
