@@ -1756,81 +1756,49 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_stream_gives_tickets_then_errors_and_starts_over_when_it_must() {
-        let bad = r#"{"issues": [{"id": "2", "key": "SUP-2"}, {"id": "3"}]}"#;
-        let pages = [
-            Page {
-                file: "bad.json",
-                text: bad,
-            },
-            Page {
-                file: "p.json",
-                text: ISSUE,
-            },
-        ];
+    /// Each run of [`stream`] over `pages`: its items, as ticket ids or error messages.
+    fn runs(pages: &[(&str, &str)]) -> Vec<Vec<Result<String, String>>> {
+        let pages: Vec<Page<'_>> = pages
+            .iter()
+            .map(|(file, text)| Page { file, text })
+            .collect();
         let mut runs = Vec::new();
         stream(&pages[..], &Mapping::default(), &|_| Ok(()), |items| {
             runs.push(
                 items
                     .map(|(_, r)| r.map(|t| t.id).map_err(|e| e.to_string()))
-                    .collect::<Vec<_>>(),
+                    .collect(),
             );
         })
         .unwrap();
+        runs
+    }
+
+    #[test]
+    fn the_stream_gives_tickets_then_errors_and_starts_over_when_it_must() {
+        let bad = r#"{"issues": [{"id": "2", "key": "SUP-2"}, {"id": "3"}]}"#;
+        let runs = runs(&[("bad.json", bad), ("p.json", ISSUE)]);
         assert_eq!(runs.len(), 1);
-        assert_eq!(runs[0][0], Ok("SUP-1".to_owned()), "{runs:?}");
+        let items = &runs[0];
+        assert_eq!(items[0], Ok("SUP-1".to_owned()), "{runs:?}");
+        let error = |i: usize| items[i].clone().unwrap_err();
         assert!(
-            runs[0][1]
-                .as_ref()
-                .unwrap_err()
-                .contains("record `number 2 of the page`"),
+            error(1).contains("record `number 2 of the page`"),
             "{runs:?}"
         );
-        assert!(
-            runs[0][2]
-                .as_ref()
-                .unwrap_err()
-                .contains("record `SUP-2`: fields"),
-            "{runs:?}"
-        );
+        assert!(error(2).contains("record `SUP-2`: fields"), "{runs:?}");
         // A refusal of a page before any issue page comes first.
-        let zendesk = r#"{"tickets": []}"#;
-        let pages = [
-            Page {
-                file: "a.json",
-                text: zendesk,
-            },
-            Page {
-                file: "p.json",
-                text: ISSUE,
-            },
-        ];
-        let mut runs = Vec::new();
-        stream(&pages[..], &Mapping::default(), &|_| Ok(()), |items| {
-            runs.push(items.map(|(_, r)| r.is_ok()).collect::<Vec<_>>());
-        })
-        .unwrap();
-        assert_eq!(runs, [[false, true]]);
+        let runs = self::runs(&[("a.json", r#"{"tickets": []}"#), ("p.json", ISSUE)]);
+        assert!(
+            runs[0][0].clone().unwrap_err().contains("Zendesk"),
+            "{runs:?}"
+        );
+        assert_eq!(runs[0][1], Ok("SUP-1".to_owned()), "{runs:?}");
         // The same issue twice: the first run ends with an error, the second is exact.
         let newer = ISSUE.replace("\"id\": \"1\"", "\"id\": \"9\"");
-        let pages = [
-            Page {
-                file: "a.json",
-                text: ISSUE,
-            },
-            Page {
-                file: "b.json",
-                text: &newer,
-            },
-        ];
-        let mut runs = Vec::new();
-        stream(&pages[..], &Mapping::default(), &|_| Ok(()), |items| {
-            runs.push(items.map(|(_, r)| r.is_ok()).collect::<Vec<_>>());
-        })
-        .unwrap();
+        let runs = self::runs(&[("a.json", ISSUE), ("b.json", &newer)]);
         assert_eq!(runs.len(), 2, "{runs:?}");
-        assert_eq!(runs[0].last(), Some(&false));
-        assert_eq!(runs[1], [true]);
+        assert!(runs[0].last().is_some_and(Result::is_err), "{runs:?}");
+        assert_eq!(runs[1], [Ok("SUP-1".to_owned())]);
     }
 }
