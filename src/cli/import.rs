@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::{Cli, Format, exit, output_error, write_machine};
 use crate::error::{Error, InputError};
-use crate::import::{Mapping, Page, Source};
+use crate::import::{Mapping, Pages, Source};
 use crate::store::Store;
 
 /// The page files named by `paths`: each file as given, and the `*.json` files of each
@@ -51,16 +51,46 @@ fn page_files(paths: &[String]) -> Result<Vec<String>, Error> {
 
 /// Reads a file as text, saying so when it is not UTF-8.
 fn read_text(file: &str) -> Result<String, Error> {
-    let bytes = std::fs::read(file).map_err(|e| Error::Io {
-        path: file.to_owned(),
-        source: e,
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        InputError::new(format!(
-            "{file}: expected UTF-8 text (the JSON a help desk's API returns), found invalid bytes"
-        ))
-        .into()
-    })
+    let mut bytes = Vec::new();
+    read_into(file, &mut bytes)?;
+    String::from_utf8(bytes).map_err(|_| not_utf8(file))
+}
+
+/// Reads a file into `buffer` (emptied first).
+fn read_into(file: &str, buffer: &mut Vec<u8>) -> Result<(), Error> {
+    use std::io::Read;
+    buffer.clear();
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_to_end(buffer))
+        .map(|_| ())
+        .map_err(|e| Error::Io {
+            path: file.to_owned(),
+            source: e,
+        })
+}
+
+/// The error of a file that is not UTF-8.
+fn not_utf8(file: &str) -> Error {
+    InputError::new(format!(
+        "{file}: expected UTF-8 text (the JSON a help desk's API returns), found invalid bytes"
+    ))
+    .into()
+}
+
+/// The page files, each read when the import needs it.
+struct Files(Vec<String>);
+
+impl Pages for Files {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn file(&self, i: usize) -> &str {
+        &self.0[i]
+    }
+    fn text<'s>(&'s self, i: usize, buffer: &'s mut Vec<u8>) -> Result<&'s str, Error> {
+        read_into(&self.0[i], buffer)?;
+        std::str::from_utf8(buffer).map_err(|_| not_utf8(&self.0[i]))
+    }
 }
 
 /// Runs `ticket import --from FROM [--mapping FILE] PATH...`.
@@ -77,47 +107,44 @@ pub fn run(
         Some(file) => Mapping::parse(&read_text(file)?, file)?,
         None => Mapping::default(),
     };
-    let files = page_files(paths)?;
-    let texts = files
-        .iter()
-        .map(|f| read_text(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pages: Vec<Page<'_>> = files
-        .iter()
-        .zip(&texts)
-        .map(|(file, text)| Page { file, text })
-        .collect();
-    let mut skipped = 0usize;
-    let mut tickets = Vec::new();
+    let files = Files(page_files(paths)?);
     let contracts = super::Contracts::new(&cli.contracts);
-    for r in crate::import::import(source, &pages, &mapping) {
-        // A mapped ticket its contract cannot evaluate is refused like any other import's.
-        let r = r.and_then(|t| {
-            let misfits = if unchecked {
-                Vec::new()
-            } else {
-                contracts.misfits(&t)
-            };
-            match misfits.into_iter().next() {
-                None => Ok(t),
-                Some(m) => Err(InputError::new(format!(
-                    "{} (mapped from the {from} pages): {}",
-                    m.message,
-                    crate::ticket::UNCHECKED_HELP
-                ))),
-            }
-        });
-        match r {
-            Ok(t) => tickets.push(t),
-            Err(e) if skip_bad => {
-                skipped += 1;
-                super::report(&Error::Input(e));
-            }
-            Err(e) => return Err(e.into()),
+    // A mapped ticket its contract cannot evaluate is refused like any other import's.
+    let check = |t: &crate::ticket::Ticket| match contracts.misfits(t).into_iter().next() {
+        None => Ok(()),
+        Some(m) => Err(InputError::new(format!(
+            "{} (mapped from the {from} pages): {}",
+            m.message,
+            crate::ticket::UNCHECKED_HELP
+        ))),
+    };
+    let unchecked_ok = |_: &crate::ticket::Ticket| Ok(());
+    let check: &(dyn Fn(&crate::ticket::Ticket) -> Result<(), InputError> + Sync) =
+        if unchecked { &unchecked_ok } else { &check };
+    let mut skipped = 0usize;
+    let n = crate::import::import_streaming(source, &files, &mapping, check, |items| {
+        skipped = 0;
+        let mut items = items
+            .filter_map(|r| match r {
+                Err(Error::Input(e)) if skip_bad => {
+                    skipped += 1;
+                    super::report(&Error::Input(e));
+                    None
+                }
+                other => Some(other),
+            })
+            .peekable();
+        // Refused before any ticket is stored (another help desk's pages, or the import
+        // starting over): the database is not opened.
+        if let Some(Err(_)) = items.peek()
+            && let Some(Err(e)) = items.next()
+        {
+            return Err(e);
         }
-    }
-    let store = Store::open(&cli.db)?;
-    let n = store.import(tickets.into_iter().map(Ok), true)?;
+        // The tickets are stored as they are mapped; an error after them leaves the
+        // transaction uncommitted.
+        Store::open(&cli.db)?.import(items, true)
+    })??;
     let mut out = std::io::stdout().lock();
     if cli.format == Format::Human {
         let skipped = match skipped {
