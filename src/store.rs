@@ -673,12 +673,7 @@ impl Store {
             None => months.entry(month.to_owned()).or_default(),
         };
         for e in entries {
-            let h = crate::eval::micro_hours(e.hours) * sign;
-            if e.approved {
-                slot.0 += h;
-            } else {
-                slot.1 += h;
-            }
+            add_work(slot, e.hours, e.approved, sign);
         }
     }
 
@@ -688,29 +683,23 @@ impl Store {
         let mut table = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
         for (month, (a, u)) in months {
             if a != 0 || u != 0 {
-                self.add_month_sums(&mut table, &format!("{month}\u{0}"), a, u)?;
+                self.add_month_sums(&mut table, &month, a, u)?;
             }
         }
         Ok(())
     }
 
-    /// Adds micro-hours to the sums of the month of the worklog key `key` (`customer \0
-    /// category \0 YYYY-MM \0 ticket`); a month whose sums come to nothing is removed.
+    /// Adds micro-hours to the sums of `month` (`customer \0 category \0 YYYY-MM`); a
+    /// month whose sums come to nothing is removed.
     fn add_month_sums(
         &self,
         months: &mut redb::Table<&str, &[u8]>,
-        key: &str,
+        month: &str,
         approved: i64,
         unapproved: i64,
     ) -> Result<(), Error> {
-        let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
         let (a, u) = match months.get(month).map_err(|e| self.err(e))? {
-            Some(v) => decode_sums(v.value()).ok_or_else(|| {
-                self.err(format!(
-                    "the monthly worklog sums `{}` cannot be read",
-                    month.replace('\u{0}', "/")
-                ))
-            })?,
+            Some(v) => self.read_sums(month, v.value())?,
             None => (0, 0),
         };
         let (a, u) = (a + approved, u + unapproved);
@@ -727,36 +716,44 @@ impl Store {
         Ok(())
     }
 
+    /// The two sums of the monthly row of `month` (micro-hours approved, not approved).
+    fn read_sums(&self, month: &str, bytes: &[u8]) -> Result<(i64, i64), Error> {
+        let sums = || -> Option<(i64, i64)> {
+            let a: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+            let u: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+            Some((i64::from_le_bytes(a), i64::from_le_bytes(u)))
+        };
+        sums().ok_or_else(|| {
+            self.err(format!(
+                "the monthly worklog sums `{}` cannot be read",
+                month.replace('\u{0}', "/")
+            ))
+        })
+    }
+
     /// Builds the monthly sums from the worklog index (a file of schema 4 or older).
     fn sum_months(&self, tx: &redb::WriteTransaction) -> Result<(), Error> {
-        let worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+        let mut sums = MonthDeltas::default();
+        {
+            let worklogs = tx.open_table(WORKLOGS).map_err(|e| self.err(e))?;
+            for row in worklogs.iter().map_err(|e| self.err(e))? {
+                let (k, v) = row.map_err(|e| self.err(e))?;
+                let key = k.value();
+                let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
+                let slot = sums.entry(month.to_owned()).or_default();
+                record::for_each_work(v.value(), |_, hours, approved| {
+                    add_work(slot, hours, approved, 1);
+                })
+                .map_err(|e| {
+                    self.err(format!(
+                        "the worklog record `{}` cannot be read: {e}",
+                        key.replace('\u{0}', "/")
+                    ))
+                })?;
+            }
+        }
         tx.delete_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
-        let mut months_table = tx.open_table(WORKLOG_MONTHS).map_err(|e| self.err(e))?;
-        let mut sums: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-        for row in worklogs.iter().map_err(|e| self.err(e))? {
-            let (k, v) = row.map_err(|e| self.err(e))?;
-            let key = k.value();
-            let month = key.rsplit_once('\u{0}').map_or(key, |(m, _)| m);
-            let slot = sums.entry(month.to_owned()).or_default();
-            record::for_each_work(v.value(), |_, hours, approved| {
-                let h = crate::eval::micro_hours(hours);
-                if approved {
-                    slot.0 += h;
-                } else {
-                    slot.1 += h;
-                }
-            })
-            .map_err(|e| {
-                self.err(format!(
-                    "the worklog record `{}` cannot be read: {e}",
-                    key.replace('\u{0}', "/")
-                ))
-            })?;
-        }
-        for (month, (a, u)) in sums {
-            self.add_month_sums(&mut months_table, &format!("{month}\u{0}"), a, u)?;
-        }
-        Ok(())
+        self.apply_months(tx, sums)
     }
 
     /// Calls `f(category, key, worklogs)` for each worklog record of `customer` on
@@ -883,12 +880,7 @@ impl Store {
                 if counter.holds_whole(category, start, end) {
                     // The whole month counts one way: its sums, one row.
                     if let Some(v) = months.get(prefix.as_str()).map_err(|e| self.err(e))? {
-                        let (a, u) = decode_sums(v.value()).ok_or_else(|| {
-                            self.err(format!(
-                                "the monthly worklog sums `{}` cannot be read",
-                                prefix.replace('\u{0}', "/")
-                            ))
-                        })?;
+                        let (a, u) = self.read_sums(&prefix, v.value())?;
                         counter.add_sums(category, start, a, u);
                     }
                 } else {
@@ -1237,11 +1229,14 @@ impl Store {
 /// micro-hours approved and not.
 type MonthDeltas = std::collections::BTreeMap<String, (i64, i64)>;
 
-/// The two sums of a monthly row (micro-hours approved, not approved).
-fn decode_sums(bytes: &[u8]) -> Option<(i64, i64)> {
-    let a: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
-    let u: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
-    Some((i64::from_le_bytes(a), i64::from_le_bytes(u)))
+/// Adds `sign` × `hours` of work, approved in advance or not, to a month's sums.
+fn add_work(slot: &mut (i64, i64), hours: f64, approved: bool, sign: i64) {
+    let h = crate::eval::micro_hours(hours) * sign;
+    if approved {
+        slot.0 += h;
+    } else {
+        slot.1 += h;
+    }
 }
 
 /// A ticket's worklogs grouped by index key (`customer \0 category \0 YYYY-MM \0
