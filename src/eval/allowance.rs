@@ -216,18 +216,7 @@ impl CustomerUsage {
         let a = contract.allowances.get(name)?;
         let s = self.sums.get(name)?;
         let month = self.date.map(month_label).unwrap_or_default();
-        Some(usage(
-            contract,
-            a,
-            s,
-            (
-                hours_of(s.approved),
-                hours_of(s.unapproved),
-                hours_of(s.before),
-            ),
-            month,
-            "customer",
-        ))
+        Some(usage(contract, a, s, month, "customer"))
     }
 }
 
@@ -236,16 +225,20 @@ fn month_label(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-/// The usage of `a` in the period of `s`, from the hours approved, not approved and of
+/// The usage of `a` in the period of `s`, from its hours approved, not approved and of
 /// the period before; carry-over counts only on the customer's basis.
 fn usage(
     contract: &Contract,
     a: &Allowance,
     s: &Sums,
-    (approved, unapproved, before): (f64, f64, f64),
     month: String,
     basis: &str,
 ) -> AllowanceUsage {
+    let (approved, unapproved, before) = (
+        hours_of(s.approved),
+        hours_of(s.unapproved),
+        hours_of(s.before),
+    );
     let (approved, unapproved) = if a.requires_approval {
         (approved, unapproved)
     } else {
@@ -443,18 +436,7 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let usage = usage(
-            c,
-            a,
-            &sums,
-            (
-                hours_of(sums.approved),
-                hours_of(sums.unapproved),
-                hours_of(sums.before),
-            ),
-            month_label(date),
-            basis,
-        );
+        let usage = usage(c, a, &sums, month_label(date), basis);
         let own_unapproved: f64 = own
             .iter()
             .filter(|(place, e)| *place == Place::This && !e.approved)
